@@ -1,0 +1,40 @@
+"""Human durations in the watchlist: ``90s``, ``15m``, ``1h30m``, ``2d``, ``1w``."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_PART = re.compile(r"(\d+)\s*([smhdw])")
+_WHOLE = re.compile(r"^\s*(?:\d+\s*[smhdw]\s*)+$")
+
+
+def parse_duration(value: object) -> timedelta:
+    """Parse ``15m``-style text (or a number of seconds) into a positive timedelta."""
+    if isinstance(value, timedelta):
+        seconds = value.total_seconds()
+    elif isinstance(value, bool):
+        raise ValueError("expected a duration such as 15m, 2h or 7d")
+    elif isinstance(value, (int, float)):
+        seconds = float(value)
+    elif isinstance(value, str) and _WHOLE.match(value.lower()):
+        seconds = sum(int(n) * _UNITS[u] for n, u in _PART.findall(value.lower()))
+    else:
+        raise ValueError(f"{value!r} is not a duration: write it as 90s, 15m, 1h30m, 2d or 1w")
+    if seconds <= 0:
+        raise ValueError("a duration must be greater than zero")
+    return timedelta(seconds=seconds)
+
+
+def format_duration(delta: timedelta) -> str:
+    """The shortest ``1h30m``-style text for ``delta`` (whole seconds)."""
+    seconds = int(delta.total_seconds())
+    if seconds == 0:
+        return "0s"
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        count, seconds = divmod(seconds, size)
+        if count:
+            parts.append(f"{count}{unit}")
+    return "".join(parts)

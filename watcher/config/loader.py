@@ -1,0 +1,112 @@
+"""Read ``watchlist.yaml`` into a validated :class:`Watchlist`, or say exactly what is wrong where.
+
+Every problem is one line ``FILE:LINE: key.path: message``. ruamel.yaml keeps the line of each key and
+list item, so pydantic's error locations can be turned back into lines of the user's file.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path as FsPath
+from typing import Any
+
+from pydantic import ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from watcher.config.schema import Path, Watchlist, cross_check, dotted
+from watcher.errors import ConfigError
+
+DEFAULT_PATH = "watchlist.yaml"
+
+
+def default_path(env: dict[str, str] | None = None) -> FsPath:
+    """``$WATCHER_CONFIG``, or ``./watchlist.yaml``."""
+    env = dict(os.environ) if env is None else env
+    return FsPath(env.get("WATCHER_CONFIG") or DEFAULT_PATH)
+
+
+def load_watchlist(path: str | os.PathLike[str]) -> Watchlist:
+    """Load and validate the watchlist at ``path``; raise ConfigError listing every problem."""
+    path = FsPath(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file", hint="pass --config PATH or set WATCHER_CONFIG") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(f"{path}: cannot read: {e}") from None
+    return parse_watchlist(text, str(path))
+
+
+def parse_watchlist(text: str, filename: str = DEFAULT_PATH) -> Watchlist:
+    """Validate watchlist YAML ``text``; ``filename`` is only used in messages."""
+    yaml = YAML(typ="rt")
+    yaml.allow_duplicate_keys = False
+    try:
+        data = yaml.load(text)
+    except MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line = mark.line + 1 if mark is not None else 1
+        problem = " ".join(str(p) for p in (e.context, e.problem) if p) or str(e)
+        raise ConfigError(f"{filename}:{line}: invalid YAML", [f"{filename}:{line}: {_one_line(problem)}"]) from None
+    except YAMLError as e:
+        raise ConfigError(f"{filename}: invalid YAML", [f"{filename}:1: {_one_line(str(e))}"]) from None
+    if data is None:
+        data = CommentedMap()
+    if not isinstance(data, dict):
+        raise ConfigError(f"{filename}:1: the watchlist must be a mapping",
+                          [f"{filename}:1: the watchlist must be a mapping of sections (sources:, actors:, ...)"])
+    try:
+        watchlist = Watchlist.model_validate(_plain(data))
+    except ValidationError as e:
+        errors = [(tuple(err["loc"]), err["msg"]) for err in e.errors()]
+        # A failed list item also fails its list's length rule; report only the most specific location.
+        errors = [(loc, msg) for loc, msg in errors
+                  if not any(other[:len(loc)] == loc and len(other) > len(loc) for other, _ in errors)]
+        problems = [_problem(filename, data, loc, msg.removeprefix("Value error, ")) for loc, msg in errors]
+        raise ConfigError(f"{filename}: {len(problems)} problem(s)", problems) from None
+    found = [_problem(filename, data, loc, msg) for loc, msg in cross_check(watchlist)]
+    if found:
+        raise ConfigError(f"{filename}: {len(found)} problem(s)", found)
+    return watchlist
+
+
+def _problem(filename: str, data: Any, loc: Path, message: str) -> str:
+    loc = tuple(part for part in loc if isinstance(part, int) or not _is_pydantic_tag(part))
+    return f"{filename}:{line_of(data, loc)}: {dotted(loc) or '(top)'}: {_one_line(message)}"
+
+
+def _is_pydantic_tag(part: str) -> bool:
+    # Union members and validators appear in pydantic locations as tags such as 'function-after[...]'.
+    return "[" in part or part in {"str", "int", "float", "bool", "timedelta"}
+
+
+def line_of(data: Any, loc: Path) -> int:
+    """The 1-based line of the deepest part of ``loc`` that exists in the loaded YAML."""
+    line, node = 1, data
+    for part in loc:
+        if isinstance(node, CommentedMap) and part in node:
+            line = node.lc.key(part)[0] + 1
+            node = node[part]
+        elif isinstance(node, CommentedSeq) and isinstance(part, int) and 0 <= part < len(node):
+            line = node.lc.item(part)[0] + 1
+            node = node[part]
+        else:
+            break
+    return line
+
+
+def _plain(node: Any) -> Any:
+    """ruamel's round-trip types as plain dicts, lists and scalars, for pydantic."""
+    if isinstance(node, dict):
+        return {str(k): _plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_plain(v) for v in node]
+    if isinstance(node, str):
+        return str(node)
+    return node
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())

@@ -1,0 +1,60 @@
+"""The project's exception tree; each error carries a hint an operator can act on.
+
+A ``WatcherError`` raised for one source is recorded on that source and the others go on;
+anything else is a bug and propagates.
+"""
+
+from __future__ import annotations
+
+
+class WatcherError(Exception):
+    """Base of every error the project raises on purpose."""
+
+    hint: str | None = None
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        if hint is not None:
+            self.hint = hint
+
+    def __str__(self) -> str:
+        message = super().__str__()
+        return f"{message} ({self.hint})" if self.hint else message
+
+
+class ConfigError(WatcherError):
+    """The watchlist or the environment is invalid; ``problems`` holds one line per problem."""
+
+    def __init__(self, message: str, problems: list[str] | None = None, *, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.problems: list[str] = problems if problems is not None else [message]
+
+
+class FetchError(WatcherError):
+    """A source could not be fetched (network, HTTP status, size or time limit)."""
+
+    def __init__(self, message: str, *, status: int | None = None, retry_after: float | None = None,
+                 hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.status = status
+        self.retry_after = retry_after
+
+
+class ParseError(WatcherError):
+    """A fetched document holds no usable feed (HTML page, challenge, unparseable XML)."""
+
+
+class QueryError(WatcherError):
+    """A watchlist query is malformed; ``position`` is the 0-based offset in the query text."""
+
+    def __init__(self, message: str, *, position: int) -> None:
+        super().__init__(message)
+        self.position = position
+
+
+class StoreError(WatcherError):
+    """The database refused an operation (unreachable, locked, schema too old)."""
+
+
+class MailError(WatcherError):
+    """A digest could not be delivered; the delivery stays pending and is retried."""

@@ -1,0 +1,171 @@
+"""Frozen values handed from one pipeline stage to the next.
+
+schedule -> fetch (FetchResult) -> parse (ParsedFeed of Items) -> match (Matches)
+-> store (StoredMatch, SourceHealth, Delivery) -> report (Digest) -> mail.
+
+Stages never pass ORM rows, feedparser dicts or httpx objects to each other: only these.
+Every datetime here is timezone-aware UTC.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+EntryKind = Literal["person", "organization", "place", "term"]
+Field = Literal["title", "text"]
+
+
+@dataclass(frozen=True, slots=True)
+class FetchState:
+    """What a conditional GET needs to remember about a source between polls."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    """One HTTP exchange that ended in a document (200) or in 'not modified' (304)."""
+
+    url: str  # the URL asked for
+    final_url: str  # after redirects
+    status: int
+    content: bytes  # decompressed body; empty on 304
+    headers: tuple[tuple[str, str], ...]  # lower-cased names, in arrival order
+    fetched_at: datetime
+    elapsed: float  # seconds
+    etag: str | None = None
+    last_modified: str | None = None
+    permanent_redirect: str | None = None  # the new URL when a 301/308 was followed
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+    def header(self, name: str) -> str | None:
+        """The first value of header ``name`` (case-insensitive), or None."""
+        name = name.lower()
+        return next((v for k, v in self.headers if k == name), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One news item, normalised. ``key`` is stable across polls and unique per item."""
+
+    key: str
+    title: str
+    text: str  # summary/content as plain text, HTML stripped: what the matcher reads
+    link: str | None
+    published: datetime
+    guid: str | None = None
+    author: str | None = None
+    summary_html: str | None = None  # raw and unsanitised: sanitise where it is shown
+    publisher: str | None = None  # the real outlet, for items reached through a news search
+    language: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFeed:
+    """A parsed document: its items plus what was wrong with it (``problems``, empty when clean)."""
+
+    title: str | None
+    link: str | None
+    items: tuple[Item, ...]
+    problems: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """One mention of a watch entry in one field of one item."""
+
+    entry_id: str
+    field: Field
+    text: str  # the exact text that matched, as written in the item
+    start: int  # offsets into the field's text
+    end: int
+    snippet: str  # about 25 words around the hit, the hit marked with [[ ]]
+    rule: str = "name"  # how it matched: name, surname, alias, query, ...
+
+
+@dataclass(frozen=True, slots=True)
+class StoredItem:
+    """An item as stored, with the source it came from and when it was first seen."""
+
+    id: int
+    source: str
+    item: Item
+    first_seen: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StoredMatch:
+    """A stored match with its item, as reports read them."""
+
+    id: int
+    stored_item: StoredItem
+    match: Match
+    found_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SourceHealth:
+    """A source's fetch state and health, as ``watcher sources`` and digests show it."""
+
+    name: str
+    url: str
+    active: bool
+    last_attempt_at: datetime | None = None
+    last_success_at: datetime | None = None
+    last_status: int | None = None
+    last_error: str | None = None
+    consecutive_failures: int = 0
+    total_items: int = 0
+    newest_item_at: datetime | None = None
+    next_due_at: datetime | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+
+    @property
+    def failing(self) -> bool:
+        return self.consecutive_failures > 0
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """A half-open span of time (start, end] that one digest covers."""
+
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One digest message for one recipient; sent exactly once, retried while pending."""
+
+    id: int
+    digest_id: str
+    period: Period
+    recipient: str
+    status: Literal["pending", "sent", "failed"]
+    attempts: int
+    message: bytes  # the full RFC 5322 message, rendered once when the period was closed
+    next_attempt_at: datetime | None = None
+    last_error: str | None = None
+    sent_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PollOutcome:
+    """What one poll of one source did: the summary line of ``watcher poll``."""
+
+    source: str
+    status: Literal["new", "not-modified", "unchanged", "error"]
+    http_status: int | None = None
+    items_seen: int = 0
+    items_new: int = 0
+    matches_new: int = 0
+    error: str | None = None
+    elapsed: float = 0.0
+    problems: tuple[str, ...] = field(default_factory=tuple)

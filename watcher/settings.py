@@ -1,0 +1,47 @@
+"""Settings from the environment (database, mail, outbox, HTTP): read once at start, passed down."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from watcher.errors import ConfigError
+
+DEFAULT_DATABASE_URL = "sqlite:///watcher.db"
+DEFAULT_OUTBOX = "outbox"
+DEFAULT_MAIL_FROM = "watcher@localhost"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything the environment configures. Secrets (SMTP password) only ever come from here."""
+
+    database_url: str = DEFAULT_DATABASE_URL
+    smtp_url: str | None = None  # smtp://user:pass@host:587?starttls=1, smtps://host:465
+    mail_from: str = DEFAULT_MAIL_FROM
+    outbox: Path = Path(DEFAULT_OUTBOX)  # where digests go as .eml files when smtp_url is unset
+    http_listen: str | None = None  # host:port for /healthz and /metrics; off when unset
+    log_format: str = "text"  # text or json
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read ``WATCHER_*`` variables; raise ConfigError naming the variable when one is invalid."""
+        env = os.environ if env is None else env
+        log_format = env.get("WATCHER_LOG_FORMAT", "text").lower()
+        if log_format not in {"text", "json"}:
+            raise ConfigError(f"WATCHER_LOG_FORMAT={log_format!r}: use 'text' or 'json'")
+        smtp_url = env.get("WATCHER_SMTP_URL") or None
+        if smtp_url and not smtp_url.startswith(("smtp://", "smtps://")):
+            raise ConfigError(f"WATCHER_SMTP_URL must start with smtp:// or smtps://, not {smtp_url.split(':')[0]}:")
+        return cls(
+            database_url=env.get("WATCHER_DATABASE_URL") or DEFAULT_DATABASE_URL,
+            smtp_url=smtp_url,
+            mail_from=env.get("WATCHER_MAIL_FROM") or DEFAULT_MAIL_FROM,
+            outbox=Path(env.get("WATCHER_OUTBOX") or DEFAULT_OUTBOX),
+            http_listen=env.get("WATCHER_HTTP") or None,
+            log_format=log_format,
+            log_level=(env.get("WATCHER_LOG_LEVEL") or "INFO").upper(),
+        )
