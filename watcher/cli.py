@@ -1,0 +1,81 @@
+"""The ``watcher`` command line: parse arguments, load settings and the watchlist once, dispatch.
+
+Exit codes: 0 done, 1 a runtime failure (store, network, mail), 2 a user's mistake (watchlist,
+environment, arguments). A user's mistake is one line that says what to fix, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from watcher import __version__
+from watcher.errors import ConfigError, WatcherError
+
+COMMANDS = ("check", "poll", "scan", "digest", "matches", "sources", "explain", "run", "db", "demo")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every command."""
+    parser = argparse.ArgumentParser(prog="watcher", description="Poll news sources, match a watchlist, mail digests.")
+    parser.add_argument("--config", metavar="PATH", help="the watchlist (default: $WATCHER_CONFIG or ./watchlist.yaml)")
+    parser.add_argument("--version", action="version", version=f"watcher {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    sub.add_parser("check", help="validate the watchlist (exit 0, or 2 with file:line messages)")
+
+    p = sub.add_parser("poll", help="poll sources now, store, one summary line per source")
+    p.add_argument("--source", action="append", default=[], metavar="NAME", help="only this source (repeatable)")
+
+    p = sub.add_parser("scan", help="fetch or read one feed (URL or file), print matches, store nothing")
+    p.add_argument("target", help="a feed URL or a file")
+    p.add_argument("--json", action="store_true", help="one JSON object per item, one per line")
+
+    p = sub.add_parser("digest", help="preview a digest, or close its period and send it")
+    p.add_argument("id", nargs="?", help="the digest's id (default: every digest)")
+    p.add_argument("--preview", action="store_true", help="show it without recording anything (the default)")
+    p.add_argument("--send", action="store_true", help="close the period and deliver (SMTP, or the outbox)")
+    p.add_argument("--format", choices=("text", "html", "json"), default="text")
+    p.add_argument("--since", help="preview from (7d, 2026-11-01, or an ISO time)")
+    p.add_argument("--until", help="preview until (same forms)")
+
+    p = sub.add_parser("matches", help="list stored matches")
+    p.add_argument("--watch", action="append", default=[], metavar="ID", help="only this actor or term (repeatable)")
+    p.add_argument("--since", default="7d", help="how far back (7d, 2026-11-01, ...; default 7d)")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("sources", help="each source's health: last status, last success, errors, items")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("explain", help="which entries match a text, through which spelling, and near misses")
+    p.add_argument("text", help="the text to match (title)")
+
+    sub.add_parser("run", help="run the service: poll on schedule, send digests")
+
+    p = sub.add_parser("db", help="database maintenance")
+    p.add_argument("action", choices=("upgrade",), help="upgrade: migrate to the newest schema")
+
+    p = sub.add_parser("demo", help="offline demo: sample feeds on a local server, polled, matched, digested")
+    p.add_argument("--keep", action="store_true", help="keep the demo database (printed) instead of a temporary one")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``watcher`` console script."""
+    args = build_parser().parse_args(argv)
+    from watcher.commands import run_command  # deferred: keeps `watcher --help` fast
+
+    try:
+        return run_command(args)
+    except ConfigError as e:
+        for problem in e.problems:
+            print(problem, file=sys.stderr)
+        if e.hint:
+            print(f"hint: {e.hint}", file=sys.stderr)
+        return 2
+    except WatcherError as e:
+        print(f"watcher {args.command}: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130

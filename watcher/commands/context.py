@@ -1,0 +1,77 @@
+"""What every command needs, read once: settings from the environment and the watchlist's path."""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from watcher.config import Watchlist, default_path, load_watchlist
+from watcher.config.durations import parse_duration
+from watcher.errors import ConfigError
+from watcher.logs import setup_logging
+from watcher.settings import Settings
+from watcher.store import Store
+
+
+@dataclass(frozen=True)
+class Context:
+    """Settings and the watchlist path; the watchlist and the store are opened on demand."""
+
+    settings: Settings
+    config_path: Path
+
+    @classmethod
+    def from_args(cls, config: Path | None) -> Context:
+        settings = Settings.from_env()
+        setup_logging(settings.log_level, settings.log_format)
+        return cls(settings, config or default_path())
+
+    def watchlist(self) -> Watchlist:
+        return load_watchlist(self.config_path)
+
+    def store(self) -> Store:
+        return Store.open(self.settings.database_url)
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def parse_when(text: str, *, now: datetime) -> datetime:
+    """``7d`` (ago), ``2026-11-01`` or an ISO time (UTC when it has no zone) as an aware datetime."""
+    if re.fullmatch(r"\s*(\d+\s*[smhdw]\s*)+", text.lower()):
+        return now - parse_duration(text)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ConfigError(f"{text!r} is not a time: write 7d, 2026-11-01 or 2026-11-01T07:00+04:00") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def iso(moment: datetime | None) -> str | None:
+    return moment.isoformat(timespec="seconds") if moment else None
+
+
+def ago(moment: datetime | None, *, now: datetime) -> str:
+    """``3h ago``-style text for tables."""
+    if moment is None:
+        return "never"
+    seconds = int((now - moment).total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds // size}{unit} ago"
+    return f"{max(seconds, 0)}s ago"
+
+
+def progress(done: int, total: int, label: str) -> None:
+    """A one-line progress counter on a terminal; nothing when stderr is not a terminal."""
+    if sys.stderr.isatty():
+        end = "\n" if done == total else ""
+        sys.stderr.write(f"\r\x1b[K[{done}/{total}] {label}"[:200] + end)
+        sys.stderr.flush()
+
+
+__all__ = ["Context", "ago", "iso", "now", "parse_when", "progress"]

@@ -1,0 +1,54 @@
+"""``watcher digest [ID] [--preview|--send]``: show any period, or close the period and deliver."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from watcher.commands.context import Context, now, parse_when
+from watcher.config import DigestConfig, Watchlist
+from watcher.digests import close_period, preview, send_due
+from watcher.errors import ConfigError
+from watcher.mail import make_mailer
+from watcher.report import digest_to_json, render_html, render_text
+
+
+def cmd_digest(args: argparse.Namespace, ctx: Context) -> int:
+    """Preview (default) or send one digest, or every digest when no id is given."""
+    if args.send and (args.since or args.until):
+        raise ConfigError("--since/--until only go with --preview: a sent digest always covers the time since the last one")
+    watchlist = ctx.watchlist()
+    digests = chosen(watchlist, args.id, ctx)
+    moment = now()
+    with ctx.store() as store:
+        if not args.send:
+            since = parse_when(args.since, now=moment) if args.since else None
+            until = parse_when(args.until, now=moment) if args.until else None
+            for digest in digests:
+                built = preview(store, watchlist, digest, now=moment, since=since, until=until)
+                if args.format == "json":
+                    print(json.dumps(digest_to_json(built), ensure_ascii=False, indent=2))
+                else:
+                    print(render_html(built) if args.format == "html" else render_text(built))
+            return 0
+        sender = ctx.settings.mail_from
+        for digest in digests:
+            queued = close_period(store, watchlist, digest, now=moment, sender=sender)
+            print(f"digest {digest.id}: {len(queued)} message(s) queued")
+        report = send_due(store, make_mailer(ctx.settings.smtp_url, ctx.settings.outbox), now=moment, sender=sender)
+    where = ctx.settings.smtp_url and "over SMTP" or f"to {ctx.settings.outbox}/"
+    print(f"sent {report.sent} {where}, {report.retrying} pending retry, {report.given_up} given up")
+    return 0 if not report.retrying and not report.given_up else 1
+
+
+def chosen(watchlist: Watchlist, digest_id: str | None, ctx: Context) -> list[DigestConfig]:
+    """The digest named ``digest_id``, or every digest."""
+    if not watchlist.digests:
+        raise ConfigError(f"{ctx.config_path} has no digests: add one under `digests:`")
+    if digest_id is None:
+        return list(watchlist.digests)
+    for digest in watchlist.digests:
+        if digest.id == digest_id:
+            return [digest]
+    known = ", ".join(d.id for d in watchlist.digests)
+    raise ConfigError(f"no digest with id {digest_id!r} in {ctx.config_path} (digests: {known})")
