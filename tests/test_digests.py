@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import socket
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -52,7 +54,9 @@ def closed_port() -> int:
 
 
 def eml_bodies(folder: Path) -> list[str]:
-    return sorted(p.read_text(encoding="utf-8", errors="replace") for p in folder.glob("*.eml"))
+    """The plain-text part of every message in ``folder``."""
+    messages = (email.message_from_bytes(p.read_bytes(), policy=email.policy.default) for p in folder.glob("*.eml"))
+    return sorted(m.get_body(("plain",)).get_content() for m in messages)
 
 
 def test_periods_are_contiguous_and_each_match_is_sent_once(store: Store, tmp_path: Path) -> None:
