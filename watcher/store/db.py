@@ -1,0 +1,119 @@
+"""Engines for SQLite and PostgreSQL, and the translation of database errors into StoreError."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, exc, make_url, select, text
+from sqlalchemy.engine import URL, Connection
+
+from watcher.errors import StoreError
+from watcher.store.schema import SCHEMA_REVISION
+
+BUSY_TIMEOUT_S = 30.0  # SQLite: how long a writer waits for another writer's lock before "database is locked"
+UPGRADE_HINT = "run `watcher db upgrade`"
+WRITE = "watcher_write"  # execution option: this transaction writes (SQLite takes the write lock at BEGIN)
+
+
+def parse_url(url: str) -> URL:
+    """The SQLAlchemy URL of ``url``, or StoreError naming what is wrong with it."""
+    try:
+        parsed = make_url(url)
+    except exc.ArgumentError as e:
+        raise StoreError(f"invalid database URL {_redact(url)!r}: {e}",
+                         hint="use sqlite:///path/to/watcher.db or postgresql+psycopg://user@host/db") from None
+    if parsed.get_backend_name() not in {"sqlite", "postgresql"}:
+        raise StoreError(f"unsupported database {parsed.get_backend_name()!r}", hint="use SQLite or PostgreSQL")
+    return parsed
+
+
+def sqlite_path(url: URL) -> Path | None:
+    """The file of a SQLite URL, or None for in-memory databases and other backends."""
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    return Path(url.database)
+
+
+def make_engine(url: URL) -> Engine:
+    """An engine for ``url``: SQLite in WAL mode with foreign keys and a busy timeout, or PostgreSQL."""
+    if url.get_backend_name() == "postgresql":
+        return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S})
+    event.listen(engine, "connect", _sqlite_connect)
+    event.listen(engine, "begin", _sqlite_begin)
+    return engine
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # The sqlite3 module's own BEGIN is deferred and implicit; we emit BEGIN ourselves (see _sqlite_begin).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")  # readers never block the poller's writes
+    cursor.execute("PRAGMA synchronous=NORMAL")  # safe with WAL; a crash loses at most the last commit
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
+    cursor.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    # A deferred transaction that reads then writes cannot wait for the lock: SQLite fails it at once with
+    # "database is locked". Writers take the lock up front instead, so the busy timeout applies.
+    immediate = conn.get_execution_options().get(WRITE, False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def check_schema(engine: Engine) -> None:
+    """Raise StoreError unless the database's Alembic revision is the one this code expects."""
+    with translate_errors(), engine.connect() as conn:
+        if not engine.dialect.has_table(conn, "alembic_version"):
+            raise StoreError("the database has no watcher schema", hint=UPGRADE_HINT)
+        version = conn.execute(select(text("version_num")).select_from(text("alembic_version"))).scalar()
+    if version != SCHEMA_REVISION:
+        raise StoreError(f"schema revision {version!r} is not the {SCHEMA_REVISION!r} this version expects",
+                         hint=f"schema is older than this version: {UPGRADE_HINT} "
+                              "(or, if the database is newer, upgrade watcher)")
+
+
+@contextmanager
+def translate_errors() -> Iterator[None]:
+    """Turn SQLAlchemy and driver errors into StoreError with an operator hint."""
+    try:
+        yield
+    except exc.StatementError as e:
+        if isinstance(e.orig, (ValueError, TypeError)) and not isinstance(e, exc.DBAPIError):
+            raise e.orig from None  # a bad value from the caller (e.g. a naive datetime) is a bug, not a DB error
+        raise StoreError(_message(e), hint=_hint(e)) from e
+    except exc.SQLAlchemyError as e:
+        raise StoreError(_message(e), hint=_hint(e)) from e
+
+
+def _message(e: exc.SQLAlchemyError) -> str:
+    orig = getattr(e, "orig", None)
+    first_line = str(orig if orig is not None else e).strip().splitlines()
+    return f"database error: {first_line[0] if first_line else type(e).__name__}"
+
+
+def _hint(e: exc.SQLAlchemyError) -> str:
+    message = str(getattr(e, "orig", None) or e).lower()
+    if "locked" in message or "could not obtain lock" in message:
+        return "database is locked by another process: retry, or stop the other writer"
+    missing = "no such table" in message or "no such column" in message
+    if missing or ("does not exist" in message and ("relation" in message or "column" in message)):
+        return f"schema is missing or older than this version: {UPGRADE_HINT}"
+    if isinstance(e, exc.IntegrityError):
+        return "a constraint was violated: the data handed to the store is inconsistent"
+    if isinstance(e, exc.OperationalError) or "connect" in message or "unable to open" in message:
+        return "database unreachable: check WATCHER_DATABASE_URL, that the server runs and the file is writable"
+    return "check the database and WATCHER_DATABASE_URL"
+
+
+def _redact(url: str) -> str:
+    # Never echo a password into logs.
+    head, sep, tail = url.partition("@")
+    if not sep or "://" not in head:
+        return url
+    scheme, _, userinfo = head.partition("://")
+    return f"{scheme}://{userinfo.split(':')[0]}:***@{tail}" if ":" in userinfo else url

@@ -1,0 +1,100 @@
+"""Digest periods and deliveries: each period closed once, each message sent once per recipient."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy.engine import Connection, Row
+
+from watcher.errors import StoreError
+from watcher.models import Delivery, Period
+from watcher.store.base import StoreBase
+from watcher.store.schema import deliveries as deliveries_t
+from watcher.store.schema import digest_periods
+
+_DELIVERY = (select(deliveries_t, digest_periods.c.digest_id, digest_periods.c.period_start,
+                    digest_periods.c.period_end)
+             .select_from(deliveries_t.join(digest_periods)))
+
+
+class DigestsMixin(StoreBase):
+    """Methods on the ``digest_periods`` and ``deliveries`` tables."""
+
+    def last_period_end(self, digest_id: str) -> datetime | None:
+        """The end of the last period closed for ``digest_id``, or None if none was."""
+        with self._read() as conn:
+            end: datetime | None = conn.execute(select(func.max(digest_periods.c.period_end))
+                                                .where(digest_periods.c.digest_id == digest_id)).scalar()
+        return end
+
+    def close_period(self, digest_id: str, period: Period, messages: Mapping[str, bytes], *,
+                     now: datetime) -> list[Delivery]:
+        """Record the period and one pending delivery per recipient; a period closed before returns its deliveries."""
+        with self._write() as conn:
+            # ON CONFLICT makes a racing closer wait for the winner and then insert nothing (PostgreSQL);
+            # on SQLite the write lock taken at BEGIN already serialises the two.
+            inserted = conn.execute(
+                self._insert(digest_periods)
+                .on_conflict_do_nothing(index_elements=["digest_id", "period_end"])
+                .returning(digest_periods.c.id),
+                {"digest_id": digest_id, "period_start": period.start, "period_end": period.end, "created_at": now},
+            ).scalar()
+            if inserted is not None and messages:
+                conn.execute(deliveries_t.insert(), [
+                    {"period_id": inserted, "recipient": recipient, "status": "pending", "attempts": 0,
+                     "message": message} for recipient, message in messages.items()])
+            period_id = inserted if inserted is not None else conn.execute(
+                select(digest_periods.c.id).where(digest_periods.c.digest_id == digest_id,
+                                                  digest_periods.c.period_end == period.end)).scalar_one()
+            return _fetch(conn, _DELIVERY.where(deliveries_t.c.period_id == period_id))
+
+    def due_deliveries(self, *, now: datetime, limit: int = 100) -> list[Delivery]:
+        """Pending deliveries whose next attempt is due (or not scheduled), oldest first."""
+        query = _DELIVERY.where(
+            deliveries_t.c.status == "pending",
+            or_(deliveries_t.c.next_attempt_at.is_(None), deliveries_t.c.next_attempt_at <= now),
+        ).limit(limit)
+        with self._read() as conn:
+            return _fetch(conn, query)
+
+    def mark_sent(self, delivery_id: int, *, now: datetime) -> None:
+        """Record that the delivery's message was accepted by the mail server."""
+        self._mark(delivery_id, {"status": "sent", "sent_at": now, "next_attempt_at": None, "last_error": None})
+
+    def mark_failed(self, delivery_id: int, *, now: datetime, error: str, next_attempt_at: datetime | None) -> None:
+        """Record a failed attempt: retried at ``next_attempt_at``, or given up ('failed') when it is None."""
+        status = "pending" if next_attempt_at is not None else "failed"
+        self._mark(delivery_id, {"status": status, "last_error": error, "next_attempt_at": next_attempt_at})
+
+    def _mark(self, delivery_id: int, values: dict[str, Any]) -> None:
+        with self._write() as conn:
+            # Only a pending delivery changes: a message already sent is never reopened by a late retry.
+            result = conn.execute(update(deliveries_t)
+                                  .where(deliveries_t.c.id == delivery_id, deliveries_t.c.status == "pending")
+                                  .values(attempts=deliveries_t.c.attempts + 1, **values))
+            if result.rowcount == 0:
+                status = conn.execute(select(deliveries_t.c.status)
+                                      .where(deliveries_t.c.id == delivery_id)).scalar()
+                if status is None:
+                    raise StoreError(f"no delivery with id {delivery_id}")
+                raise StoreError(f"delivery {delivery_id} is already {status}",
+                                 hint="another process may be sending the same digest")
+
+    def deliveries(self, *, digest_id: str | None = None) -> list[Delivery]:
+        """Every delivery (of ``digest_id`` when given), oldest first."""
+        query = _DELIVERY if digest_id is None else _DELIVERY.where(digest_periods.c.digest_id == digest_id)
+        with self._read() as conn:
+            return _fetch(conn, query)
+
+
+def _fetch(conn: Connection, query: Select[Any]) -> list[Delivery]:
+    return [_delivery(row) for row in conn.execute(query.order_by(deliveries_t.c.id))]
+
+
+def _delivery(row: Row[Any]) -> Delivery:
+    return Delivery(id=row.id, digest_id=row.digest_id, period=Period(row.period_start, row.period_end),
+                    recipient=row.recipient, status=row.status, attempts=row.attempts, message=bytes(row.message),
+                    next_attempt_at=row.next_attempt_at, last_error=row.last_error, sent_at=row.sent_at)

@@ -1,0 +1,64 @@
+"""Alembic run from code: `watcher db upgrade` without an alembic.ini in the working directory."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+from sqlalchemy import exc
+
+from watcher.errors import StoreError
+from watcher.store.db import parse_url, sqlite_path
+
+_REPO_ALEMBIC = Path(__file__).resolve().parents[2] / "alembic"
+
+
+def script_location() -> Path:
+    """The migrations directory: the repository's top-level alembic/, else ./alembic."""
+    for candidate in (_REPO_ALEMBIC, Path.cwd() / "alembic"):
+        if (candidate / "env.py").is_file():
+            return candidate
+    raise StoreError("the alembic/ migrations directory was not found",
+                     hint="run from the watcher checkout, or install watcher with its alembic/ directory")
+
+
+def alembic_config(url: str) -> Config:
+    """An Alembic Config for ``url``; env.py reads the URL from ``attributes['url']``."""
+    config = Config()
+    config.set_main_option("script_location", str(script_location()))
+    config.attributes["url"] = url
+    return config
+
+
+def head_revision() -> str:
+    """The newest revision in the migrations directory."""
+    head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    if head is None:
+        raise StoreError("the alembic/ directory holds no migrations")
+    return head
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    """Migrate the database at ``url`` to ``revision`` (head), creating a SQLite file's directory if needed."""
+    path = sqlite_path(parse_url(url))
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    _run(command.upgrade, url, revision)
+
+
+def downgrade(url: str, revision: str) -> None:
+    """Migrate the database at ``url`` down to ``revision`` ('base' drops every table)."""
+    _run(command.downgrade, url, revision)
+
+
+def _run(step: Callable[[Config, str], None], url: str, revision: str) -> None:
+    try:
+        step(alembic_config(url), revision)
+    except exc.OperationalError as e:
+        raise StoreError(f"migration failed: {str(e.orig).strip().splitlines()[0]}",
+                         hint="database unreachable or locked: check WATCHER_DATABASE_URL") from e
+    except exc.SQLAlchemyError as e:
+        raise StoreError(f"migration failed: {e}", hint="check the database and the migration history") from e
