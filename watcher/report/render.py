@@ -1,0 +1,118 @@
+"""Render a Digest as plain text and as HTML with jinja2 (the only module that imports it).
+
+Feed text is data: the HTML template autoescapes it, and the few fragments built here (a linked title,
+a snippet with its hit marked) go through nh3 so only http/https/mailto links and a handful of tags survive.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from datetime import datetime
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import nh3
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup, escape
+
+from watcher.report.digest import Digest, DigestItem, EntrySection, split_marks
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_WIDTH = 76
+
+# Inline styles only (mail clients drop <style>); colours are set in pairs or left to the client so that
+# a dark theme, which swaps the page background, never leaves dark text on a dark page.
+LINK_STYLE = "color:#2a6fdb;text-decoration:underline;font-weight:600"
+MARK_STYLE = "background-color:#ffe066;color:#111111;padding:0 2px;border-radius:2px"
+_TAGS = {"a", "mark", "span"}
+_ATTRIBUTES = {"a": {"href", "style", "lang", "title"}, "mark": {"style"}, "span": {"lang"}}
+_SCHEMES = {"http", "https", "mailto"}
+
+
+def render_text(d: Digest) -> str:
+    """The plain-text part of the digest mail."""
+    return _environment().get_template("digest.txt.j2").render(d=d, **_context(d))
+
+
+def render_html(d: Digest) -> str:
+    """The HTML part: inline styles, no scripts or external resources, feed text escaped and sanitised."""
+    return _environment().get_template("digest.html.j2").render(d=d, **_context(d))
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Environment:
+    # Built on first use, not at import; templates are package data in watcher/templates/.
+    env = Environment(
+        loader=PackageLoader("watcher", "templates"),
+        autoescape=lambda name: name is not None and name.endswith(".html.j2"),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(plural=plural, wrap=wrap, starred=starred, marked=marked, title_link=title_link)
+    return env
+
+
+def _context(d: Digest) -> dict[str, object]:
+    zone = ZoneInfo(d.timezone)
+
+    def when(dt: datetime | None, year: bool = False) -> str:
+        return format_time(dt, zone, year=year) if dt is not None else "never"
+
+    return {"when": when, "heading": heading, "since": when(d.period.start, True),
+            "span": f"{when(d.period.start, True)} – {when(d.period.end, True)} ({d.timezone})"}
+
+
+def format_time(dt: datetime, zone: ZoneInfo, *, year: bool = False) -> str:
+    """``Sat 21 Nov 2026 07:00`` (year=True) or ``21 Nov 07:00``, in ``zone``; English names whatever the locale."""
+    local = dt.astimezone(zone)
+    day = f"{local.day} {_MONTHS[local.month - 1]}"
+    if year:
+        return f"{_DAYS[local.weekday()]} {day} {local.year} {local:%H:%M}"
+    return f"{day} {local:%H:%M}"
+
+
+def heading(section: EntrySection) -> str:
+    """``Nikol Pashinyan — 9 items from 4 outlets``."""
+    return f"{section.name} — {plural(section.item_count, 'item')} from {plural(section.outlet_count, 'outlet')}"
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """``1 item``, ``2 items`` (``many`` for irregular plurals)."""
+    return f"{n} {word}" if n == 1 else f"{n} {many or word + 's'}"
+
+
+def wrap(text: str, indent: int = 2) -> str:
+    """Wrap plain text to the mail width, every line indented by ``indent`` spaces."""
+    pad = " " * indent
+    return textwrap.fill(text, width=_WIDTH, initial_indent=pad, subsequent_indent=pad,
+                         break_long_words=False, break_on_hyphens=False)
+
+
+def starred(snippet: str) -> str:
+    """A marked snippet for plain text: the hit as ``*hit*``."""
+    return "".join(f"*{text}*" if hit else text for text, hit in split_marks(snippet))
+
+
+def marked(snippet: str) -> Markup:
+    """A marked snippet for HTML: text escaped, the hit in <mark>."""
+    html = "".join(f'<mark style="{MARK_STYLE}">{escape(text)}</mark>' if hit else str(escape(text))
+                   for text, hit in split_marks(snippet))
+    return _sanitise(html)
+
+
+def title_link(item: DigestItem) -> Markup:
+    """The item's title, escaped, linked when it has an http(s) link."""
+    lang = f' lang="{escape(item.language)}"' if item.language else ""
+    title = escape(item.title)
+    if item.link is None:
+        return _sanitise(f"<span{lang}>{title}</span>")
+    return _sanitise(f'<a href="{escape(item.link)}" style="{LINK_STYLE}"{lang}>{title}</a>')
+
+
+def _sanitise(html: str) -> Markup:
+    # Defence in depth: the parts are escaped already, nh3 makes sure no other tag, attribute or scheme gets out.
+    return Markup(nh3.clean(html, tags=_TAGS, attributes=_ATTRIBUTES, url_schemes=_SCHEMES,
+                            link_rel="noopener noreferrer"))
