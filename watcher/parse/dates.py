@@ -1,0 +1,153 @@
+"""Item dates as aware UTC: RFC 822, ISO 8601, zone-less local dates, and fallbacks to fetch time.
+
+A date without a zone (Arminfo's `2026-06-06 03:08:29`) is wall-clock time of the source, read in the
+source's ``timezone``; feedparser would read it as UTC, so the raw string decides.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import datetime, timedelta, timezone as dt_timezone, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from watcher.errors import ConfigError
+
+UTC = dt_timezone.utc
+FUTURE_TOLERANCE = timedelta(minutes=5)  # clock skew between the outlet and us
+
+_ZONES = {  # hours east of UTC; ambiguous abbreviations (IST, AMT, BST in some lists) are left out or common
+    "UT": 0, "UTC": 0, "GMT": 0, "Z": 0, "WET": 0, "WEST": 1, "BST": 1, "CET": 1, "CEST": 2, "MET": 1,
+    "MEST": 2, "EET": 2, "EEST": 3, "MSK": 3, "MSD": 4, "AZT": 4, "GET": 4, "SAMT": 4, "YEKT": 5, "PKT": 5,
+    "JST": 9, "KST": 9, "AEST": 10, "AEDT": 11, "EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7,
+    "MDT": -6, "PST": -8, "PDT": -7, "AKST": -9, "AKDT": -8, "HST": -10,
+}
+_MONTHS = {
+    # English, then Russian, Portuguese/Spanish, French, German abbreviations seen in real pubDates.
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "oct": 10,
+    "nov": 11, "dec": 12, "янв": 1, "фев": 2, "мар": 3, "апр": 4, "мая": 5, "май": 5, "июн": 6, "июл": 7,
+    "авг": 8, "сен": 9, "окт": 10, "ноя": 11, "дек": 12, "ene": 1, "fev": 2, "abr": 4, "mai": 5, "ago": 8,
+    "set": 9, "out": 10, "dez": 12, "dic": 12, "fév": 2, "avr": 4, "jui": 7, "aoû": 8, "déc": 12, "mär": 3,
+    "okt": 10,
+}
+_TIME = r"(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d{1,9})?)?"
+_ZONE = r"(Z|[A-Za-z]{1,5}(?:[+-]\d{1,2}(?::?\d{2})?)?|[+-]\d{2}:?\d{2}|[+-]\d{1,2})"
+_ISO = re.compile(rf"^(\d{{4}})-(\d{{1,2}})-(\d{{1,2}})(?:[T ]{_TIME})?\s*{_ZONE}?$", re.IGNORECASE)
+_DAY_FIRST = re.compile(
+    rf"^(?:[^\d\s,]{{1,12}},?\s+)?(\d{{1,2}})[\s.-]+([^\W\d_]{{3,12}})\.?[\s.-]+(\d{{2,4}}),?"
+    rf"(?:\s+{_TIME}\s*(AM|PM)?)?\s*{_ZONE}?$", re.IGNORECASE)
+_MONTH_FIRST = re.compile(
+    rf"^(?:[^\d\s,]{{1,12}},?\s+)?([^\W\d_]{{3,12}})\.?\s+(\d{{1,2}}),?\s+(\d{{4}}),?"
+    rf"(?:\s+{_TIME}\s*(AM|PM)?)?\s*{_ZONE}?$", re.IGNORECASE)
+_NUMERIC = re.compile(rf"^(\d{{1,2}})[./](\d{{1,2}})[./](\d{{4}}),?(?:\s+{_TIME})?\s*{_ZONE}?$", re.IGNORECASE)
+_ZONE_PARTS = re.compile(r"^([A-Za-z]*)([+-]\d{1,2})?:?(\d{2})?$")
+
+
+def load_timezone(name: str) -> tzinfo:
+    """The IANA zone ``name`` (a source's local time), or ConfigError."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"unknown timezone {name!r}", hint="use an IANA name such as Asia/Yerevan") from exc
+
+
+def as_utc(moment: datetime) -> datetime:
+    """``moment`` in UTC; a naive value is taken to be UTC already."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def parse_date(raw: str | None, *, fetched_at: datetime, local: tzinfo,
+               parsed: time.struct_time | None = None) -> datetime:
+    """An aware UTC datetime for ``raw``; ``parsed`` is feedparser's reading, used when ours fails.
+
+    Missing or unreadable dates become ``fetched_at``; dates in the future beyond a small tolerance are
+    clamped to ``fetched_at`` (an outlet's wrong zone must not pin an item to the top for hours).
+    """
+    fetched_at = as_utc(fetched_at)
+    moment = _read(" ".join(raw.split())[:100], local, parsed) if raw else None
+    if moment is None:
+        return fetched_at
+    if moment > fetched_at + FUTURE_TOLERANCE:
+        return fetched_at
+    return moment
+
+
+def _read(raw: str, local: tzinfo, parsed: time.struct_time | None) -> datetime | None:
+    try:
+        moment = _ours(raw, local)
+        if moment is None and parsed is not None and _has_no_zone(raw):
+            # feedparser read a zone-less date as UTC: take its wall clock in the source's zone instead.
+            moment = datetime(*parsed[:6], tzinfo=local)
+        elif moment is None and parsed is not None:
+            moment = datetime(*parsed[:6], tzinfo=UTC)
+        return moment.astimezone(UTC) if moment is not None else None
+    except (ValueError, OverflowError):
+        return None
+
+
+def _ours(raw: str, local: tzinfo) -> datetime | None:
+    if match := _ISO.match(raw):
+        year, month, day, hour, minute, second, zone = match.groups()
+        return _build(int(year), int(month), int(day), hour, minute, second, None, zone, local)
+    if match := _DAY_FIRST.match(raw):
+        day, month_name, year, hour, minute, second, ampm, zone = match.groups()
+        month = _month(month_name)
+        return _build(_year(year), month, int(day), hour, minute, second, ampm, zone, local) if month else None
+    if match := _MONTH_FIRST.match(raw):
+        month_name, day, year, hour, minute, second, ampm, zone = match.groups()
+        month = _month(month_name)
+        return _build(int(year), month, int(day), hour, minute, second, ampm, zone, local) if month else None
+    if match := _NUMERIC.match(raw):  # 06.06.2026: day first, as everywhere in our region
+        day, month_text, year, hour, minute, second, zone = match.groups()
+        return _build(int(year), int(month_text), int(day), hour, minute, second, None, zone, local)
+    return None
+
+
+def _build(year: int, month: int, day: int, hour: str | None, minute: str | None, second: str | None,
+           ampm: str | None, zone: str | None, local: tzinfo) -> datetime | None:
+    hours = int(hour or 0)
+    if ampm:
+        hours = hours % 12 + (12 if ampm.upper() == "PM" else 0)
+    offset = _offset(zone) if zone else None
+    if zone and offset is None and zone.upper() not in ("AM", "PM"):
+        offset_zone: tzinfo = local  # an abbreviation we do not know: the source's own zone is the best guess
+    else:
+        offset_zone = local if offset is None else dt_timezone(offset)
+    return datetime(year, month, day, hours, int(minute or 0), int(second or 0), tzinfo=offset_zone)
+
+
+def _offset(zone: str) -> timedelta | None:
+    match = _ZONE_PARTS.match(zone.strip())
+    if not match:
+        return None
+    name, hours, minutes = match.groups()
+    if name and name.upper() not in _ZONES:
+        return None
+    base = timedelta(hours=_ZONES[name.upper()]) if name else timedelta()
+    if hours:
+        sign = -1 if hours.startswith("-") else 1
+        base += sign * timedelta(hours=abs(int(hours)), minutes=int(minutes or 0))
+    elif not name:
+        return None
+    return base if abs(base) < timedelta(hours=24) else None
+
+
+def _month(name: str) -> int | None:
+    return _MONTHS.get(name[:3].lower())
+
+
+def _year(text: str) -> int:
+    year = int(text)
+    if len(text) == 2:
+        return 2000 + year if year < 70 else 1900 + year
+    return year
+
+
+def _has_no_zone(raw: str) -> bool:
+    """True when nothing after the time of day names a zone or an offset."""
+    times = list(re.finditer(_TIME, raw))
+    if not times:
+        return not re.search(r"(?:Z|[+-]\d{2}:?\d{2}|\b[A-Z]{2,5})\s*$", raw)
+    rest = raw[times[-1].end():].strip()
+    rest = re.sub(r"^(?:AM|PM)\b", "", rest, flags=re.IGNORECASE).strip()
+    return not rest

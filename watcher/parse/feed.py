@@ -1,0 +1,149 @@
+"""The parse stage: feed bytes plus response headers in, a ParsedFeed of normalised Items out.
+
+feedparser is used here and nowhere else; its dictionaries never leave this module.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Mapping, Sequence
+from datetime import datetime, tzinfo
+from typing import Any
+
+import feedparser
+
+from watcher.errors import ParseError
+from watcher.models import Item, ParsedFeed
+from watcher.parse.dates import as_utc, load_timezone, parse_date
+from watcher.parse.encoding import charset_from_content_type, decode_document, gunzip
+from watcher.parse.keys import canonical_link, content_hash, guid_key, resolve_link, unique_guids
+from watcher.parse.sniff import refuse_web_page, root_element, without_doctype
+from watcher.parse.text import MAX_TITLE, html_to_text, one_line, title_text
+
+MAX_SUMMARY_HTML = 200_000
+_LANGUAGE = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]{1,8})*$")
+_EMPTY_HINT = "the server answered 200 with nothing in it; the feed may be down"
+
+
+def parse_feed(content: bytes, *, url: str, headers: Sequence[tuple[str, str]] = (), fetched_at: datetime,
+               timezone: str = "UTC") -> ParsedFeed:
+    """Parse one fetched document into items; raises ParseError when it holds no feed at all."""
+    local = load_timezone(timezone)
+    fetched_at = as_utc(fetched_at)
+    if content[:2] == b"\x1f\x8b":  # some servers send gzip without Content-Encoding
+        content = gunzip(content)
+    if not content.strip():
+        raise ParseError(f"{url}: the response body is empty", hint=_EMPTY_HINT)
+    header_map = _header_map(headers)
+    decoded = decode_document(content, http_charset=charset_from_content_type(header_map.get("content-type")))
+    root_start, root = root_element(decoded.text)
+    refuse_web_page(decoded.text, root, url=url)
+    result = _feedparser(without_doctype(decoded.text, root_start), url=url, language=header_map.get("content-language"))
+    entries: list[Any] = list(result.get("entries") or [])
+    problem = _bozo_line(result)
+    if not entries and not result.get("version"):
+        raise ParseError(f"{url} holds no RSS or Atom feed" + (f" ({problem})" if problem else ""),
+                         hint="check that the URL is the feed itself and not a page or an API")
+    feed = result.get("feed") or {}
+    language = _language(feed.get("language"))
+    items = _items(entries, url=url, fetched_at=fetched_at, local=local, language=language)
+    problems = tuple(p for p in (decoded.problem, problem) if p)
+    return ParsedFeed(title=title_text(feed.get("title") or "") or None,
+                      link=resolve_link(feed.get("link"), url), items=items, problems=problems)
+
+
+def _feedparser(text: str, *, url: str, language: str | None) -> Any:
+    # Already decoded, so feedparser must not second-guess the charset; the XML declaration is rewritten by it.
+    response_headers = {"content-type": "application/xml; charset=utf-8", "content-location": url}
+    if language:
+        response_headers["content-language"] = language
+    try:
+        # A BytesIO, never a str: feedparser opens strings that look like URLs or paths.
+        return feedparser.parse(io.BytesIO(text.encode("utf-8")), response_headers=response_headers,
+                                sanitize_html=False, resolve_relative_uris=False)
+    except Exception as exc:  # a crash inside the third-party parser on a hostile document is that document's fault
+        raise ParseError(f"{url}: feedparser failed on this document: {type(exc).__name__}: {exc}",
+                         hint="the document is badly broken; report it if the source works in a feed reader") from exc
+
+
+def _items(entries: list[Any], *, url: str, fetched_at: datetime, local: tzinfo,
+           language: str | None) -> tuple[Item, ...]:
+    guids = [_guid(entry) for entry in entries]
+    unique = unique_guids(guids)
+    items: dict[str, Item] = {}
+    for entry, guid in zip(entries, guids):
+        item = _item(entry, guid=guid, unique=guid in unique, url=url, fetched_at=fetched_at, local=local,
+                     language=language)
+        items.setdefault(item.key, item)  # a link repeated within one document: the first item wins
+    return tuple(items.values())
+
+
+def _item(entry: Mapping[str, Any], *, guid: str | None, unique: bool, url: str, fetched_at: datetime,
+          local: tzinfo, language: str | None) -> Item:
+    summary = entry.get("summary") or None
+    body = max([c.get("value") or "" for c in entry.get("content") or []] + [summary or ""], key=len)
+    text = html_to_text(body) if body else ""
+    title = title_text(entry.get("title") or "")
+    publisher = _publisher(entry)
+    if publisher and title.endswith(f" - {publisher}"):
+        title = title[: -len(publisher) - 3].rstrip()
+    if not title:
+        title = one_line(text, limit=120)
+    link = resolve_link(entry.get("link"), url)
+    if link:
+        key = canonical_link(link)
+    elif guid and unique:
+        key = guid_key(url, guid)
+    else:
+        key = content_hash(title, text)
+    return Item(key=key, title=title, text=text, link=link, published=_published(entry, fetched_at, local),
+                guid=guid, author=one_line(entry.get("author") or "", limit=200) or None,
+                summary_html=(summary or body or None) and (summary or body)[:MAX_SUMMARY_HTML],
+                publisher=publisher, language=_entry_language(entry) or language)
+
+
+def _published(entry: Mapping[str, Any], fetched_at: datetime, local: tzinfo) -> datetime:
+    for name in ("published", "updated", "created"):
+        raw = entry.get(name)
+        if raw:
+            return parse_date(raw, fetched_at=fetched_at, local=local, parsed=entry.get(f"{name}_parsed"))
+    return fetched_at
+
+
+def _guid(entry: Mapping[str, Any]) -> str | None:
+    guid = one_line(str(entry.get("id") or ""), limit=MAX_TITLE)
+    return guid or None
+
+
+def _publisher(entry: Mapping[str, Any]) -> str | None:
+    source = entry.get("source")
+    title = source.get("title") if isinstance(source, Mapping) else None
+    return one_line(title, limit=200) or None if isinstance(title, str) else None
+
+
+def _entry_language(entry: Mapping[str, Any]) -> str | None:
+    detail = entry.get("title_detail")
+    return _language(detail.get("language")) if isinstance(detail, Mapping) else None
+
+
+def _language(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None
+    tag = value.strip().lower().replace("_", "-")
+    return tag if _LANGUAGE.match(tag) else None
+
+
+def _header_map(headers: Sequence[tuple[str, str]]) -> dict[str, str]:
+    merged: dict[str, str] = {}
+    for name, value in headers:
+        name = name.lower()
+        merged[name] = f"{merged[name]}, {value}" if name in merged else value
+    return merged
+
+
+def _bozo_line(result: Mapping[str, Any]) -> str | None:
+    if not result.get("bozo"):
+        return None
+    exc = result.get("bozo_exception")
+    return one_line(f"{type(exc).__name__}: {exc}", limit=300) if exc is not None else "ill-formed document"

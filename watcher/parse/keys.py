@@ -1,0 +1,140 @@
+"""Item keys: a canonical link (the same article through any source), else a GUID, else a content hash."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from urllib.parse import quote, unquote_plus, urljoin, urlsplit, urlunsplit
+
+_TRACKING = frozenset({
+    "fbclid", "gclid", "dclid", "gbraid", "wbraid", "yclid", "msclkid", "mc_cid", "mc_eid", "igshid", "_ga",
+    "_gl", "ref", "ref_src", "ref_url", "referrer", "referer", "ito", "cmpid", "ocid",
+})
+# `from=rss`, `source=feed`: tracking only when the value says so; elsewhere these names carry meaning.
+_TRACKING_IF_FEEDISH = frozenset({"from", "source", "src", "rss", "feed", "via"})
+_AMP_PARAMS = frozenset({"amp", "amp_js_v", "usqp"})
+_FEEDISH_VALUE = re.compile(r"rss|feed|atom|yandex|dzen|google")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_AMP_CACHE = re.compile(r"^[a-z0-9-]+\.cdn\.ampproject\.org$")
+_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
+_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+_PATH_SAFE = "/:@!$&'()*+,;=~%"
+_QUERY_SAFE = "/:@!$'()*+,;=?~%"
+
+
+def canonical_link(url: str) -> str:
+    """The form of ``url`` that identifies an article: tracking and AMP variants removed, parts normalised."""
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return url
+    scheme = parts.scheme.lower()
+    host = _host(parts.hostname or "")
+    path, query = parts.path, parts.query
+    if _AMP_CACHE.match(host):  # Google's AMP cache: /c/s/example.com/path is https://example.com/path
+        return _amp_cache_target(path, query) or url
+    if host.startswith("amp.") and host.count(".") >= 2:
+        host = host[4:]
+    netloc = f"[{host}]" if ":" in host else host  # an IPv6 literal keeps its brackets
+    if parts.username is not None:
+        netloc = f"{parts.username}{':' + parts.password if parts.password else ''}@{host}"
+    if port is not None and port != _DEFAULT_PORTS.get(scheme):
+        netloc += f":{port}"
+    path = _path(path, has_host=bool(host))
+    # Hash-bang fragments route single-page sites to the article; any other fragment is a place in a page.
+    fragment = parts.fragment if parts.fragment.startswith("!") else ""
+    return urlunsplit((scheme, netloc, path, _query(query), fragment))
+
+
+def resolve_link(link: str | None, base: str) -> str | None:
+    """An absolute http(s) link, resolved against the feed URL; None for other schemes or nothing."""
+    if not link or not link.strip():
+        return None
+    link = " ".join(link.split())
+    try:
+        absolute = urljoin(base, link)
+        scheme = urlsplit(absolute).scheme.lower()
+    except ValueError:
+        return None
+    return absolute if scheme in ("http", "https") else None
+
+
+def content_hash(title: str, text: str) -> str:
+    """A stable key for an item with neither link nor usable GUID."""
+    digest = hashlib.sha256(f"{title}\n{text}".encode("utf-8", "surrogatepass")).hexdigest()
+    return f"hash:{digest[:32]}"
+
+
+def guid_key(feed_url: str, guid: str) -> str:
+    """A GUID namespaced by its feed: GUIDs are only unique (when at all) within one feed."""
+    return f"guid:{canonical_link(feed_url)}#{guid}"
+
+
+def unique_guids(guids: Sequence[str | None]) -> frozenset[str]:
+    """The GUIDs that occur exactly once in a document (one outlet repeats one GUID on every item)."""
+    seen: dict[str, int] = {}
+    for guid in guids:
+        if guid:
+            seen[guid] = seen.get(guid, 0) + 1
+    return frozenset(guid for guid, count in seen.items() if count == 1)
+
+
+def _host(host: str) -> str:
+    host = host.rstrip(".").lower()
+    if host.isascii():
+        return host
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return host
+
+
+def _normalise_escapes(text: str, safe: str) -> str:
+    """Upper-case escapes, decode escaped unreserved characters, escape raw non-ASCII as UTF-8 (RFC 3986 6.2.2)."""
+    def fix(match: re.Match[str]) -> str:
+        char = chr(int(match.group(0)[1:], 16))
+        return char if char in _UNRESERVED else match.group(0).upper()
+    return quote(_ESCAPE.sub(fix, text), safe=safe)
+
+
+def _path(path: str, *, has_host: bool) -> str:
+    segments = path.split("/")
+    # An `amp` segment anywhere (`/amp/news/1`, `/news/amp/1`, `/news/1/amp`) marks the AMP rendering.
+    kept = [segment for segment in segments[1:] if segment.lower() != "amp"]
+    if len(kept) < len(segments) - 1 and any(kept):
+        segments = segments[:1] + kept
+    path = re.sub(r"\.amp(?=(?:\.html?)?$)", "", "/".join(segments))
+    path = _normalise_escapes(path, _PATH_SAFE)
+    return path or ("/" if has_host else "")
+
+
+def _query(query: str) -> str:
+    kept = []
+    for piece in query.split("&"):
+        name, equals, value = piece.partition("=")
+        lowered = unquote_plus(name).strip().lower()
+        if not lowered or _is_tracking(lowered, unquote_plus(value).lower()):
+            continue
+        kept.append((_normalise_escapes(name, _QUERY_SAFE), equals, _normalise_escapes(value, _QUERY_SAFE)))
+    kept.sort()
+    return "&".join(f"{name}{equals}{value}" for name, equals, value in kept)
+
+
+def _is_tracking(name: str, value: str) -> bool:
+    if name.startswith("utm_") or name in _TRACKING or name in _AMP_PARAMS:
+        return True
+    if name == "outputtype":
+        return value == "amp"
+    return name in _TRACKING_IF_FEEDISH and _FEEDISH_VALUE.search(value) is not None
+
+
+def _amp_cache_target(path: str, query: str) -> str | None:
+    match = re.match(r"^/[a-z]/(s/)?([^/]+)(/.*)?$", path)
+    if not match:
+        return None
+    scheme = "https" if match.group(1) else "http"
+    target = f"{scheme}://{match.group(2)}{match.group(3) or '/'}"
+    return canonical_link(f"{target}?{query}" if query else target)
