@@ -1,0 +1,29 @@
+"""The report stage: build a Digest from stored matches (pure), render it as text and HTML, compose the mail."""
+
+from watcher.report.digest import (
+    Digest,
+    DigestItem,
+    EntrySection,
+    SourceProblem,
+    build_digest,
+    covered_entries,
+    digest_to_json,
+    source_problems,
+)
+from watcher.report.message import compose_message, subject
+from watcher.report.render import render_html, render_text
+
+__all__ = [
+    "Digest",
+    "DigestItem",
+    "EntrySection",
+    "SourceProblem",
+    "build_digest",
+    "compose_message",
+    "covered_entries",
+    "digest_to_json",
+    "render_html",
+    "render_text",
+    "source_problems",
+    "subject",
+]

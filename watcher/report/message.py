@@ -1,0 +1,82 @@
+"""Compose a digest mail: multipart/alternative (text, HTML), RFC 5322 bytes ready for SMTP or the outbox."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime, parseaddr
+
+from watcher.errors import MailError
+from watcher.report.digest import Digest, clean_text
+
+_MAX_SUBJECT = 150
+_ADDR = re.compile(r'^[^@\s<>(),;:"\[\]\\]+@[^@\s<>(),;:"\[\]\\]+$')
+
+
+def subject(d: Digest) -> str:
+    """``South Caucasus daily: 14 items, Nikol Pashinyan 9`` or ``South Caucasus daily: nothing new``."""
+    top = d.top
+    if top is None:
+        text = f"{d.title}: nothing new"
+    else:
+        items = "1 item" if d.total_items == 1 else f"{d.total_items} items"
+        text = f"{d.title}: {items}, {top.name} {top.item_count}"
+    text = clean_text(text)
+    return text if len(text) <= _MAX_SUBJECT else text[:_MAX_SUBJECT - 1].rstrip() + "…"
+
+
+def compose_message(d: Digest, *, sender: str, recipient: str, text: str, html: str) -> bytes:
+    """The digest mail as RFC 5322 bytes; header values are single-line whatever the feeds or config hold."""
+    from_ = _address(sender, "sender", hint="check WATCHER_MAIL_FROM")
+    to = _address(recipient, "recipient", hint=f"check the `to:` list of digest {d.digest_id!r}")
+    msg = EmailMessage(policy=SMTP)
+    msg["Subject"] = subject(d)
+    msg["From"] = from_
+    msg["To"] = to
+    msg["Date"] = format_datetime(d.generated_at)
+    msg["Message-ID"] = message_id(d, to.addr_spec, from_.domain or "localhost")
+    msg["Auto-Submitted"] = "auto-generated"
+    msg["X-Watcher-Digest"] = d.digest_id
+    msg.set_content(_lines(text), subtype="plain", charset="utf-8", cte=_cte(text))
+    msg.add_alternative(_lines(html), subtype="html", charset="utf-8", cte=_cte(html))
+    return msg.as_bytes()
+
+
+def message_id(d: Digest, recipient: str, domain: str) -> str:
+    """``<daily.20261122T030000Z.1a2b3c4d5e6f@example.org>``: the same for the same digest run and recipient."""
+    # Deterministic, so a digest composed twice for one reader (a crash before it was stored) is one message
+    # to mail clients that de-duplicate by Message-ID; short, so the header is never folded.
+    key = f"{d.digest_id}\n{d.period.start.isoformat()}\n{d.period.end.isoformat()}\n{recipient.lower()}"
+    digest = hashlib.sha256(key.encode()).hexdigest()[:12]
+    return f"<{d.digest_id[:24]}.{d.period.end:%Y%m%dT%H%M%SZ}.{digest}@{domain}>"
+
+
+def _address(value: str, what: str, *, hint: str) -> Address:
+    # Strict on purpose: an address with a line break or a second address in it is refused, not repaired.
+    display, addr = parseaddr(value)
+    text = value.strip()
+    whole = text == addr or (text.count("<") == 1 and text.endswith(f"<{addr}>"))
+    if any(unicodedata.category(c) in {"Cc", "Zl", "Zp"} for c in value) or not whole or not _ADDR.match(addr):
+        raise MailError(f"{what} {value!r} is not one mail address", hint=hint)
+    username, _, domain = addr.rpartition("@")
+    try:
+        return Address(display_name=clean_text(display), username=username, domain=domain)
+    except (ValueError, IndexError) as e:
+        raise MailError(f"{what} {value!r} is not a mail address: {e}", hint=hint) from None
+
+
+def _lines(body: str) -> str:
+    # A body ends in a newline and never carries a bare CR that could confuse a relay.
+    body = body.replace("\r\n", "\n").replace("\r", "\n")
+    return body if body.endswith("\n") else body + "\n"
+
+
+def _cte(body: str) -> str:
+    # 7-bit-safe transfer encodings only: not every relay speaks 8BITMIME. Armenian and Cyrillic text is
+    # shorter in base64; mostly-ASCII text stays readable in quoted-printable.
+    non_ascii = sum(1 for c in body if ord(c) > 127)
+    return "base64" if non_ascii * 4 > len(body) else "quoted-printable"
