@@ -41,21 +41,25 @@ def make_engine(url: URL) -> Engine:
     """An engine for ``url``: SQLite in WAL mode with foreign keys and a busy timeout, or PostgreSQL."""
     if url.get_backend_name() == "postgresql":
         return create_engine(url, pool_pre_ping=True)
-    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S})
-    event.listen(engine, "connect", _sqlite_connect)
+    try:  # sqlite:///watcher.db?timeout=5 shortens the wait for a lock, in seconds
+        busy = float(url.query.get("timeout", BUSY_TIMEOUT_S))  # type: ignore[arg-type]
+    except ValueError:
+        raise StoreError(f"timeout={url.query['timeout']!r} in the database URL is not a number of seconds") from None
+    engine = create_engine(url.difference_update_query(["timeout"]), connect_args={"timeout": busy})
+
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # The sqlite3 module's own BEGIN is deferred and implicit; we emit BEGIN ourselves (see _sqlite_begin).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")  # readers never block the poller's writes
+        cursor.execute("PRAGMA synchronous=NORMAL")  # safe with WAL: a power cut loses at most the last commits
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy * 1000)}")
+        cursor.close()
+
+    event.listen(engine, "connect", on_connect)
     event.listen(engine, "begin", _sqlite_begin)
     return engine
-
-
-def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
-    # The sqlite3 module's own BEGIN is deferred and implicit; we emit BEGIN ourselves (see _sqlite_begin).
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")  # readers never block the poller's writes
-    cursor.execute("PRAGMA synchronous=NORMAL")  # safe with WAL; a crash loses at most the last commit
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
-    cursor.close()
 
 
 def _sqlite_begin(conn: Connection) -> None:

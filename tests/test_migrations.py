@@ -1,0 +1,83 @@
+"""The Alembic history: up, down and up again on both backends, and in step with watcher.store.schema."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import create_engine, inspect
+from test_store_fixtures import T0, empty_url  # noqa: F401  (fixture)
+
+from watcher.store import Store, upgrade
+from watcher.store.migrate import downgrade, head_revision
+from watcher.store.schema import SCHEMA_REVISION, metadata
+
+REPO = Path(__file__).resolve().parents[1]
+TABLES = {"sources", "items", "matches", "digest_periods", "deliveries"}
+
+
+def tables(url: str) -> set[str]:
+    engine = create_engine(url)
+    try:
+        return set(inspect(engine).get_table_names()) - {"alembic_version"}
+    finally:
+        engine.dispose()
+
+
+def schema_diff(url: str) -> list[object]:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            return list(compare_metadata(context, metadata))
+    finally:
+        engine.dispose()
+
+
+def test_upgrade_downgrade_upgrade(empty_url: str) -> None:
+    upgrade(empty_url)
+    assert tables(empty_url) == TABLES
+    downgrade(empty_url, "base")
+    assert tables(empty_url) == set()
+    upgrade(empty_url)
+    upgrade(empty_url)  # at head already: nothing to do
+    assert tables(empty_url) == TABLES
+    with Store.open(empty_url) as s:
+        s.sync_sources([("a", "https://a.example/rss")], now=T0)
+        assert [h.name for h in s.source_health()] == ["a"]
+
+
+def test_migrations_match_the_metadata(empty_url: str) -> None:
+    upgrade(empty_url)
+    assert schema_diff(empty_url) == []
+
+
+def test_the_metadata_is_checked_against_the_database(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'partial.db'}"
+    upgrade(url)
+    downgrade(url, "base")
+    assert schema_diff(url) != []  # the check above can fail: it sees missing tables
+
+
+def test_the_store_expects_the_head_revision() -> None:
+    assert SCHEMA_REVISION == head_revision()
+
+
+def test_upgrade_creates_the_sqlite_directory(tmp_path: Path) -> None:
+    path = tmp_path / "new" / "nested" / "watcher.db"
+    upgrade(f"sqlite:///{path}")
+    assert path.is_file() and tables(f"sqlite:///{path}") == TABLES
+
+
+def test_the_alembic_command_line_config_works(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("WATCHER_DATABASE_URL", url)
+    config = Config(str(REPO / "alembic.ini"))
+    command.upgrade(config, "head")
+    assert tables(url) == TABLES
+    command.downgrade(config, "base")
+    assert tables(url) == set()

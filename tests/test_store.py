@@ -1,0 +1,262 @@
+"""The store's sources, items and matches on real SQLite and real PostgreSQL (the same tests on both)."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from test_store_fixtures import T0, db_url, empty_url, store  # noqa: F401  (fixtures)
+
+from watcher.errors import StoreError
+from watcher.models import FetchState, Item, Match, Period
+from watcher.store import Store, upgrade
+
+H = timedelta(hours=1)
+
+
+def item(n: int, *, published: datetime = T0, **changes: object) -> Item:
+    fields: dict[str, object] = {
+        "key": f"https://news.example/{n}", "title": f"Title {n}", "text": f"Text of item {n}",
+        "link": f"https://news.example/{n}", "published": published,
+    }
+    fields.update(changes)
+    return Item(**fields)  # type: ignore[arg-type]
+
+
+def match(entry: str = "pashinyan", start: int = 0, field: str = "title") -> Match:
+    return Match(entry_id=entry, field=field, text="Pashinyan", start=start, end=start + 9,  # type: ignore[arg-type]
+                 snippet="... [[Pashinyan]] said ...", rule="name")
+
+
+def success(s: Store, source: str, items: list[Item], matches: dict[str, list[Match]] | None = None, *,
+            now: datetime = T0, etag: str | None = '"v1"') -> tuple[int, int]:
+    return s.record_success(source, now=now, status=200, etag=etag, last_modified="Sun, 01 Mar 2026 12:00:00 GMT",
+                            items=items, matches=matches or {})
+
+
+def health(s: Store, name: str):  # type: ignore[no-untyped-def]
+    return next(h for h in s.source_health() if h.name == name)
+
+
+# --- opening ---------------------------------------------------------------------------------------------------
+
+def test_open_refuses_a_database_without_schema(empty_url: str) -> None:
+    if empty_url.startswith("sqlite"):
+        sqlite3.connect(empty_url.removeprefix("sqlite:///")).close()  # an empty file
+    with pytest.raises(StoreError, match="watcher db upgrade"):
+        Store.open(empty_url)
+
+
+def test_open_does_not_create_a_missing_sqlite_file(tmp_path: Path) -> None:
+    path = tmp_path / "absent.db"
+    with pytest.raises(StoreError, match="does not exist"):
+        Store.open(f"sqlite:///{path}")
+    assert not path.exists()
+
+
+def test_open_refuses_an_older_schema(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    upgrade(url)
+    with sqlite3.connect(tmp_path / "old.db") as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '0000'")
+    with pytest.raises(StoreError) as raised:
+        Store.open(url)
+    assert "older than this version" in str(raised.value) and "watcher db upgrade" in str(raised.value)
+
+
+def test_unreachable_postgres_is_a_store_error() -> None:
+    with pytest.raises(StoreError, match="unreachable"):
+        Store.open("postgresql+psycopg://postgres@127.0.0.1:1/test?connect_timeout=2")
+
+
+def test_unsupported_url_is_a_store_error() -> None:
+    with pytest.raises(StoreError, match="unsupported"):
+        Store.open("mysql://localhost/watcher")
+
+
+def test_a_locked_sqlite_database_is_a_store_error_with_hint(tmp_path: Path) -> None:
+    path = tmp_path / "locked.db"
+    upgrade(f"sqlite:///{path}")
+    with Store.open(f"sqlite:///{path}?timeout=0.1") as s:
+        s.sync_sources([("a", "https://a.example/rss")], now=T0)
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+        try:
+            with pytest.raises(StoreError, match="locked"):
+                s.record_failure("a", now=T0, error="timeout")
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        s.record_failure("a", now=T0, error="timeout")  # the lock released, writing works again
+        assert health(s, "a").consecutive_failures == 1
+
+
+# --- sources ---------------------------------------------------------------------------------------------------
+
+def test_sync_sources_inserts_updates_and_deactivates(store: Store) -> None:
+    store.sync_sources([("a", "https://a.example/rss"), ("b", "https://b.example/rss")], now=T0)
+    success(store, "a", [item(1)])
+    success(store, "b", [item(2)])
+    store.sync_sources([("a", "https://a.example/rss"), ("b", "https://b.example/new-rss"),
+                        ("c", "https://c.example/rss")], now=T0 + H)
+    assert store.fetch_state("a") == FetchState(etag='"v1"', last_modified="Sun, 01 Mar 2026 12:00:00 GMT")
+    assert store.fetch_state("b") == FetchState()  # a new URL: the old validators are dropped
+    assert [(h.name, h.url, h.active) for h in store.source_health()] == [
+        ("a", "https://a.example/rss", True), ("b", "https://b.example/new-rss", True),
+        ("c", "https://c.example/rss", True)]
+
+    store.sync_sources([("c", "https://c.example/rss")], now=T0 + 2 * H)
+    assert [(h.name, h.active, h.total_items) for h in store.source_health()] == [
+        ("a", False, 1), ("b", False, 1), ("c", True, 0)]  # history kept
+    assert len(store.items_between(Period(T0 - H, T0))) == 2
+
+    store.sync_sources([("a", "https://a.example/rss")], now=T0 + 3 * H)
+    assert health(store, "a").active and health(store, "a").etag == '"v1"'
+
+
+def test_fetch_state_of_an_unknown_source_is_empty(store: Store) -> None:
+    assert store.fetch_state("never-seen") == FetchState()
+
+
+def test_writes_for_an_unknown_source_fail(store: Store) -> None:
+    with pytest.raises(StoreError, match="unknown source"):
+        success(store, "ghost", [item(1)])
+    with pytest.raises(StoreError, match="unknown source"):
+        store.record_failure("ghost", now=T0, error="x")
+    with pytest.raises(StoreError, match="unknown source"):
+        store.record_not_modified("ghost", now=T0)
+
+
+def test_failures_count_up_and_success_resets(store: Store) -> None:
+    store.sync_sources([("a", "https://a.example/rss")], now=T0)
+    store.record_failure("a", now=T0, error="HTTP 503", status=503, next_due_at=T0 + H)
+    store.record_failure("a", now=T0 + H, error="connect timeout")
+    h = health(store, "a")
+    assert (h.consecutive_failures, h.last_status, h.last_error, h.failing) == (2, None, "connect timeout", True)
+    assert h.last_attempt_at == T0 + H and h.last_success_at is None
+    assert h.next_due_at == T0 + H  # not given the second time: the recorded schedule stays
+
+    store.record_not_modified("a", now=T0 + 2 * H, next_due_at=T0 + 3 * H)
+    h = health(store, "a")
+    assert (h.consecutive_failures, h.last_status, h.last_error) == (0, 304, None)
+    assert h.last_success_at == T0 + 2 * H and h.next_due_at == T0 + 3 * H
+
+    store.record_failure("a", now=T0 + 3 * H, error="HTTP 500", status=500)
+    success(store, "a", [item(1)], now=T0 + 4 * H)
+    h = health(store, "a")
+    assert (h.consecutive_failures, h.last_status, h.last_error, h.total_items) == (0, 200, None, 1)
+
+
+# --- items and matches -----------------------------------------------------------------------------------------
+
+def test_record_success_round_trips_items_matches_and_state(store: Store) -> None:
+    store.sync_sources([("a", "https://a.example/rss")], now=T0)
+    full = item(1, guid="urn:1", author="Anna Hakobyan", summary_html="<p>Ереван <b>Երևան</b></p>",
+                publisher="Armenpress", language="hy", title="Пашинян и Алиев / Փաշինյան")
+    bare = item(2, link=None, published=T0 - 2 * H)
+    assert success(store, "a", [full, bare], {full.key: [match(), match(start=20, field="text")]},
+                   now=T0 + H) == (2, 2)
+
+    stored = store.items_between(Period(T0, T0 + H))
+    assert [s.item for s in stored] == [full, bare]
+    assert {s.source for s in stored} == {"a"} and {s.first_seen for s in stored} == {T0 + H}
+    found = store.matches_between(Period(T0, T0 + H))
+    assert [m.match for m in found] == [match(), match(start=20, field="text")]
+    assert found[0].stored_item == stored[0] and found[0].found_at == T0 + H
+
+    h = health(store, "a")
+    assert (h.etag, h.last_modified, h.last_status, h.total_items) == ('"v1"', "Sun, 01 Mar 2026 12:00:00 GMT", 200, 2)
+    assert h.newest_item_at == T0 and h.last_success_at == T0 + H
+
+    assert success(store, "a", [full, bare], {full.key: [match()]}, now=T0 + 2 * H) == (0, 0)
+    assert health(store, "a").total_items == 2
+
+
+def test_items_are_unique_by_key_across_sources(store: Store) -> None:
+    store.sync_sources([("a", "https://a.example/rss"), ("b", "https://b.example/rss")], now=T0)
+    success(store, "a", [item(1)], {item(1).key: [match()]})
+    assert success(store, "b", [item(1), item(2)], {item(1).key: [match("aliyev")]}, now=T0 + H) == (1, 0)
+    assert [(s.source, s.item.key) for s in store.items_between(Period(T0 - H, T0 + H))] == [
+        ("a", item(1).key), ("b", item(2).key)]
+    assert [m.match.entry_id for m in store.matches_between(Period(T0 - H, T0 + H))] == ["pashinyan"]
+    assert health(store, "b").total_items == 1
+
+
+def test_duplicates_within_one_poll_are_stored_once(store: Store) -> None:
+    store.sync_sources([("a", "https://a.example/rss")], now=T0)
+    assert success(store, "a", [item(1), item(1, title="repeat")], {item(1).key: [match(), match()]}) == (1, 1)
+    assert [s.item.title for s in store.items_between(Period(T0 - H, T0))] == ["Title 1"]
+
+
+def test_record_success_is_atomic(store: Store) -> None:
+    store.sync_sources([("a", "https://a.example/rss")], now=T0)
+    success(store, "a", [item(1)], etag='"old"')
+    broken = Match(entry_id="x", field="title", text=None, start=0, end=1, snippet="s")  # type: ignore[arg-type]
+    # Items are inserted, then the NOT NULL on matches.text fails: nothing of this poll may remain.
+    with pytest.raises(StoreError):
+        success(store, "a", [item(2), item(3)], {item(2).key: [match()], item(3).key: [broken]},
+                now=T0 + H, etag='"new"')
+    assert store.known_keys([item(2).key, item(3).key]) == set()
+    assert store.fetch_state("a").etag == '"old"'
+    assert health(store, "a").total_items == 1 and store.matches_since(T0 - H) == []
+    assert success(store, "a", [item(2), item(3)], {item(2).key: [match()]}, now=T0 + H) == (2, 1)
+
+
+def test_known_keys_batches_and_handles_long_keys(store: Store) -> None:
+    store.sync_sources([("a", "https://a.example/rss")], now=T0)
+    long_key = "https://news.example/" + "x" * 5000  # longer than a btree index entry may be
+    stored = [item(n) for n in range(0, 1200, 2)] + [item(9999, key=long_key)]
+    success(store, "a", stored)
+    asked = [item(n).key for n in range(1200)] + [long_key, long_key + "y"]
+    assert store.known_keys(asked) == {i.key for i in stored}
+    assert store.known_keys([]) == set()
+
+
+def test_matches_between_is_half_open_filtered_and_ordered(store: Store) -> None:
+    store.sync_sources([("a", "https://a.example/rss")], now=T0)
+    for n, when in enumerate([T0, T0 + H, T0 + 2 * H, T0 + 3 * H]):
+        success(store, "a", [item(n)], {item(n).key: [match("aliyev", 5), match("pashinyan")]}, now=when)
+    found = store.matches_between(Period(T0, T0 + 2 * H))  # (start, end]
+    assert [(m.found_at, m.match.entry_id) for m in found] == [
+        (T0 + H, "aliyev"), (T0 + H, "pashinyan"), (T0 + 2 * H, "aliyev"), (T0 + 2 * H, "pashinyan")]
+    assert [m.id for m in found] == sorted(m.id for m in found)
+    only = store.matches_between(Period(T0 - H, T0 + 3 * H), entry_ids={"pashinyan"})
+    assert [m.match.entry_id for m in only] == ["pashinyan"] * 4
+    assert store.matches_between(Period(T0 - H, T0 + 3 * H), entry_ids=[]) == []
+
+    since = store.matches_since(T0 + H, entry_ids=["aliyev"], limit=1)
+    assert [(m.found_at, m.match.entry_id) for m in since] == [(T0 + 2 * H, "aliyev")]
+    assert len(store.matches_since(T0 - H)) == 8
+
+
+def test_replace_matches_keeps_found_at_of_unchanged_matches(store: Store) -> None:
+    store.sync_sources([("a", "https://a.example/rss")], now=T0)
+    success(store, "a", [item(1)], {item(1).key: [match("pashinyan"), match("aliyev", 30)]})
+    item_id = store.items_between(Period(T0 - H, T0))[0].id
+    store.replace_matches(item_id, [match("pashinyan"), match("putin", 50), match("putin", 50)], now=T0 + H)
+    found = store.matches_since(T0 - H)
+    assert [(m.match.entry_id, m.found_at) for m in found] == [("pashinyan", T0), ("putin", T0 + H)]
+    store.replace_matches(item_id, [], now=T0 + 2 * H)
+    assert store.matches_since(T0 - H) == []
+    with pytest.raises(StoreError, match="no item"):
+        store.replace_matches(10**9, [match()], now=T0)
+
+
+def test_datetimes_are_aware_utc_in_and_out(store: Store) -> None:
+    yerevan = datetime(2026, 3, 1, 16, 0, tzinfo=ZoneInfo("Asia/Yerevan"))  # 12:00 UTC
+    store.sync_sources([("a", "https://a.example/rss")], now=yerevan)
+    success(store, "a", [item(1, published=yerevan - H)], now=yerevan)
+    (stored,) = store.items_between(Period(T0 - H, T0))
+    for value in (stored.first_seen, stored.item.published, health(store, "a").last_success_at):
+        assert value is not None and value.tzinfo == timezone.utc
+    assert stored.first_seen == T0 and stored.item.published == T0 - H
+    with pytest.raises(ValueError, match="naive"):
+        store.record_failure("a", now=datetime(2026, 3, 1, 12, 0), error="x")
+
+
+def test_database_size_is_reported(store: Store) -> None:
+    size = store.database_size()
+    assert size is not None and size > 0
