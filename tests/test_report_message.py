@@ -60,8 +60,16 @@ def test_non_ascii_title_reaches_the_subject_intact() -> None:
     assert parse(raw)["Subject"] == "Հայաստան — Россия: ежедневно: 4 items, Nikol Pashinyan 4"
 
 
+def test_composition_is_a_pure_function_of_its_inputs() -> None:
+    d = build_digest(DAILY, WATCHLIST, sample_matches(), [], PERIOD, now=NOW)
+    assert compose(d) == compose(d)
+    assert compose(d) != compose(d, recipient="other@example.org")
+
+
 def test_message_id_is_stable_for_one_digest_run() -> None:
     d = build_digest(DAILY, WATCHLIST, sample_matches(), [], PERIOD, now=NOW)
+    assert parse(compose(d))["Message-ID"] == parse(compose(d))["Message-ID"]
+    assert parse(compose(d))["Message-ID"] != parse(compose(d, recipient="b@example.org"))["Message-ID"]
     assert parse(compose(d))["Message-ID"] != parse(compose(replace(d, digest_id="weekly")))["Message-ID"]
 
 

@@ -43,6 +43,9 @@ def compose_message(d: Digest, *, sender: str, recipient: str, text: str, html: 
     msg["X-Watcher-Digest"] = d.digest_id
     msg.set_content(_lines(text), subtype="plain", charset="utf-8", cte=_cte(text))
     msg.add_alternative(_lines(html), subtype="html", charset="utf-8", cte=_cte(html))
+    # A boundary derived from the content keeps composition a pure function of its inputs; "=_" never
+    # occurs in quoted-printable or base64 bodies, so it cannot collide with them.
+    msg.set_boundary("=_watcher_" + hashlib.sha256(f"{text}\0{html}".encode()).hexdigest()[:32])
     return msg.as_bytes()
 
 

@@ -1,0 +1,203 @@
+"""Mailers against a real SMTP server on loopback (aiosmtpd) and a real outbox folder."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import os
+from pathlib import Path
+
+import pytest
+from smtp_server import (  # noqa: F401  (fixtures)
+    PASSWORD,
+    USERNAME,
+    SmtpServer,
+    closed_smtp_url,
+    smtp_starttls_server,
+    smtps_server,
+    smtp_auth_server,
+    smtp_refusing_server,
+    smtp_server,
+)
+from test_report_samples import DAILY, NOW, PERIOD, WATCHLIST, sample_matches, sample_sources
+
+from watcher.errors import MailError
+from watcher.mail import Mailer, OutboxMailer, SmtpMailer, make_mailer, outbox_file_stem, parse_smtp_url
+from watcher.report import build_digest, compose_message, render_html, render_text
+
+SENDER = "watcher@example.org"
+NAME = "daily-20261122T0700-analyst@example.org"
+
+
+def digest_bytes(recipient: str = "analyst@example.org") -> bytes:
+    d = build_digest(DAILY, WATCHLIST, sample_matches(), sample_sources(), PERIOD, now=NOW)
+    return compose_message(d, sender=f"Watcher <{SENDER}>", recipient=recipient, text=render_text(d),
+                           html=render_html(d))
+
+
+def test_smtp_delivers_a_digest_that_parses_back(smtp_server: SmtpServer) -> None:
+    SmtpMailer(smtp_server.url).send(digest_bytes(), sender=SENDER, recipients=["analyst@example.org"], name=NAME)
+    (got,) = smtp_server.messages
+    assert got.mail_from == SENDER and got.rcpt_tos == ("analyst@example.org",)
+    msg = got.message
+    assert msg["Subject"] == "South Caucasus daily: 4 items, Nikol Pashinyan 4"
+    plain, html = msg.get_body(("plain",)), msg.get_body(("html",))
+    assert plain is not None and html is not None
+    assert "*Նիկոլ Փաշինյան*ը" in plain.get_content() and "*Никол Пашинян*" in plain.get_content()
+    assert "Նիկոլ Փաշինյան</mark>" in html.get_content()
+
+
+def test_smtp_with_auth(smtp_auth_server: SmtpServer) -> None:
+    assert "%40" in smtp_auth_server.url  # the password's '@' travels URL-encoded
+    SmtpMailer(smtp_auth_server.url).send(digest_bytes(), sender=SENDER, recipients=["a@example.org"], name=NAME)
+    assert len(smtp_auth_server.messages) == 1 and smtp_auth_server.logins == [USERNAME]
+
+
+def test_smtp_auth_failure_names_the_setting_and_hides_the_password(smtp_auth_server: SmtpServer) -> None:
+    mailer = SmtpMailer(smtp_auth_server.url_with(USERNAME, "wrong password"))
+    with pytest.raises(MailError, match="WATCHER_SMTP_URL") as e:
+        mailer.send(digest_bytes(), sender=SENDER, recipients=["a@example.org"], name=NAME)
+    assert "535" in str(e.value) and "wrong password" not in str(e.value) and "password" in (e.value.hint or "")
+    assert smtp_auth_server.messages == []
+    assert "wrong" not in repr(mailer) and PASSWORD not in repr(SmtpMailer(smtp_auth_server.url))
+
+
+def test_smtp_without_credentials_where_auth_is_required(smtp_auth_server: SmtpServer) -> None:
+    url = f"smtp://{smtp_auth_server.host}:{smtp_auth_server.port}"
+    with pytest.raises(MailError, match="WATCHER_SMTP_URL"):
+        SmtpMailer(url).send(digest_bytes(), sender=SENDER, recipients=["a@example.org"], name=NAME)
+    assert smtp_auth_server.messages == []
+
+
+def test_smtp_recipient_refused(smtp_refusing_server: SmtpServer) -> None:
+    with pytest.raises(MailError, match="refused every recipient: refused@example.org: 550") as e:
+        SmtpMailer(smtp_refusing_server.url).send(digest_bytes(), sender=SENDER, recipients=["refused@example.org"],
+                                                  name=NAME)
+    assert "WATCHER_SMTP_URL" in str(e.value) and smtp_refusing_server.messages == []
+
+
+def test_smtp_some_recipients_refused_is_an_error_naming_them(smtp_refusing_server: SmtpServer) -> None:
+    with pytest.raises(MailError, match="refused some recipients: refused-2@example.org: 550"):
+        SmtpMailer(smtp_refusing_server.url).send(
+            digest_bytes(), sender=SENDER, recipients=["ok@example.org", "refused-2@example.org"], name=NAME)
+    (got,) = smtp_refusing_server.messages
+    assert got.rcpt_tos == ("ok@example.org",)
+
+
+def test_smtp_connection_refused(closed_smtp_url: str) -> None:
+    with pytest.raises(MailError, match="refused the connection") as e:
+        SmtpMailer(closed_smtp_url).send(digest_bytes(), sender=SENDER, recipients=["a@example.org"], name=NAME)
+    assert "WATCHER_SMTP_URL" in str(e.value)
+
+
+def test_smtps_to_a_plain_server_fails_cleanly(smtp_server: SmtpServer) -> None:
+    url = f"smtps://{smtp_server.host}:{smtp_server.port}?timeout=5"
+    with pytest.raises(MailError, match="WATCHER_SMTP_URL"):
+        SmtpMailer(url).send(digest_bytes(), sender=SENDER, recipients=["a@example.org"], name=NAME)
+
+
+def test_starttls_on_a_server_without_it_fails_cleanly(smtp_server: SmtpServer) -> None:
+    with pytest.raises(MailError, match="does not support.*STARTTLS") as e:
+        SmtpMailer(f"{smtp_server.url}?starttls=1").send(digest_bytes(), sender=SENDER, recipients=["a@example.org"],
+                                                         name=NAME)
+    assert "WATCHER_SMTP_URL" in str(e.value) and smtp_server.messages == []
+
+
+@pytest.mark.parametrize(("url", "expected"), [
+    ("smtp://mail.example.org", ("mail.example.org", 25, False, False, 30.0, None, None)),
+    ("smtp://u%40x:p%3Aw%40d@mail.example.org:587?starttls=1&timeout=10",
+     ("mail.example.org", 587, False, True, 10.0, "u@x", "p:w@d")),
+    ("smtps://u:p@mail.example.org", ("mail.example.org", 465, True, False, 30.0, "u", "p")),
+    ("smtps://mail.example.org:2465?starttls=1", ("mail.example.org", 2465, True, False, 30.0, None, None)),
+    ("smtp://[::1]:2525?starttls=true", ("::1", 2525, False, True, 30.0, None, None)),
+])
+def test_parse_smtp_url(url: str, expected: tuple[object, ...]) -> None:
+    t = parse_smtp_url(url)
+    assert (t.host, t.port, t.implicit_tls, t.starttls, t.timeout, t.username, t.password) == expected
+    assert t.password is None or f":{t.password}@" not in repr(t)
+
+
+@pytest.mark.parametrize("url", ["http://mail.example.org", "smtp://", "smtp://h:notaport", "smtp://h?starttls=maybe",
+                                 "smtp://h?timeout=x", "smtp://h?tls=1"])
+def test_parse_smtp_url_rejects(url: str) -> None:
+    with pytest.raises(MailError):
+        parse_smtp_url(url)
+
+
+def read_eml(path: Path) -> email.message.EmailMessage:
+    msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+    assert isinstance(msg, email.message.EmailMessage)
+    return msg
+
+
+def test_outbox_writes_a_parseable_eml_creating_the_folder(tmp_path: Path) -> None:
+    outbox = tmp_path / "out" / "box"
+    OutboxMailer(outbox).send(digest_bytes(), sender=SENDER, recipients=["analyst@example.org"], name=NAME)
+    assert [p.name for p in outbox.iterdir()] == [f"{NAME}.eml"]
+    msg = read_eml(outbox / f"{NAME}.eml")
+    assert msg["To"] == "analyst@example.org" and msg.get_body(("html",)) is not None
+
+
+def test_outbox_resend_replaces_the_same_file_atomically(tmp_path: Path) -> None:
+    mailer = OutboxMailer(tmp_path)
+    mailer.send(b"Subject: first\r\n\r\nold\r\n", sender=SENDER, recipients=["a@example.org"], name=NAME)
+    path = mailer.path_for(NAME)
+    with path.open("rb") as reader:  # someone reading the old message while it is replaced
+        mailer.send(digest_bytes(), sender=SENDER, recipients=["a@example.org"], name=NAME)
+        assert reader.read() == b"Subject: first\r\n\r\nold\r\n"  # a rename, not a rewrite in place
+    assert os.listdir(tmp_path) == [f"{NAME}.eml"]  # one file per delivery, no temp files left
+    assert path.read_bytes() == digest_bytes()
+
+
+def test_outbox_names_are_safe_and_distinct(tmp_path: Path) -> None:
+    names = ["../../etc/passwd", "a/b", "a_b", ".hidden", "daily 2026:11", "x" * 300]
+    mailer = OutboxMailer(tmp_path)
+    for name in names:
+        mailer.send(b"Subject: x\r\n\r\nx\r\n", sender=SENDER, recipients=["a@example.org"], name=name)
+    files = sorted(p.name for p in tmp_path.iterdir())
+    assert len(files) == len(names) and all(not f.startswith(".") and len(f) < 200 for f in files)
+    assert outbox_file_stem(NAME) == NAME and outbox_file_stem("a/b") != outbox_file_stem("a_b")
+
+
+def test_outbox_that_cannot_be_written_is_a_mail_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(MailError, match="WATCHER_OUTBOX"):
+        OutboxMailer(blocker / "outbox").send(b"x", sender=SENDER, recipients=["a@example.org"], name=NAME)
+
+
+def test_make_mailer(tmp_path: Path, smtp_server: SmtpServer) -> None:
+    outbox = make_mailer(None, tmp_path)
+    assert isinstance(outbox, OutboxMailer) and isinstance(outbox, Mailer)
+    assert isinstance(make_mailer("", tmp_path), OutboxMailer)
+    smtp = make_mailer(smtp_server.url, tmp_path)
+    assert isinstance(smtp, SmtpMailer) and isinstance(smtp, Mailer)
+    smtp.send(digest_bytes(), sender=SENDER, recipients=["a@example.org"], name=NAME)
+    assert len(smtp_server.messages) == 1 and list(tmp_path.iterdir()) == []
+
+
+def test_starttls(smtp_starttls_server: SmtpServer) -> None:
+    mailer = SmtpMailer(smtp_starttls_server.url, ssl_context=smtp_starttls_server.ssl_context)
+    mailer.send(digest_bytes(), sender=SENDER, recipients=["a@example.org"], name=NAME)
+    assert len(smtp_starttls_server.messages) == 1
+
+
+def test_starttls_with_an_untrusted_certificate_fails_cleanly(smtp_starttls_server: SmtpServer) -> None:
+    with pytest.raises(MailError, match="certificate that is not trusted") as e:
+        SmtpMailer(smtp_starttls_server.url).send(digest_bytes(), sender=SENDER, recipients=["a@example.org"],
+                                                  name=NAME)
+    assert "WATCHER_SMTP_URL" in str(e.value) and smtp_starttls_server.messages == []
+
+
+def test_server_requiring_starttls_refuses_plain_mail(smtp_starttls_server: SmtpServer) -> None:
+    plain = smtp_starttls_server.url.split("?")[0]
+    with pytest.raises(MailError, match="WATCHER_SMTP_URL"):
+        SmtpMailer(plain).send(digest_bytes(), sender=SENDER, recipients=["a@example.org"], name=NAME)
+    assert smtp_starttls_server.messages == []
+
+
+def test_smtps(smtps_server: SmtpServer) -> None:
+    SmtpMailer(smtps_server.url, ssl_context=smtps_server.ssl_context).send(
+        digest_bytes(), sender=SENDER, recipients=["a@example.org"], name=NAME)
+    (got,) = smtps_server.messages
+    assert got.message["Subject"].startswith("South Caucasus daily")
