@@ -19,7 +19,7 @@ from watcher.parse.dates import as_utc, load_timezone, parse_date
 from watcher.parse.encoding import charset_from_content_type, decode_document, gunzip
 from watcher.parse.keys import canonical_link, content_hash, guid_key, resolve_link, unique_guids
 from watcher.parse.sniff import refuse_web_page, root_element, without_doctype
-from watcher.parse.text import MAX_TITLE, html_to_text, one_line, title_text
+from watcher.parse.text import MAX_TITLE, html_to_text, one_line, plain_to_text, title_text
 
 MAX_SUMMARY_HTML = 200_000
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]{1,8})*$")
@@ -82,8 +82,8 @@ def _items(entries: list[Any], *, url: str, fetched_at: datetime, local: tzinfo,
 def _item(entry: Mapping[str, Any], *, guid: str | None, unique: bool, url: str, fetched_at: datetime,
           local: tzinfo, language: str | None) -> Item:
     summary = entry.get("summary") or None
-    body = max([c.get("value") or "" for c in entry.get("content") or []] + [summary or ""], key=len)
-    text = html_to_text(body) if body else ""
+    body, kind = _body(entry)
+    text = plain_to_text(body) if kind == "text/plain" else html_to_text(body)
     title = title_text(entry.get("title") or "")
     publisher = _publisher(entry)
     if publisher and title.endswith(f" - {publisher}"):
@@ -99,8 +99,17 @@ def _item(entry: Mapping[str, Any], *, guid: str | None, unique: bool, url: str,
         key = content_hash(title, text)
     return Item(key=key, title=title, text=text, link=link, published=_published(entry, fetched_at, local),
                 guid=guid, author=one_line(entry.get("author") or "", limit=200) or None,
-                summary_html=(summary or body or None) and (summary or body)[:MAX_SUMMARY_HTML],
+                summary_html=(summary or body)[:MAX_SUMMARY_HTML] or None,
                 publisher=publisher, language=_entry_language(entry) or language)
+
+
+def _body(entry: Mapping[str, Any]) -> tuple[str, str]:
+    """The longest of content and summary (full text when the feed has it) and its declared type."""
+    candidates = [(c.get("value") or "", c.get("type") or "text/html") for c in entry.get("content") or []]
+    detail = entry.get("summary_detail")
+    kind = detail.get("type") if isinstance(detail, Mapping) else None
+    candidates.append((entry.get("summary") or "", kind or "text/html"))
+    return max(candidates, key=lambda candidate: len(candidate[0]))
 
 
 def _published(entry: Mapping[str, Any], fetched_at: datetime, local: tzinfo) -> datetime:

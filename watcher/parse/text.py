@@ -78,6 +78,13 @@ def html_to_text(html_text: str) -> str:
     return normalise_text(text)
 
 
+def plain_to_text(text: str) -> str:
+    """Text declared plain (Atom type="text"): no tags to strip, but entities escaped twice are decoded."""
+    if _LEFTOVER_ENTITY.search(text):
+        text = html.unescape(text)
+    return normalise_text(text)
+
+
 def normalise_text(text: str, *, limit: int = MAX_TEXT) -> str:
     """Drop invisible characters, collapse spaces, keep one newline between lines, cut at ``limit``."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
