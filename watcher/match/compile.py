@@ -1,0 +1,200 @@
+"""Compile watchlist entries into flat, immutable tables and one Aho-Corasick automaton.
+
+Every word of every spelling (names, aliases, context words, excluded phrases, query terms)
+becomes a ``Word`` (stem + allowed endings); the automaton holds ``" " + stem`` for each distinct
+stem, so one pass over the folded text finds every word start whatever the number of entries.
+A ``Phrase`` is a sequence of words that must follow each other.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import ahocorasick
+
+from watcher.config.schema import EntryConfig
+from watcher.match import inflect
+from watcher.match.normalize import TOKEN_RE, key, merge, transliterate
+from watcher.match.query import Query, Term, parse_query, terms
+
+MAX_VARIANTS = 8
+# A lone h is dropped in Russian (Sahakyan, Саакян) but also written х (Ilham, Ильхам); a kh after
+# a consonant is often dropped the other way round. The key drops h, so the entry also gets a
+# variant with k in its place (and one without the kh).
+_LONE_H = re.compile(r"(?<![sczkgptdh])h(?!h)")
+_KH_AFTER_CONSONANT = re.compile(r"(?<=[bcdfgjlmnprstvz])kh")
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    """One watchlist word: the stem the automaton looks for and the endings it accepts."""
+
+    stem: str
+    own: str  # the final vowels of its base form (Zhirinovsk-y), part of no stem
+    inflects: bool
+    person: bool
+    prefix: bool = False  # a query word ending in '*': any ending
+
+    def accepts(self, tail: str, script: str | None = None) -> bool:
+        """Whether a word of the text starting with the stem and ending in ``tail`` is this word."""
+        if self.prefix:
+            return True
+        if not self.inflects:
+            return tail == self.own or (not self.person and script in (None, "latin") and tail == "s")
+        if script is None:
+            return tail in inflect.any_tails(self.own, self.person)
+        return tail in inflect.tails(self.own, script, self.person)
+
+
+@dataclass(frozen=True, slots=True)
+class Phrase:
+    """Words in a row; ``role`` is mention, context, exclude or literal."""
+
+    entry: int
+    words: tuple[int, ...]
+    role: str
+    rule: str  # name, surname, alias (mentions); the literal's text for queries
+    spelling: str
+    person: bool = False  # a patronymic may stand between the first and the last word
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What an entry needs from one item: its phrases by role, and its query."""
+
+    entry: EntryConfig
+    mentions: tuple[int, ...]
+    context: tuple[int, ...]
+    exclude: tuple[int, ...]
+    query: Query | None
+    literals: tuple[tuple[Term, tuple[int, ...]], ...]  # each query term and the phrases that satisfy it
+
+
+@dataclass(frozen=True, slots=True)
+class Tables:
+    """The compiled watchlist."""
+
+    words: tuple[Word, ...]
+    phrases: tuple[Phrase, ...]
+    plans: tuple[Plan, ...]
+    starts: dict[int, tuple[int, ...]]  # word -> phrases it begins
+    queried_by: dict[int, tuple[int, ...]]  # phrase -> entries whose query uses it
+    automaton: ahocorasick.Automaton
+
+
+def word_keys(text: str) -> list[str]:
+    """Keys of the words of a watchlist spelling."""
+    return [k for k in (key(w) for w in TOKEN_RE.findall(text)) if k]
+
+
+def _variants(word: str) -> list[str]:
+    ascii_word = transliterate(word).strip().replace(" ", "")
+    spots = [(m.start(), m.end(), "kh") for m in _LONE_H.finditer(ascii_word)]
+    spots += [(m.start(), m.end(), "") for m in _KH_AFTER_CONSONANT.finditer(ascii_word)]
+    spots = sorted(spots)[:3]
+    out = [merge(ascii_word)]
+    for choice in itertools.product((False, True), repeat=len(spots)):
+        if not any(choice):
+            continue
+        text, shift = ascii_word, 0
+        for (start, end, repl), take in zip(spots, choice):
+            if take:
+                text = text[:start + shift] + repl + text[end + shift:]
+                shift += len(repl) - (end - start)
+        out.append(merge(text))
+    return list(dict.fromkeys(k for k in out if k))[:MAX_VARIANTS]
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.words: list[Word] = []
+        self.word_ids: dict[Word, int] = {}
+        self.phrases: list[Phrase] = []
+        self.phrase_ids: dict[Phrase, int] = {}
+
+    def word(self, word_key: str, person: bool, inflects: bool, prefix: bool = False) -> int:
+        if prefix:
+            word = Word(word_key, "", False, person, True)
+        elif inflects:
+            stem, own = inflect.split_stem(word_key)
+            word = Word(stem, own, stem != word_key or len(word_key) >= inflect.MIN_INFLECTED, person)
+        else:
+            word = Word(word_key, "", False, person)
+        if word not in self.word_ids:
+            self.word_ids[word] = len(self.words)
+            self.words.append(word)
+        return self.word_ids[word]
+
+    def phrases_of(self, entry: int, text: str, role: str, rule: str, person: bool,
+                   last_only: bool = False, prefix_last: bool = False) -> list[int]:
+        words = [w for w in TOKEN_RE.findall(text) if key(w)]
+        if last_only:
+            words = words[-1:]
+        options = [_variants(w) for w in words]
+        out: list[int] = []
+        for combo in itertools.islice(itertools.product(*options), MAX_VARIANTS):
+            ids = tuple(self.word(k, person, True, prefix_last and i == len(combo) - 1)
+                        for i, k in enumerate(combo))
+            phrase = Phrase(entry, ids, role, rule, text, person and len(ids) > 1)
+            if phrase not in self.phrase_ids:
+                self.phrase_ids[phrase] = len(self.phrases)
+                self.phrases.append(phrase)
+            out.append(self.phrase_ids[phrase])
+        return out
+
+
+def compile_tables(entries: Sequence[EntryConfig]) -> Tables:
+    """Build the tables and the automaton for ``entries`` (done once per watchlist load)."""
+    b = _Builder()
+    plans: list[Plan] = []
+    names: dict[tuple[str, ...], list[int]] = {}
+    for index, entry in enumerate(entries):
+        person = entry.kind == "person"
+        mentions: list[int] = []
+        for text, rule in [(entry.name, "name"), *((a, "alias") for a in entry.aliases)]:
+            found = b.phrases_of(index, text, "mention", rule, person)
+            mentions += found
+            names.setdefault(tuple(word_keys(text)), []).extend(found)
+            if person and entry.surname and len(word_keys(text)) > 1:
+                mentions += b.phrases_of(index, text, "mention", "surname", person, last_only=True)
+        context = [p for c in entry.context for p in b.phrases_of(index, c, "context", "context", False)]
+        exclude = [p for x in entry.exclude for p in b.phrases_of(index, x, "exclude", "exclude", person)]
+        plans.append(Plan(entry, tuple(dict.fromkeys(mentions)), tuple(context), tuple(exclude), None, ()))
+    # Queries last: a query word that is an entry's name or alias stands for all of its spellings.
+    by_entry: dict[int, list[int]] = {}
+    for i, phrase in enumerate(b.phrases):
+        if phrase.role == "mention":
+            by_entry.setdefault(phrase.entry, []).append(i)
+    for index, entry in enumerate(entries):
+        if entry.query is None:
+            continue
+        query = parse_query(entry.query)
+        literals = []
+        for term in terms(query):
+            own = b.phrases_of(index, term.text, "literal", term.text, False, prefix_last=term.prefix)
+            same = {b.phrases[p].entry for p in names.get(tuple(word_keys(term.text)), [])}
+            linked = [p for e in sorted(same) for p in by_entry.get(e, [])]
+            literals.append((term, tuple(dict.fromkeys(own + linked))))
+        plan = plans[index]
+        plans[index] = Plan(plan.entry, plan.mentions, plan.context, plan.exclude, query, tuple(literals))
+    automaton = ahocorasick.Automaton()
+    by_stem: dict[str, list[int]] = {}
+    for i, word in enumerate(b.words):
+        by_stem.setdefault(word.stem, []).append(i)
+    for stem, ids in by_stem.items():
+        automaton.add_word(" " + stem, (len(stem), tuple(ids)))
+    if by_stem:
+        automaton.make_automaton()
+    starts: dict[int, list[int]] = {}
+    for i, phrase in enumerate(b.phrases):
+        starts.setdefault(phrase.words[0], []).append(i)
+    queried_by: dict[int, list[int]] = {}
+    for index, plan in enumerate(plans):
+        for _, pids in plan.literals:
+            for pid in pids:
+                queried_by.setdefault(pid, []).append(index)
+    return Tables(tuple(b.words), tuple(b.phrases), tuple(plans), {k: tuple(v) for k, v in starts.items()},
+                  {k: tuple(dict.fromkeys(v)) for k, v in queried_by.items()}, automaton)

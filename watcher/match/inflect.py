@@ -1,0 +1,76 @@
+"""Inflection in key space: which word endings may follow a watchlist word in each script.
+
+A watchlist word becomes a stem (its key minus a final vowel run: Zhirinovsky -> zirinovsk + i,
+Armenia -> armen + ia) and a mention is a word that starts with that stem and ends with an
+allowed tail. Tails are case endings of Russian nouns, surnames and adjectives, Armenian case and
+article suffixes, Azerbaijani case suffixes; English text only gets its plural -s for non-persons
+(the possessive 's is split off at the apostrophe). Endings are written in their own script and
+folded with the same key function, so they always agree with the text.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from watcher.match.normalize import key
+
+_RUSSIAN = ("а я у ю ом ем ём ой ей ою ею е и ы ам ям ами ями ах ях ия ию ией ии "  # nouns, -ов/-ин surnames
+            "ого его ому ему ым им ая яя ую юю ое ее ые ие ых их ыми ими ий ый ой").split()  # adjectives, -ский
+_ARMENIAN = ("ի ին ից ով ում ն ու ս դ ը ներ ների ներին ները ներից ներով ներում "
+             "յի յին յից յով յում ով ում ումը ին ից ն").split()
+# Azerbaijani suffixes after vowel harmony, already in key form (ə->a, ı->i, ğ->k, ş->s).
+_AZERI = ("a ia i u in un nin nun ni nu da dan ta tan la ila daki dir ia iin ina ini a".split())
+_LATIN_OTHER = ("", "s", "es")
+
+MIN_INFLECTED = 4  # shorter keys (Ali, Baku, Igor's prefixes) match only as written
+
+
+def _fold_endings(endings: list[str], carrier: str) -> frozenset[str]:
+    # A carrier consonant in front keeps word-initial rules (Armenian ո -> vo) from firing.
+    base = key(carrier)
+    return frozenset({""} | {key(carrier + e)[len(base):] for e in endings})
+
+
+@lru_cache(maxsize=1)
+def endings() -> dict[str, frozenset[str]]:
+    """Allowed endings per script, in key form (built on first use, then shared)."""
+    return {
+        "cyrillic": _fold_endings(_RUSSIAN, "т"),
+        "armenian": _fold_endings(_ARMENIAN, "տ"),
+        "azeri": frozenset({""} | set(_AZERI)),
+        "latin": frozenset({""}),
+    }
+
+
+def split_stem(word_key: str) -> tuple[str, str]:
+    """Stem and stripped final vowels of a watchlist word's key (zirinovski -> zirinovsk, i)."""
+    if len(word_key) < MIN_INFLECTED:
+        return word_key, ""
+    stem = word_key.rstrip("aeiou")
+    if len(stem) < 3:
+        return word_key, ""
+    return stem, word_key[len(stem):]
+
+
+@lru_cache(maxsize=4096)
+def tails(own: str, script: str, person: bool) -> frozenset[str]:
+    """Tails allowed after a stem whose base form ends in ``own``, for a word in ``script``."""
+    if script == "latin":
+        extra = ("",) if person else _LATIN_OTHER
+        return frozenset(own + e for e in extra)
+    prefixes = [own[:i] for i in range(len(own) + 1)]
+    found = {p + e for p in prefixes for e in endings()[script]}
+    if own:
+        # A bare stem is another word (Armen is not Armenia, Zhirinovsk is not Zhirinovsky).
+        found.discard("")
+    found.add(own)
+    return frozenset(found)
+
+
+@lru_cache(maxsize=4096)
+def any_tails(own: str, person: bool) -> frozenset[str]:
+    """Union over scripts: the permissive filter of the fast path."""
+    out: set[str] = set()
+    for name in ("latin", "cyrillic", "armenian", "azeri"):
+        out |= tails(own, name, person)
+    return frozenset(out)

@@ -1,0 +1,142 @@
+"""The compiled matcher: one automaton pass per field, original offsets only for items that matched."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable, Sequence
+
+from watcher.config.schema import EntryConfig
+from watcher.match.compile import Tables, compile_tables
+from watcher.match.explain import Explanation, explain
+from watcher.match.normalize import TOKEN_RE, Token, fold, key, render, script, tokens
+from watcher.match.scan import Hit, Verdict, decide, scan
+from watcher.match.snippet import snippet
+from watcher.models import Field, Item, Match
+
+FIELDS: tuple[Field, ...] = ("title", "text")
+
+
+class Matcher:
+    """A compiled watchlist; immutable after construction, so one instance serves every thread."""
+
+    __slots__ = ("_tables",)
+
+    def __init__(self, tables: Tables) -> None:
+        self._tables = tables
+
+    @property
+    def entries(self) -> tuple[EntryConfig, ...]:
+        """The entries this matcher was compiled from, in order."""
+        return tuple(plan.entry for plan in self._tables.plans)
+
+    def match(self, item: Item) -> tuple[Match, ...]:
+        """Every mention of a watch entry in the item's title and text."""
+        return self.match_text(item.title, item.text)
+
+    def match_text(self, title: str, text: str = "") -> tuple[Match, ...]:
+        """Every mention of a watch entry in ``title`` and ``text``."""
+        fields = {"title": title or "", "text": text or ""}
+        folded = {f: fold(t) for f, t in fields.items() if t}
+        hits = {f: scan(self._tables, s) for f, s in folded.items()}
+        if not any(hits.values()):
+            return ()
+        rough = decide(self._tables, hits, {f: _word_index(s) for f, s in folded.items()})
+        if all(v.reason for v in rough):
+            return ()
+        verdicts, located = self.verdicts(title, text)
+        return tuple(self._to_match(v, fields, located) for v in _kept(verdicts))
+
+    def verdicts(self, title: str, text: str = "") -> tuple[list[Verdict], dict[str, _Located]]:
+        """Kept and rejected mentions, with each field's words located in the original text."""
+        fields = {"title": title or "", "text": text or ""}
+        located = {f: _Located(t) for f, t in fields.items() if t}
+        hits = {f: scan(self._tables, loc.folded, loc.script_at) for f, loc in located.items()}
+        positions = {f: _word_index(loc.folded) for f, loc in located.items()}
+        return decide(self._tables, hits, positions), located
+
+    def explain(self, text: str) -> list[Explanation]:
+        """Which entries match ``text`` (as a text field) and how, and near misses with the reason."""
+        return explain(self, self._tables, text)
+
+    def describe(self, verdict: Verdict, located: _Located) -> tuple[str, str]:
+        """The rule of a verdict (name, surname, alias, translit, inflection, query) and its spelling."""
+        phrase = self._tables.phrases[verdict.hit.phrase]
+        if verdict.rule == "query":
+            return "query", phrase.spelling
+        if phrase.rule == "alias":
+            return "alias", phrase.spelling
+        words = [self._tables.words[w] for w in phrase.words]
+        if any(tail != word.own for tail, word in zip(verdict.hit.tails, words)):
+            return "inflection", phrase.spelling
+        written = [w for w in TOKEN_RE.findall(phrase.spelling) if key(w)]
+        if phrase.rule == "surname":
+            written = written[-1:]
+        found = located.words(verdict.hit)
+        if [_plain(w) for w in written] != [_plain(w) for w in (found[:1] + found[-1:] if len(found) > 2 else found)]:
+            return "translit", phrase.spelling
+        return phrase.rule, phrase.spelling
+
+    def _to_match(self, verdict: Verdict, fields: dict[str, str], located: dict[str, _Located]) -> Match:
+        field: Field = "title" if verdict.field == "title" else "text"
+        loc = located[field]
+        start, end = loc.span(verdict.hit)
+        rule, _ = self.describe(verdict, loc)
+        original = fields[field]
+        return Match(entry_id=self._tables.plans[verdict.entry].entry.id, field=field, text=original[start:end],
+                     start=start, end=end, snippet=snippet(original, start, end), rule=rule)
+
+
+class _Located:
+    """A field's words, their keys and where each sits in the original and the folded text."""
+
+    __slots__ = ("text", "toks", "folded", "_by_start", "_by_end")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.toks: list[Token] = tokens(text)
+        self.folded = render(self.toks)
+        self._by_start: dict[int, int] = {}
+        self._by_end: dict[int, int] = {}
+        position = 1
+        for i, tok in enumerate(self.toks):
+            self._by_start[position] = i
+            position += len(tok.key)
+            self._by_end[position] = i
+            position += 1
+
+    def script_at(self, position: int) -> str:
+        tok = self.toks[self._by_start[position]]
+        return script(self.text[tok.start:tok.end])
+
+    def span(self, hit: Hit) -> tuple[int, int]:
+        """Offsets in the original text of the words a hit covers."""
+        return self.toks[self._by_start[hit.start]].start, self.toks[self._by_end[hit.end]].end
+
+    def words(self, hit: Hit) -> list[str]:
+        first, last = self._by_start[hit.start], self._by_end[hit.end]
+        return [self.text[t.start:t.end] for t in self.toks[first:last + 1]]
+
+
+def _word_index(folded: str) -> Callable[[int], int]:
+    return lambda position: folded.count(" ", 0, position)
+
+
+def _plain(word: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", word.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _kept(verdicts: list[Verdict]) -> list[Verdict]:
+    """Mentions that count, a query match only where no mention of its entry already is."""
+    kept = [v for v in verdicts if not v.reason]
+    mentions = [v for v in kept if v.rule != "query"]
+    out = [v for v in kept if v.rule != "query" or not any(
+        m.entry == v.entry and m.field == v.field and m.hit.start < v.hit.end and v.hit.start < m.hit.end
+        for m in mentions)]
+    return sorted(out, key=lambda v: (FIELDS.index(v.field) if v.field in FIELDS else 2, v.hit.start, v.entry))
+
+
+def compile_matcher(entries: Sequence[EntryConfig]) -> Matcher:
+    """Compile watch entries (actors and terms) once per watchlist load."""
+    return Matcher(compile_tables(entries))
+

@@ -1,0 +1,173 @@
+"""One pass of the automaton over a folded text, then phrases and per-entry decisions.
+
+Positions here are offsets into the folded string (``" key key "``); the matcher maps them back
+to the original text only for items that matched.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from watcher.match.compile import Tables
+from watcher.match.query import And, Near, Not, Or, Query, Term
+
+# Russian and Armenian patronymics may stand between first name and surname
+# (Vladimir Vladimirovich Putin, Nikol Vovayi Pashinyan).
+_PATRONYMIC = re.compile(r"(?:ovic|evic|ovn|evn|ici|aii|ai)[a-z]{0,3}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A phrase found in a folded text: [start, end) over its words, and each word's ending."""
+
+    phrase: int
+    start: int
+    end: int
+    tails: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """A mention of an entry kept or rejected (``reason`` says why not), or a query that held."""
+
+    entry: int
+    field: str
+    hit: Hit
+    rule: str  # the phrase's rule, or "query"
+    reason: str = ""
+
+
+def scan(tables: Tables, folded: str, script_at: Callable[[int], str] | None = None) -> list[Hit]:
+    """Every phrase occurrence in ``folded``; endings are checked per script when ``script_at`` is given."""
+    words: dict[int, list[tuple[int, int, str]]] = {}
+    table = tables.words
+    for end, (length, ids) in tables.automaton.iter(folded):
+        tail_end = folded.index(" ", end + 1)
+        tail = folded[end + 1:tail_end]
+        start = end - length + 1
+        script = script_at(start) if script_at else None
+        for wid in ids:
+            if table[wid].accepts(tail, script):
+                words.setdefault(start, []).append((wid, tail_end, tail))
+    hits: list[Hit] = []
+    for start, found in words.items():
+        for wid, tail_end, tail in found:
+            for pid in tables.starts.get(wid, ()):
+                hit = _extend(tables, folded, words, pid, start, tail_end, tail)
+                if hit is not None:
+                    hits.append(hit)
+    return hits
+
+
+def _extend(tables: Tables, folded: str, words: dict[int, list[tuple[int, int, str]]], pid: int,
+            start: int, end: int, tail: str) -> Hit | None:
+    phrase = tables.phrases[pid]
+    tails = [tail]
+    for n, wid in enumerate(phrase.words[1:], 1):
+        nxt = _next_word(words, end + 1, wid)
+        if nxt is None and phrase.person and n == len(phrase.words) - 1 and end + 1 < len(folded):
+            middle_end = folded.index(" ", end + 1)
+            if _PATRONYMIC.search(folded[end + 1:middle_end]):
+                nxt = _next_word(words, middle_end + 1, wid)
+        if nxt is None:
+            return None
+        end, tail = nxt
+        tails.append(tail)
+    return Hit(pid, start, end, tuple(tails))
+
+
+def _next_word(words: dict[int, list[tuple[int, int, str]]], position: int, wid: int) -> tuple[int, str] | None:
+    for found, tail_end, tail in words.get(position, ()):
+        if found == wid:
+            return tail_end, tail
+    return None
+
+
+def decide(tables: Tables, hits: dict[str, list[Hit]],
+           positions: dict[str, Callable[[int], int]]) -> list[Verdict]:
+    """Kept and rejected mentions of every entry touched by ``hits`` (per field), plus queries."""
+    by_entry: dict[int, list[tuple[str, Hit]]] = {}
+    queried: set[int] = set()
+    for field, found in hits.items():
+        for hit in found:
+            by_entry.setdefault(tables.phrases[hit.phrase].entry, []).append((field, hit))
+            queried.update(tables.queried_by.get(hit.phrase, ()))
+    out: list[Verdict] = []
+    for entry in sorted(set(by_entry) | queried):
+        plan = tables.plans[entry]
+        found = by_entry.get(entry, [])
+        roles: dict[str, list[tuple[str, Hit]]] = {"mention": [], "context": [], "exclude": [], "literal": []}
+        for field, hit in found:
+            roles[tables.phrases[hit.phrase].role].append((field, hit))
+        mentions = _longest([(f, h) for f, h in found if h.phrase in set(plan.mentions)])
+        excluded = roles["exclude"]
+        for field, hit in mentions:
+            rule = tables.phrases[hit.phrase].rule
+            reason = ""
+            clash = next((x for f, x in excluded if f == field and x.start < hit.end and hit.start < x.end), None)
+            if clash is not None:
+                reason = f"inside the excluded phrase {tables.phrases[clash.phrase].spelling!r}"
+            elif excluded and rule == "surname":
+                reason = (f"surname alone in an item that names {tables.phrases[excluded[0][1].phrase].spelling!r}"
+                          " (excluded)")
+            elif plan.entry.context and not roles["context"]:
+                reason = f"no context word in the item ({', '.join(plan.entry.context)})"
+            out.append(Verdict(entry, field, hit, rule, reason))
+        if plan.query is not None:
+            literal = {id(term): set(pids) for term, pids in plan.literals}
+            witness: list[tuple[str, Hit]] = []
+            if _holds(plan.query, literal, hits, positions, witness):
+                if plan.entry.context and not roles["context"]:
+                    reason = f"no context word in the item ({', '.join(plan.entry.context)})"
+                else:
+                    reason = ""
+                if witness:
+                    field, hit = min(witness, key=lambda fh: (fh[0] != "title", fh[1].start))
+                    out.append(Verdict(entry, field, hit, "query", reason))
+    return out
+
+
+def _longest(found: list[tuple[str, Hit]]) -> list[tuple[str, Hit]]:
+    """Drop hits inside a longer hit of the same entry and field (a surname inside the full name)."""
+    kept: list[tuple[str, Hit]] = []
+    for field, hit in sorted(found, key=lambda fh: (fh[0], fh[1].start, -fh[1].end)):
+        if kept and kept[-1][0] == field and hit.start < kept[-1][1].end:
+            continue
+        kept.append((field, hit))
+    return kept
+
+
+def _holds(node: Query, literal: dict[int, set[int]], hits: dict[str, list[Hit]],
+           positions: dict[str, Callable[[int], int]], witness: list[tuple[str, Hit]],
+           positive: bool = True) -> bool:
+    if isinstance(node, Term):
+        found = _term_hits(node, literal, hits)
+        if positive:
+            witness.extend(found)
+        return bool(found)
+    if isinstance(node, Not):
+        return not _holds(node.item, literal, hits, positions, [], not positive)
+    if isinstance(node, Near):
+        left = _term_hits(node.left, literal, hits)
+        right = _term_hits(node.right, literal, hits)
+        pairs = [(fa, a, b) for fa, a in left for fb, b in right if fa == fb
+                 and _gap(positions[fa], a, b) <= node.distance]
+        if positive:
+            witness.extend((f, h) for f, a, b in pairs for h in (a, b))
+        return bool(pairs)
+    results = [_holds(item, literal, hits, positions, witness, positive) for item in node.items]
+    return all(results) if isinstance(node, And) else any(results)
+
+
+def _term_hits(term: Term, literal: dict[int, set[int]], hits: dict[str, list[Hit]]) -> list[tuple[str, Hit]]:
+    pids = literal.get(id(term), set())
+    return [(field, h) for field, found in hits.items() if term.field in (None, field)
+            for h in found if h.phrase in pids]
+
+
+def _gap(word_index: Callable[[int], int], a: Hit, b: Hit) -> int:
+    """Words strictly between two hits (0 when adjacent or overlapping)."""
+    first, second = (a, b) if a.start <= b.start else (b, a)
+    return max(0, word_index(second.start) - word_index(first.end) - 1)

@@ -1,0 +1,24 @@
+"""Snippets: about 25 words of the original text around a hit, the hit marked [[like this]]."""
+
+from __future__ import annotations
+
+import re
+
+_SPACE = re.compile(r"\s+")
+_WORD = re.compile(r"\S+")
+SIDE = 12  # words on each side
+
+
+def snippet(text: str, start: int, end: int, side: int = SIDE) -> str:
+    """``text`` around ``text[start:end]``, ``side`` words each way, whitespace collapsed."""
+    before = text[:start]
+    after = text[end:]
+    starts = [m.start() for m in _WORD.finditer(before)]
+    left_cut = starts[-side] if len(starts) > side else 0
+    ends = [m.end() for m in _WORD.finditer(after)]
+    right_cut = ends[side - 1] if len(ends) > side else len(after)
+    left = _SPACE.sub(" ", before[left_cut:]).lstrip()
+    right = _SPACE.sub(" ", after[:right_cut]).rstrip()
+    hit = _SPACE.sub(" ", text[start:end])
+    return (("… " if left_cut else "") + left + f"[[{hit}]]" + right
+            + (" …" if right_cut < len(after) else ""))
