@@ -1,7 +1,7 @@
 """A real SMTP server on loopback (aiosmtpd) for tests: plain, with required AUTH, and refusing recipients.
 
-Use the fixtures from a test module with ``from smtp_server import smtp_server  # noqa: F401`` (tests/ is on
-sys.path under pytest's default import mode), or start one anywhere with ``running_smtp_server()``.
+Use the fixtures from a test module with ``pytest_plugins = ["smtp_server"]`` (tests/ is on sys.path under
+pytest's default import mode), or start a server anywhere with ``with running_smtp_server() as server:``.
 """
 
 from __future__ import annotations
@@ -54,6 +54,8 @@ class SmtpServer:
     messages: list[Received] = field(default_factory=list)
     logins: list[str] = field(default_factory=list)
     ssl_context: ssl.SSLContext | None = None  # for TLS servers: a client context trusting their test CA
+    username: str | None = None  # for AUTH servers: the credentials ``url`` carries
+    password: str | None = None
 
     def url_with(self, username: str, password: str) -> str:
         """The server's smtp:// URL carrying these credentials."""
@@ -68,7 +70,7 @@ class _Handler:
 
     async def handle_RCPT(self, smtp: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]) -> str:
         if self.refuse and address.lower().startswith(REFUSED_PREFIX):
-            return "550 5.1.1 <%s>: mailbox unavailable" % address
+            return f"550 5.1.1 <{address}>: mailbox unavailable"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -83,7 +85,7 @@ class _Controller(Controller):
         # AUTH over plain TCP is what these tests want; aiosmtpd warns about it on every connection.
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", "Requiring AUTH while not requiring TLS", UserWarning)
-            return super().factory()
+            return super().factory()  # type: ignore[no-untyped-call]
 
 
 def free_port() -> int:
@@ -123,6 +125,7 @@ def running_smtp_server(*, auth: bool = False, refuse: bool = False,
 
         kwargs.update(authenticator=authenticator, auth_required=True, auth_require_tls=False)
         server.url = server.url_with(USERNAME, PASSWORD)
+        server.username, server.password = USERNAME, PASSWORD
     controller = _Controller(_Handler(server, refuse), hostname=HOST, port=port, **kwargs)
     controller.start()
     try:

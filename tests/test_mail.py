@@ -6,24 +6,20 @@ import email
 import email.policy
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
-from smtp_server import (  # noqa: F401  (fixtures)
-    PASSWORD,
-    USERNAME,
-    SmtpServer,
-    closed_smtp_url,
-    smtp_starttls_server,
-    smtps_server,
-    smtp_auth_server,
-    smtp_refusing_server,
-    smtp_server,
-)
 from test_report_samples import DAILY, NOW, PERIOD, WATCHLIST, sample_matches, sample_sources
 
 from watcher.errors import MailError
 from watcher.mail import Mailer, OutboxMailer, SmtpMailer, make_mailer, outbox_file_stem, parse_smtp_url
 from watcher.report import build_digest, compose_message, render_html, render_text
+
+if TYPE_CHECKING:
+    from smtp_server import SmtpServer
+
+# The fixtures (smtp_server, smtp_auth_server, ...) live in tests/smtp_server.py for other suites to use too.
+pytest_plugins = ["smtp_server"]
 
 SENDER = "watcher@example.org"
 NAME = "daily-20261122T0700-analyst@example.org"
@@ -50,16 +46,16 @@ def test_smtp_delivers_a_digest_that_parses_back(smtp_server: SmtpServer) -> Non
 def test_smtp_with_auth(smtp_auth_server: SmtpServer) -> None:
     assert "%40" in smtp_auth_server.url  # the password's '@' travels URL-encoded
     SmtpMailer(smtp_auth_server.url).send(digest_bytes(), sender=SENDER, recipients=["a@example.org"], name=NAME)
-    assert len(smtp_auth_server.messages) == 1 and smtp_auth_server.logins == [USERNAME]
+    assert len(smtp_auth_server.messages) == 1 and smtp_auth_server.logins == ["watcher"]
 
 
 def test_smtp_auth_failure_names_the_setting_and_hides_the_password(smtp_auth_server: SmtpServer) -> None:
-    mailer = SmtpMailer(smtp_auth_server.url_with(USERNAME, "wrong password"))
+    mailer = SmtpMailer(smtp_auth_server.url_with(smtp_auth_server.username or "", "wrong password"))
     with pytest.raises(MailError, match="WATCHER_SMTP_URL") as e:
         mailer.send(digest_bytes(), sender=SENDER, recipients=["a@example.org"], name=NAME)
     assert "535" in str(e.value) and "wrong password" not in str(e.value) and "password" in (e.value.hint or "")
     assert smtp_auth_server.messages == []
-    assert "wrong" not in repr(mailer) and PASSWORD not in repr(SmtpMailer(smtp_auth_server.url))
+    assert "wrong" not in repr(mailer) and str(smtp_auth_server.password) not in repr(SmtpMailer(smtp_auth_server.url))
 
 
 def test_smtp_without_credentials_where_auth_is_required(smtp_auth_server: SmtpServer) -> None:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from watcher.config.schema import DigestConfig, Watchlist
 from watcher.models import Item, Match, Period, SourceHealth, StoredItem, StoredMatch
 
-UTC = timezone.utc
 # 07:00 in Yerevan (UTC+4) to 07:00 the next day.
 PERIOD = Period(datetime(2026, 11, 21, 3, 0, tzinfo=UTC), datetime(2026, 11, 22, 3, 0, tzinfo=UTC))
 NOW = PERIOD.end + timedelta(seconds=5)

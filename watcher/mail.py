@@ -6,7 +6,6 @@ import hashlib
 import os
 import re
 import smtplib
-import socket
 import ssl
 import tempfile
 from collections.abc import Sequence
@@ -127,7 +126,7 @@ class SmtpMailer:
             raise MailError(f"TLS with {where} failed: {e}", hint=f"{_HINT}: smtps:// for port 465, smtp://...?starttls=1 for 587") from None
         except ConnectionRefusedError:
             raise MailError(f"{where} refused the connection", hint=f"{_HINT}: host and port; is the server running?") from None
-        except (socket.timeout, TimeoutError):
+        except TimeoutError:
             raise MailError(f"{where} did not answer within {t.timeout:g}s", hint=f"{_HINT}: host, port, timeout=") from None
         except (smtplib.SMTPException, OSError) as e:
             raise MailError(f"sending to {where} failed: {e}", hint=_HINT) from None
