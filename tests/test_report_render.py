@@ -8,6 +8,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_report_samples import DAILY, NOW, PERIOD, WATCHLIST, match, sample_matches, sample_sources, stored
 
 from watcher.models import SourceHealth
@@ -159,3 +161,24 @@ def test_item_without_link_shows_its_title_unlinked() -> None:
     html = render_html(d)
     assert "No link &lt;b&gt;here&lt;/b&gt;" in html
     assert not any(t == "a" for t, _ in parse(html).tags)
+
+
+_ALLOWED_TAGS = {"html", "head", "meta", "title", "body", "div", "h1", "h2", "p", "a", "mark", "span", "ul", "li",
+                 "strong"}
+
+
+@settings(max_examples=30, deadline=None)
+@given(title=st.text(max_size=80), snippet=st.text(max_size=120), link=st.text(max_size=40),
+       error=st.text(max_size=60))
+def test_any_feed_text_yields_only_our_markup(title: str, snippet: str, link: str, error: str) -> None:
+    si = stored(1, f"<b {title}", link=f"https://a.am/{link}" if link.startswith("x") else link)
+    sm = match(si, "aliyev", f"{snippet} [[Aliyev]] <i {snippet}")
+    sources = [SourceHealth(name=title or "s", url="https://x", active=True, consecutive_failures=1, last_error=error)]
+    html = render_html(build_digest(DAILY, WATCHLIST, [sm], sources, PERIOD, now=NOW))
+    tags = parse(html).tags
+    assert {t for t, _ in tags} <= _ALLOWED_TAGS
+    for tag, attrs in tags:
+        assert set(attrs) <= {"href", "style", "lang", "rel", "charset", "name", "content"}, (tag, attrs)
+        if tag == "a":
+            assert re.match(r"^https?://", attrs["href"] or "")
+    assert render_text(build_digest(DAILY, WATCHLIST, [sm], sources, PERIOD, now=NOW)).count("\r") == 0
