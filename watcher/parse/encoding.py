@@ -58,7 +58,10 @@ def gunzip(content: bytes, *, limit: int = MAX_DECOMPRESSED) -> bytes:
     if decompressor.unconsumed_tail:
         raise ParseError(f"the gzip-compressed body expands beyond {limit // (1024 * 1024)} MB",
                          hint="this is not a news feed (or is a decompression bomb)")
-    return data
+    if not decompressor.eof and not data:
+        raise ParseError("the body is gzip-compressed but corrupt: it ends before any data",
+                         hint="the server may have sent a broken or truncated response")
+    return data  # a truncated stream still yields its beginning: the items in it are worth having
 
 
 def charset_from_content_type(content_type: str | None) -> str | None:
@@ -117,7 +120,9 @@ def _codec(label: str | None) -> str | None:
         name = codecs.lookup(label).name
     except LookupError:
         return None
-    return "utf-8" if name == "utf-8-sig" else name
+    if name == "utf-8-sig":
+        return "utf-8"
+    return f"windows-{name[2:]}" if name.startswith("cp125") else name  # the names browsers and servers use
 
 
 def _strict(content: bytes, encoding: str) -> str | None:

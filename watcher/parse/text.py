@@ -8,8 +8,9 @@ from html.parser import HTMLParser
 
 MAX_TITLE = 1_000
 MAX_TEXT = 100_000
-# Markup is cut before parsing so a hostile document costs bounded time; text rarely exceeds a tenth of it.
-MAX_HTML_INPUT = 2_000_000
+# Markup beyond this is not parsed, so a hostile item costs bounded time; real items are far smaller.
+MAX_HTML_INPUT = 1_000_000
+_SLICE = 65_536
 
 _DROPPED = frozenset({"script", "style", "template", "noscript", "iframe", "object", "embed", "svg", "math",
                       "head", "title", "select", "textarea"})
@@ -55,14 +56,18 @@ class _TextCollector(HTMLParser):
             self.parts.append("\n")
 
     def handle_data(self, data: str) -> None:
-        if not self.dropping and self.size <= MAX_TEXT * 2:
+        if not self.dropping and self.size <= MAX_TEXT:
             self.parts.append(data)
             self.size += len(data)
 
 
 def _strip_tags(markup: str) -> str:
     collector = _TextCollector()
-    collector.feed(markup[:MAX_HTML_INPUT])
+    # Fed in slices so parsing stops once there is more text than will be kept (HTMLParser is pure Python).
+    for start in range(0, min(len(markup), MAX_HTML_INPUT), _SLICE):
+        collector.feed(markup[start:start + _SLICE])
+        if collector.size > MAX_TEXT:
+            break
     collector.close()
     return "".join(collector.parts)
 
