@@ -13,7 +13,7 @@ import pytest
 from watcher.cli import main
 from watcher.feedserver import serve_folder
 
-pytest_plugins = ["tests.smtp_server"]
+pytest_plugins = ["smtp_server"]
 
 FEED = """<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0"><channel><title>Sample wire</title><link>http://example.org/</link>

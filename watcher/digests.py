@@ -49,17 +49,12 @@ def close_period(store: Store, watchlist: Watchlist, digest: DigestConfig, *, no
                  sender: str) -> list[Delivery]:
     """Close the period ending ``now`` and queue one rendered message per recipient (idempotent per period)."""
     built = preview(store, watchlist, digest, now=now)
-    if digest.skip_empty and is_empty(built):
+    if digest.skip_empty and built.empty:
         log.info("digest %s: nothing new, skipped (skip_empty)", digest.id)
         return []
     text, html = render_text(built), render_html(built)
     messages = {r: compose_message(built, sender=sender, recipient=r, text=text, html=html) for r in digest.to}
     return store.close_period(digest.id, built.period, messages, now=now)
-
-
-def is_empty(digest: Digest) -> bool:
-    """True when the digest reports no match at all."""
-    return not digest.sections
 
 
 def send_due(store: Store, mailer: Mailer, *, now: datetime, sender: str) -> SendReport:
