@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import os
 from logging.config import fileConfig
+from typing import Any
 
-from alembic import context
 from sqlalchemy import create_engine, make_url, pool
 from sqlalchemy.engine import Connection
 
+from alembic import context
 from watcher.store.schema import metadata
 
 config = context.config
@@ -29,7 +30,7 @@ def _url() -> str:
     return str(url)
 
 
-def _configure(backend: str, **kwargs: object) -> None:
+def _configure(backend: str, **kwargs: Any) -> None:
     context.configure(
         target_metadata=metadata,
         compare_type=True,

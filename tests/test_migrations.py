@@ -1,17 +1,18 @@
 """The Alembic history: up, down and up again on both backends, and in step with watcher.store.schema."""
 
+# ruff: noqa: F811  (the fixtures imported from test_store_fixtures are used as arguments)
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
-from test_store_fixtures import T0, empty_url  # noqa: F401  (fixture)
+from test_store_fixtures import T0, empty_url  # noqa: F401
 
+from alembic import command
 from watcher.store import Store, upgrade
 from watcher.store.migrate import downgrade, head_revision
 from watcher.store.schema import SCHEMA_REVISION, metadata

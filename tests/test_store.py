@@ -1,14 +1,15 @@
 """The store's sources, items and matches on real SQLite and real PostgreSQL (the same tests on both)."""
 
+# ruff: noqa: F811  (the fixtures imported from test_store_fixtures are used as arguments)
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from test_store_fixtures import T0, db_url, empty_url, store  # noqa: F401  (fixtures)
+from test_store_fixtures import T0, db_url, empty_url, store  # noqa: F401
 
 from watcher.errors import StoreError
 from watcher.models import FetchState, Item, Match, Period
@@ -251,7 +252,7 @@ def test_datetimes_are_aware_utc_in_and_out(store: Store) -> None:
     success(store, "a", [item(1, published=yerevan - H)], now=yerevan)
     (stored,) = store.items_between(Period(T0 - H, T0))
     for value in (stored.first_seen, stored.item.published, health(store, "a").last_success_at):
-        assert value is not None and value.tzinfo == timezone.utc
+        assert value is not None and value.tzinfo == UTC
     assert stored.first_seen == T0 and stored.item.published == T0 - H
     with pytest.raises(ValueError, match="naive"):
         store.record_failure("a", now=datetime(2026, 3, 1, 12, 0), error="x")

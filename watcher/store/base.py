@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from itertools import islice
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, Insert, Table, select
+from sqlalchemy import Engine, Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
@@ -39,7 +39,7 @@ class StoreBase:
             with conn.begin():
                 yield conn
 
-    def _insert(self, table: Table) -> Insert:
+    def _insert(self, table: Table) -> postgresql.Insert | sqlite.Insert:
         """A dialect insert, so callers can use ON CONFLICT on both backends."""
         if self._engine.dialect.name == "postgresql":
             return postgresql.insert(table)

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.script import ScriptDirectory
 from sqlalchemy import exc
 
 from watcher.errors import StoreError
 from watcher.store.db import parse_url, sqlite_path
+
+if TYPE_CHECKING:  # alembic is imported when a migration runs: opening a store never needs it
+    from alembic.config import Config
 
 _REPO_ALEMBIC = Path(__file__).resolve().parents[2] / "alembic"
 
@@ -27,14 +28,19 @@ def script_location() -> Path:
 
 def alembic_config(url: str) -> Config:
     """An Alembic Config for ``url``; env.py reads the URL from ``attributes['url']``."""
+    from alembic.config import Config
+
     config = Config()
-    config.set_main_option("script_location", str(script_location()))
+    # ConfigParser would read a '%' in the path as interpolation.
+    config.set_main_option("script_location", str(script_location()).replace("%", "%%"))
     config.attributes["url"] = url
     return config
 
 
 def head_revision() -> str:
     """The newest revision in the migrations directory."""
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
     if head is None:
         raise StoreError("the alembic/ directory holds no migrations")
@@ -43,6 +49,8 @@ def head_revision() -> str:
 
 def upgrade(url: str, revision: str = "head") -> None:
     """Migrate the database at ``url`` to ``revision`` (head), creating a SQLite file's directory if needed."""
+    from alembic import command
+
     path = sqlite_path(parse_url(url))
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -51,6 +59,8 @@ def upgrade(url: str, revision: str = "head") -> None:
 
 def downgrade(url: str, revision: str) -> None:
     """Migrate the database at ``url`` down to ``revision`` ('base' drops every table)."""
+    from alembic import command
+
     _run(command.downgrade, url, revision)
 
 

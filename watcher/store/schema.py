@@ -7,7 +7,7 @@ head this code expects: :meth:`Store.open` refuses any other.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -55,7 +55,7 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None or value.utcoffset() is None:
             # A naive datetime is a bug upstream: guessing its zone would shift items by hours.
             raise ValueError(f"naive datetime {value.isoformat()} given to the store: pass an aware UTC datetime")
-        value = value.astimezone(timezone.utc)
+        value = value.astimezone(UTC)
         # SQLite stores text; dropping the zone keeps the fixed-width format that sorts correctly.
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
@@ -63,8 +63,8 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)  # type: ignore[no-any-return]
-        return value.astimezone(timezone.utc)  # type: ignore[no-any-return]
+            return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
+        return value.astimezone(UTC)  # type: ignore[no-any-return]
 
 
 # Items and matches may grow by millions a day: 64-bit ids on PostgreSQL. SQLite's INTEGER is already
