@@ -176,6 +176,14 @@ def test_record_success_round_trips_items_matches_and_state(store: Store) -> Non
     assert health(store, "a").total_items == 2
 
 
+def test_newest_item_at_ignores_dates_in_the_future(store: Store) -> None:
+    store.sync_sources([("a", "https://a.example/rss")], now=T0)
+    success(store, "a", [item(1, published=T0 - H), item(2, published=T0 + 1000 * H)], now=T0)
+    assert health(store, "a").newest_item_at == T0
+    success(store, "a", [item(3, published=T0 - 5 * H)], now=T0 + H)
+    assert health(store, "a").newest_item_at == T0  # an older item never moves it back
+
+
 def test_items_are_unique_by_key_across_sources(store: Store) -> None:
     store.sync_sources([("a", "https://a.example/rss"), ("b", "https://b.example/rss")], now=T0)
     success(store, "a", [item(1)], {item(1).key: [match()]})

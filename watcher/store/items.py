@@ -56,7 +56,8 @@ class ItemsMixin(StoreBase):
                           for match in unique_by_key(matches.get(key, ()), _match_key)]
             if match_rows:
                 conn.execute(matches_t.insert(), match_rows)
-            newest = max([item.published for item in unique_items]
+            # A feed dating an item in the future must not make the source look fresh for years.
+            newest = max([min(item.published, now) for item in unique_items]
                          + ([row.newest_item_at] if row.newest_item_at else []), default=None)
             conn.execute(update(sources).where(sources.c.id == row.id).values(
                 etag=etag, last_modified=last_modified, last_attempt_at=now, last_success_at=now,
