@@ -133,10 +133,11 @@ def _strict(content: bytes, encoding: str) -> str | None:
 
 
 def _mostly_utf8(content: bytes) -> bool:
-    """True when valid multi-byte UTF-8 sequences far outnumber invalid bytes (a few stray bad bytes)."""
+    """True when valid multi-byte UTF-8 sequences outnumber invalid bytes (stray bad bytes in UTF-8)."""
     sequences = _UTF8_SEQUENCE.findall(content)
     bad = len(_HIGH_BYTE.findall(content)) - sum(map(len, sequences))
-    return len(sequences) > 0 and bad * 10 < len(sequences)
+    # In legacy-encoded text valid sequences occur only by chance, so even a mediocre ratio means UTF-8.
+    return len(sequences) > 0 and bad * 2 < len(sequences)
 
 
 def _guess_single_byte(content: bytes) -> str:

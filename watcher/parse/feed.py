@@ -90,7 +90,7 @@ def _item(entry: Mapping[str, Any], *, guid: str | None, unique: bool, url: str,
         title = title[: -len(publisher) - 3].rstrip()
     if not title:
         title = one_line(text, limit=120)
-    link = resolve_link(entry.get("link"), url)
+    link = resolve_link(_alternate_link(entry), url)
     if link:
         key = canonical_link(link)
     elif guid and unique:
@@ -120,6 +120,16 @@ def _published(entry: Mapping[str, Any], fetched_at: datetime, local: tzinfo) ->
     return fetched_at
 
 
+def _alternate_link(entry: Mapping[str, Any]) -> str | None:
+    """The item's own link: the first alternate one (feedparser's ``link`` is the last, and some outlets
+    nest `<link>` elements for related stories inside an item)."""
+    for link in entry.get("links") or []:
+        if isinstance(link, Mapping) and link.get("rel", "alternate") == "alternate" and link.get("href"):
+            return str(link["href"])
+    link = entry.get("link")
+    return link if isinstance(link, str) else None
+
+
 def _guid(entry: Mapping[str, Any]) -> str | None:
     guid = one_line(str(entry.get("id") or ""), limit=MAX_TITLE)
     return guid or None
@@ -127,7 +137,11 @@ def _guid(entry: Mapping[str, Any]) -> str | None:
 
 def _publisher(entry: Mapping[str, Any]) -> str | None:
     source = entry.get("source")
-    title = source.get("title") if isinstance(source, Mapping) else None
+    # Only an item-level <source url=...> (RSS) or an Atom source with links names the outlet; a <source>
+    # nested in an outlet's own extension (a photo credit) does not.
+    if not isinstance(source, Mapping) or not (source.get("href") or source.get("links")):
+        return None
+    title = source.get("title")
     return one_line(title, limit=200) or None if isinstance(title, str) else None
 
 
