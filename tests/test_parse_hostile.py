@@ -21,7 +21,8 @@ def parse(content: bytes, **kwargs: object) -> ParsedFeed:
 
 
 def rss(items: str, prolog: str = "") -> bytes:
-    return f'<?xml version="1.0" encoding="utf-8"?>{prolog}<rss version="2.0"><channel><title>T</title>{items}</channel></rss>'.encode()
+    channel = f'<rss version="2.0"><channel><title>T</title>{items}</channel></rss>'
+    return f'<?xml version="1.0" encoding="utf-8"?>{prolog}{channel}'.encode()
 
 
 def everything(parsed: ParsedFeed) -> str:

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, tzinfo
 from typing import Any
 
-import feedparser
+import feedparser  # type: ignore[import-untyped]
 
 from watcher.errors import ParseError
 from watcher.models import Item, ParsedFeed
@@ -39,7 +39,8 @@ def parse_feed(content: bytes, *, url: str, headers: Sequence[tuple[str, str]] =
     decoded = decode_document(content, http_charset=charset_from_content_type(header_map.get("content-type")))
     root_start, root = root_element(decoded.text)
     refuse_web_page(decoded.text, root, url=url)
-    result = _feedparser(without_doctype(decoded.text, root_start), url=url, language=header_map.get("content-language"))
+    document = without_doctype(decoded.text, root_start)
+    result = _feedparser(document, url=url, language=header_map.get("content-language"))
     entries: list[Any] = list(result.get("entries") or [])
     problem = _bozo_line(result)
     if not entries and not result.get("version"):
@@ -90,7 +91,8 @@ def _item(entry: Mapping[str, Any], *, guid: str | None, unique: bool, url: str,
         title = title[: -len(publisher) - 3].rstrip()
     if not title:
         title = one_line(text, limit=120)
-    link = resolve_link(_alternate_link(entry), url)
+    # feedparser promotes a permalink GUID to the link; a GUID shared by every item is no permalink.
+    link = None if entry.get("guidislink") and not unique else resolve_link(_alternate_link(entry), url)
     if link:
         key = canonical_link(link)
     elif guid and unique:
@@ -100,7 +102,7 @@ def _item(entry: Mapping[str, Any], *, guid: str | None, unique: bool, url: str,
     return Item(key=key, title=title, text=text, link=link, published=_published(entry, fetched_at, local),
                 guid=guid, author=one_line(entry.get("author") or "", limit=200) or None,
                 summary_html=(summary or body)[:MAX_SUMMARY_HTML] or None,
-                publisher=publisher, language=_entry_language(entry) or language)
+                publisher=publisher, language=language or _entry_language(entry))
 
 
 def _body(entry: Mapping[str, Any]) -> tuple[str, str]:

@@ -54,7 +54,9 @@ def refuse_web_page(text: str, root: str | None, *, url: str) -> None:
 def discovered_feed(text: str, *, base: str) -> str | None:
     """The first RSS/Atom feed an HTML page announces with <link rel="alternate">, made absolute."""
     for tag in _ALTERNATE.findall(text[:500_000]):
-        attributes = {m.group(1).lower(): m.group(2) or m.group(3) or m.group(4) or "" for m in _ATTRIBUTE.finditer(tag)}
+        attributes: dict[str, str] = {
+            m.group(1).lower(): m.group(2) or m.group(3) or m.group(4) or "" for m in _ATTRIBUTE.finditer(tag)
+        }
         kind = attributes.get("type", "").lower()
         if "alternate" in attributes.get("rel", "").lower() and ("rss" in kind or "atom" in kind):
             href = attributes.get("href", "").strip()
