@@ -12,7 +12,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from conftest import corpus_files
 from watcher.errors import ParseError
 from watcher.models import ParsedFeed
-from watcher.parse import parse_feed
+from watcher.parse import canonical_link, html_to_text, parse_feed
+from watcher.parse.text import title_text
 
 FETCHED = datetime(2026, 11, 22, 12, 0, tzinfo=timezone.utc)
 # Files whose item count is lower than the MANIFEST's because items share a key (the first one is kept).
@@ -127,3 +128,16 @@ def test_mutated_corpus_documents_raise_only_parse_error(content: bytes) -> None
     except ParseError:
         return
     check_invariants(parsed)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=300)
+       | st.lists(st.sampled_from(["<p>", "</p>", "<script>", "</script>", "&amp;", "&lt;b&gt;", "&#", "<!--",
+                                   "<![CDATA[", "\r\n", "\u2028", "\x00", "Bcc: x", "<br/>", "&nbsp;", "<a href='"]))
+       .map("".join))
+def test_text_helpers_accept_any_text(raw: str) -> None:
+    text = html_to_text(raw)
+    assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", text) and "\r" not in text
+    title = title_text(raw)
+    assert not _CONTROL.search(title) and len(title) <= 1000
+    assert isinstance(canonical_link(raw), str)

@@ -44,6 +44,7 @@ FETCHED = datetime(2026, 6, 10, 12, 0, tzinfo=timezone.utc)
     ("https://e.com/p?123", "https://e.com/p?123"),
     ("https://e.com/p?q=a%2Fb", "https://e.com/p?q=a%2Fb"),
     ("http://[::1]:8000/x", "http://[::1]:8000/x"),
+    ("https://user:secret@e.com/x", "https://e.com/x"),
     ("  https://e.com/x  ", "https://e.com/x"),
     ("http://[broken", "http://[broken"),
 ])

@@ -144,7 +144,9 @@ def _publisher(entry: Mapping[str, Any]) -> str | None:
     if not isinstance(source, Mapping) or not (source.get("href") or source.get("links")):
         return None
     title = source.get("title")
-    return one_line(title, limit=200) or None if isinstance(title, str) else None
+    if not isinstance(title, str):
+        return None
+    return one_line(title, limit=200) or None
 
 
 def _entry_language(entry: Mapping[str, Any]) -> str | None:

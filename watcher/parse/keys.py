@@ -38,9 +38,8 @@ def canonical_link(url: str) -> str:
         return _amp_cache_target(path, query) or url
     if host.startswith("amp.") and host.count(".") >= 2:
         host = host[4:]
+    # Credentials are dropped: they do not change the article, and a key must not carry them.
     netloc = f"[{host}]" if ":" in host else host  # an IPv6 literal keeps its brackets
-    if parts.username is not None:
-        netloc = f"{parts.username}{':' + parts.password if parts.password else ''}@{host}"
     if port is not None and port != _DEFAULT_PORTS.get(scheme):
         netloc += f":{port}"
     path = _path(path, has_host=bool(host))
