@@ -86,3 +86,16 @@ def test_naive_fetched_at_is_taken_as_utc() -> None:
     item = "<item><title>x</title><link>https://e.example/1</link></item>"
     parsed = parse_feed(rss(item).encode(), url="https://e.example/rss", fetched_at=datetime(2026, 6, 10, 12, 0))
     assert parsed.items[0].published == FETCHED
+
+
+def test_blank_lines_before_the_declaration_are_no_problem() -> None:
+    content = "\n\n  " + rss("<item><title>x</title><link>https://e.example/1</link></item>")
+    parsed = parse_feed(content.encode(), url="https://e.example/rss", fetched_at=FETCHED)
+    assert len(parsed.items) == 1 and parsed.problems == ()
+
+
+def test_utf16_feed_with_bom() -> None:
+    content = rss("<item><title>Երևան</title><link>https://e.am/1</link></item>",
+                  declaration='<?xml version="1.0" encoding="UTF-16"?>').encode("utf-16")
+    parsed = parse_feed(content, url="https://e.am/rss", fetched_at=FETCHED)
+    assert [item.title for item in parsed.items] == ["Երևան"] and parsed.problems == ()
