@@ -80,7 +80,7 @@ class Tables:
     words: tuple[Word, ...]
     phrases: tuple[Phrase, ...]
     plans: tuple[Plan, ...]
-    starts: dict[int, tuple[int, ...]]  # word -> phrases it begins
+    ends: dict[int, tuple[int, ...]]  # word -> phrases it ends
     queried_by: dict[int, tuple[int, ...]]  # phrase -> entries whose query uses it
     automaton: ahocorasick.Automaton
 
@@ -188,13 +188,13 @@ def compile_tables(entries: Sequence[EntryConfig]) -> Tables:
         automaton.add_word(" " + stem, (len(stem), tuple(ids)))
     if by_stem:
         automaton.make_automaton()
-    starts: dict[int, list[int]] = {}
+    ends: dict[int, list[int]] = {}
     for i, phrase in enumerate(b.phrases):
-        starts.setdefault(phrase.words[0], []).append(i)
+        ends.setdefault(phrase.words[-1], []).append(i)
     queried_by: dict[int, list[int]] = {}
     for index, plan in enumerate(plans):
         for _, pids in plan.literals:
             for pid in pids:
                 queried_by.setdefault(pid, []).append(index)
-    return Tables(tuple(b.words), tuple(b.phrases), tuple(plans), {k: tuple(v) for k, v in starts.items()},
+    return Tables(tuple(b.words), tuple(b.phrases), tuple(plans), {k: tuple(v) for k, v in ends.items()},
                   {k: tuple(dict.fromkeys(v)) for k, v in queried_by.items()}, automaton)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
+from bisect import bisect_right
+from itertools import accumulate, islice
 from collections.abc import Callable, Sequence
 
 from watcher.config.schema import EntryConfig
 from watcher.match.compile import Tables, compile_tables
 from watcher.match.explain import Explanation, explain
-from watcher.match.normalize import TOKEN_RE, Token, fold, key, render, script, tokens
+from watcher.match.normalize import CHUNK_RE, TOKEN_RE, fold, fold_chunk, key, mask_links, mask_tags, script
 from watcher.match.scan import Hit, Verdict, decide, scan
 from watcher.match.snippet import snippet
 from watcher.models import Field, Item, Match
@@ -43,16 +46,23 @@ class Matcher:
         rough = decide(self._tables, hits, {f: _word_index(s) for f, s in folded.items()})
         if all(v.reason for v in rough):
             return ()
-        verdicts, located = self.verdicts(title, text)
+        verdicts, located = self._verdicts(fields, folded, hits)
         return tuple(self._to_match(v, fields, located) for v in _kept(verdicts))
 
     def verdicts(self, title: str, text: str = "") -> tuple[list[Verdict], dict[str, _Located]]:
         """Kept and rejected mentions, with each field's words located in the original text."""
         fields = {"title": title or "", "text": text or ""}
-        located = {f: _Located(t) for f, t in fields.items() if t}
-        hits = {f: scan(self._tables, loc.folded, loc.script_at) for f, loc in located.items()}
-        positions = {f: _word_index(loc.folded) for f, loc in located.items()}
-        return decide(self._tables, hits, positions), located
+        folded = {f: fold(t) for f, t in fields.items() if t}
+        return self._verdicts(fields, folded, {f: scan(self._tables, s) for f, s in folded.items()})
+
+    def _verdicts(self, fields: dict[str, str], folded: dict[str, str],
+                  hits: dict[str, list[Hit]]) -> tuple[list[Verdict], dict[str, _Located]]:
+        # The scan accepted any script's endings; now each word's own script decides (Putina is a
+        # Russian genitive only when written Путина).
+        located = {f: _Located(fields[f], folded[f]) for f, found in hits.items() if found}
+        checked = {f: [h for h in found if located[f].accepts(h, self._tables)] for f, found in hits.items()}
+        positions = {f: _word_index(s) for f, s in folded.items()}
+        return decide(self._tables, checked, positions), located
 
     def explain(self, text: str) -> list[Explanation]:
         """Which entries match ``text`` (as a text field) and how, and near misses with the reason."""
@@ -87,34 +97,53 @@ class Matcher:
 
 
 class _Located:
-    """A field's words, their keys and where each sits in the original and the folded text."""
+    """Finds the original words behind positions of a field's folded text (only for items that matched)."""
 
-    __slots__ = ("text", "toks", "folded", "_by_start", "_by_end")
+    __slots__ = ("text", "folded", "_chunks", "_starts", "_ends", "_words")
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, folded: str) -> None:
         self.text = text
-        self.toks: list[Token] = tokens(text)
-        self.folded = render(self.toks)
-        self._by_start: dict[int, int] = {}
-        self._by_end: dict[int, int] = {}
-        position = 1
-        for i, tok in enumerate(self.toks):
-            self._by_start[position] = i
-            position += len(tok.key)
-            self._by_end[position] = i
-            position += 1
+        self.folded = folded
+        masked = mask_tags(text)
+        # C-level iteration only: this runs for every item that matched, over the whole field
+        self._chunks = masked.split()
+        self._starts = list(map(re.Match.start, CHUNK_RE.finditer(masked)))
+        self._ends = list(accumulate(map(len, map(str.split, map(fold_chunk, self._chunks)))))
+        self._words: dict[int, tuple[int, int]] = {}
 
-    def script_at(self, position: int) -> str:
-        tok = self.toks[self._by_start[position]]
-        return script(self.text[tok.start:tok.end])
+    def word(self, index: int) -> tuple[int, int]:
+        """Offsets of the ``index``-th word of the fold in the original text."""
+        if index not in self._words:
+            k = bisect_right(self._ends, index)
+            inside = [m for m in TOKEN_RE.finditer(mask_links(self._chunks[k])) if key(m.group())]
+            m = inside[index - (self._ends[k - 1] if k else 0)]
+            self._words[index] = (self._starts[k] + m.start(), self._starts[k] + m.end())
+        return self._words[index]
+
+    def indexes(self, hit: Hit) -> tuple[int, int]:
+        """Index of the first and the last word a hit covers."""
+        return self.folded.count(" ", 0, hit.start) - 1, self.folded.count(" ", 0, hit.end) - 1
 
     def span(self, hit: Hit) -> tuple[int, int]:
         """Offsets in the original text of the words a hit covers."""
-        return self.toks[self._by_start[hit.start]].start, self.toks[self._by_end[hit.end]].end
+        first, last = self.indexes(hit)
+        return self.word(first)[0], self.word(last)[1]
 
     def words(self, hit: Hit) -> list[str]:
-        first, last = self._by_start[hit.start], self._by_end[hit.end]
-        return [self.text[t.start:t.end] for t in self.toks[first:last + 1]]
+        """The original words a hit covers."""
+        first, last = self.indexes(hit)
+        return [self.text[s:e] for s, e in map(self.word, range(first, last + 1))]
+
+    def accepts(self, hit: Hit, tables: Tables) -> bool:
+        """Whether each word's ending is an ending of the script it is written in."""
+        first, last = self.indexes(hit)
+        ids = tables.phrases[hit.phrase].words
+        places = [first + n for n in range(len(ids) - 1)] + [last]
+        for wid, tail, index in zip(ids, hit.tails, places):
+            start, end = self.word(index)
+            if not tables.words[wid].accepts(tail, script(self.text[start:end])):
+                return False
+        return True
 
 
 def _word_index(folded: str) -> Callable[[int], int]:

@@ -1,7 +1,7 @@
 """Spelling keys: every script and transliteration of a word folds to one ASCII key.
 
-``fold(text)`` turns a whole text into ``" key key key "`` with C-speed string operations only
-(the matcher's hot path); ``tokens(text)`` gives the same keys one word at a time with their
+``fold(text)`` turns a whole text into ``" key key key "`` (the matcher's hot path: a split and
+one memo lookup per chunk between spaces); ``tokens(text)`` gives the same keys one word at a time with their
 offsets in the original text (used only for items that matched). Every rule is local to one
 word, so both always agree: ``fold(t) == render(tokens(t))``.
 
@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from anyascii import anyascii
 
@@ -28,16 +28,20 @@ TOKEN_RE = re.compile(rf"[{TOKEN_CHARS}]+")
 _IGNORABLE_RE = re.compile(rf"[{_IGNORABLE}]")
 
 # A name inside a URL, an e-mail address or an HTML tag is not a mention: such spans are blanked
-# (same length, so offsets survive) before anything else.
-_MASK_RE = re.compile(
+# (same length, so offsets survive) before anything else. Tags may hold spaces, so they are masked
+# in the whole text; links never do, so they are masked word by word.
+_TAG_RE = re.compile(r"</?[A-Za-z][^<>]*>")
+_LINK_RE = re.compile(
     r"(?:https?://|ftp://|www\.)[^\s<>\"']+"
     r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
-    r"|</?[A-Za-z][^<>]*>"
     r"|\b[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|ru|am|az|info|io|gov|edu|ge|ua|by|kz|uk|de|fr)(?:/[^\s<>\"']*)?(?![\w])",
     re.IGNORECASE,
 )
+CHUNK_RE = re.compile(r"\S+")
+_FOLDS_LIMIT = 200_000
 
 # Azerbaijani Latin: a word holding one of these letters reads c as j, x as kh, q as g.
+_AZ_LETTER_RE = re.compile(r"[əƏğĞıİ]")
 _AZ_WORD_RE = re.compile(rf"[{TOKEN_CHARS}]*[əƏğĞıİ][{TOKEN_CHARS}]*")
 _AZ_TABLE = str.maketrans({"c": "j", "C": "J", "x": "kh", "X": "Kh", "ç": "ch", "Ç": "Ch"})
 
@@ -55,13 +59,14 @@ _ARM_RULES = (
 _OVERRIDES = {"ə": "a", "Ə": "a", "ı": "i", "İ": "i", "Ռ": "r", "ռ": "r", "ը": "e", "Ը": "e", "ß": "ss",
               "ь": "", "Ь": "", "ъ": "", "Ъ": "", "ё": "e", "Ё": "e", "ў": "u"}
 
-# Transliteration merges, in order. Digraphs first, then the lone h (dropped), then letters that
-# spell the same sound in different systems.
-_CHAIN = (("sch", "sh"), ("dzh", "j"), ("dj", "j"), ("zh", "z"), ("kh", "k"), ("gh", "g"), ("sh", "s"),
-          ("ch", "c"), ("ph", "p"), ("th", "t"), ("tz", "c"), ("ts", "c"), ("h", ""), ("x", "ks"),
-          ("w", "v"), ("y", "i"), ("j", "i"), ("g", "k"), ("q", "k"), ("ou", "u"))
-_DOUBLE_RE = re.compile(r"([a-z])\1+")
-
+# Transliteration merges, in order: digraphs first, then single letters that spell the same sound
+# in different systems (the lone h is dropped), then doubled letters.
+_DIGRAPHS = tuple((a.encode(), b.encode()) for a, b in (
+    ("sch", "sh"), ("dzh", "j"), ("dj", "j"), ("zh", "z"), ("kh", "k"), ("gh", "g"), ("sh", "s"), ("ch", "c"),
+    ("ph", "p"), ("th", "t"), ("tz", "c"), ("ts", "c"), ("x", "ks")))
+# Bytes: after transliteration the text is ASCII, and bytes.translate/replace are many times faster.
+_LETTERS = bytes.maketrans(b"wyjgq", b"viikk")
+_DOUBLES = tuple((c.encode() * 2, c.encode()) for c in "abcdefiklmnoprstuvz")
 
 class _Table(dict[int, str]):
     """Translate table: precomputed for the scripts we meet, computed on the fly for the rest."""
@@ -91,16 +96,25 @@ def _table() -> _Table:
     return table
 
 
-def mask(text: str) -> str:
-    """Blank URLs, e-mail addresses and HTML tags (same length, so offsets stay valid)."""
-    if "@" in text or "<" in text or "." in text:
-        return _MASK_RE.sub(lambda m: " " * len(m.group()), text)
-    return text
+def _blank(m: re.Match[str]) -> str:
+    return " " * len(m.group())
+
+
+def mask_tags(text: str) -> str:
+    """Blank HTML tags (same length, so offsets stay valid)."""
+    return _TAG_RE.sub(_blank, text) if "<" in text else text
+
+
+def mask_links(chunk: str) -> str:
+    """Blank URLs, e-mail addresses and domain names in a chunk of text without spaces."""
+    if "@" in chunk or "/" in chunk or "." in chunk:
+        return _LINK_RE.sub(_blank, chunk)
+    return chunk
 
 
 def _prepare(text: str) -> str:
     """Script-specific rewrites that need more than one character of context (still within a word)."""
-    if _AZ_WORD_RE.search(text):
+    if _AZ_LETTER_RE.search(text):
         text = _AZ_WORD_RE.sub(lambda m: m.group().translate(_AZ_TABLE), text)
     if _ARMENIAN_RE.search(text):
         for pattern, repl in _ARM_RULES:
@@ -109,13 +123,20 @@ def _prepare(text: str) -> str:
 
 
 def _chain(ascii_text: str) -> str:
-    for old, new in _CHAIN:
-        if old in ascii_text:
-            ascii_text = ascii_text.replace(old, new)
-    if " ie" in ascii_text:
+    data = ascii_text.encode("ascii")
+    for old, new in _DIGRAPHS:
+        if old in data:
+            data = data.replace(old, new)
+    data = data.translate(_LETTERS, b"h")
+    if b"ou" in data:
+        data = data.replace(b"ou", b"u")
+    if b" ie" in data:
         # word-initial ye/ie is e (Yerevan, Ереван; Yevgeny, Евгений)
-        ascii_text = ascii_text.replace(" ie", " e")
-    return _DOUBLE_RE.sub(r"\1", ascii_text)
+        data = data.replace(b" ie", b" e")
+    for double, single in _DOUBLES:
+        while double in data:
+            data = data.replace(double, single)
+    return data.decode("ascii")
 
 
 def transliterate(text: str) -> str:
@@ -123,16 +144,50 @@ def transliterate(text: str) -> str:
     return _prepare(text).translate(_table())
 
 
+class _Folds(dict[str, str]):
+    """Memo of ``_fold_chunk``: news repeats its words, so most chunks are folded once per process.
+
+    A pure function's cache, bounded; dict reads and writes are atomic, so threads may share it.
+    """
+
+    def __missing__(self, chunk: str) -> str:
+        value = " ".join(_chain(" " + transliterate(mask_links(chunk))).split())
+        if len(self) >= _FOLDS_LIMIT:
+            self.clear()
+        self[chunk] = value
+        return value
+
+
+_FOLDS = _Folds()
+
+
+# The keys of a chunk of text without spaces, joined by spaces: ``fold`` of one chunk, unpadded.
+fold_chunk = _FOLDS.__getitem__
+
+
 def fold(text: str) -> str:
-    """The whole text as ``" key key ... "``: one pass of C-level string operations."""
-    ascii_text = transliterate(mask(text))
-    return " " + " ".join(_chain(" " + ascii_text).split()) + " "
+    """The whole text as ``" key key ... "``: a split, one memo lookup per chunk and a join."""
+    chunks = mask_tags(text).split()
+    return " " + " ".join(filter(None, map(_FOLDS.__getitem__, chunks))) + " "
 
 
-@lru_cache(maxsize=65536)
+class _Keys(dict[str, str]):
+    """Memo of word keys, bounded like ``_Folds``."""
+
+    def __missing__(self, word: str) -> str:
+        value = "".join(_chain(" " + transliterate(word)).split())
+        if len(self) >= _FOLDS_LIMIT:
+            self.clear()
+        self[word] = value
+        return value
+
+
+_KEYS = _Keys()
+
+
 def key(word: str) -> str:
     """The spelling key of one word (empty for a word made only of ignorable marks)."""
-    return "".join(_chain(" " + transliterate(word)).split())
+    return _KEYS[word]
 
 
 def merge(ascii_word: str) -> str:
@@ -140,8 +195,7 @@ def merge(ascii_word: str) -> str:
     return "".join(_chain(" " + ascii_word).split())
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
     """One word of an original text: its offsets and its key."""
 
     start: int
@@ -151,12 +205,12 @@ class Token:
 
 def tokens(text: str) -> list[Token]:
     """The words of ``text`` with non-empty keys, in order, offsets into the original string."""
-    out: list[Token] = []
-    for m in TOKEN_RE.finditer(mask(text)):
-        k = key(m.group())
-        if k:
-            out.append(Token(m.start(), m.end(), k))
-    return out
+    masked = mask_tags(text)
+    if "@" in masked or "/" in masked or "." in masked:
+        masked = _LINK_RE.sub(_blank, masked)  # the same spans as word by word: links hold no spaces
+    keys = _KEYS
+    found = [Token(m.start(), m.end(), keys[m.group()]) for m in TOKEN_RE.finditer(masked)]
+    return [t for t in found if t.key]
 
 
 def render(toks: list[Token]) -> str:

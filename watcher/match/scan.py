@@ -39,49 +39,53 @@ class Verdict:
     reason: str = ""
 
 
-def scan(tables: Tables, folded: str, script_at: Callable[[int], str] | None = None) -> list[Hit]:
-    """Every phrase occurrence in ``folded``; endings are checked per script when ``script_at`` is given."""
+def scan(tables: Tables, folded: str) -> list[Hit]:
+    """Every phrase occurrence in ``folded``, with the endings of any script (the matcher checks scripts)."""
     words: dict[int, list[tuple[int, int, str]]] = {}
     table = tables.words
     for end, (length, ids) in tables.automaton.iter(folded):
         tail_end = folded.index(" ", end + 1)
         tail = folded[end + 1:tail_end]
         start = end - length + 1
-        script = script_at(start) if script_at else None
         for wid in ids:
-            if table[wid].accepts(tail, script):
+            if table[wid].accepts(tail):
                 words.setdefault(start, []).append((wid, tail_end, tail))
     hits: list[Hit] = []
     for start, found in words.items():
         for wid, tail_end, tail in found:
-            for pid in tables.starts.get(wid, ()):
-                hit = _extend(tables, folded, words, pid, start, tail_end, tail)
+            for pid in tables.ends.get(wid, ()):
+                hit = _back(tables, folded, words, pid, start, tail_end, tail)
                 if hit is not None:
                     hits.append(hit)
     return hits
 
 
-def _extend(tables: Tables, folded: str, words: dict[int, list[tuple[int, int, str]]], pid: int,
-            start: int, end: int, tail: str) -> Hit | None:
+def _back(tables: Tables, folded: str, words: dict[int, list[tuple[int, int, str]]], pid: int,
+          start: int, end: int, tail: str) -> Hit | None:
+    """The phrase ending with the word at ``start``, walking back (the last word is the rarest: a surname)."""
     phrase = tables.phrases[pid]
     tails = [tail]
-    for n, wid in enumerate(phrase.words[1:], 1):
-        nxt = _next_word(words, end + 1, wid)
-        if nxt is None and phrase.person and n == len(phrase.words) - 1 and end + 1 < len(folded):
-            middle_end = folded.index(" ", end + 1)
-            if _PATRONYMIC.search(folded[end + 1:middle_end]):
-                nxt = _next_word(words, middle_end + 1, wid)
-        if nxt is None:
+    for n in range(len(phrase.words) - 2, -1, -1):
+        previous = _word_before(folded, words, start, phrase.words[n])
+        if previous is None and phrase.person and n == len(phrase.words) - 2 and start > 1:
+            middle = folded.rfind(" ", 0, start - 1) + 1
+            if _PATRONYMIC.search(folded[middle:start - 1]):
+                previous = _word_before(folded, words, middle, phrase.words[n])
+        if previous is None:
             return None
-        end, tail = nxt
+        start, tail = previous
         tails.append(tail)
-    return Hit(pid, start, end, tuple(tails))
+    return Hit(pid, start, end, tuple(reversed(tails)))
 
 
-def _next_word(words: dict[int, list[tuple[int, int, str]]], position: int, wid: int) -> tuple[int, str] | None:
-    for found, tail_end, tail in words.get(position, ()):
+def _word_before(folded: str, words: dict[int, list[tuple[int, int, str]]], start: int,
+                 wid: int) -> tuple[int, str] | None:
+    if start < 2:
+        return None
+    before = folded.rfind(" ", 0, start - 1) + 1
+    for found, _, tail in words.get(before, ()):
         if found == wid:
-            return tail_end, tail
+            return before, tail
     return None
 
 

@@ -1,0 +1,138 @@
+"""Items per second of the matcher for 50, 500 and 5,000 entries, beside one regex per alias.
+
+    python bench/match_speed.py [--corpus ../shared/corpus/feeds] [--seconds 2]
+
+Items are the real news items of the shared corpus (title + text, as the parser gives them), one in
+ten with a mention of a random entry added; without the corpus, generated sentences stand in.
+Entries are generated Armenian/Russian-style persons with 2-4 spellings each, Latin and Cyrillic.
+Everything runs on one core in this process; timings include all normalisation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import statistics
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from watcher.config.schema import ActorConfig
+from watcher.errors import ParseError
+from watcher.match import compile_matcher
+from watcher.models import Item
+
+REPO = Path(__file__).resolve().parents[1]
+# Parallel syllables so one name has a Latin and a Cyrillic spelling.
+_SYLLABLES = [("ka", "ка"), ("ra", "ра"), ("mi", "ми"), ("lo", "ло"), ("ser", "сер"), ("van", "ван"),
+              ("ta", "та"), ("gor", "гор"), ("zhi", "жи"), ("ba", "ба"), ("le", "ле"), ("nik", "ник"),
+              ("sha", "ша"), ("du", "ду"), ("khach", "хач"), ("pet", "пет"), ("ros", "рос"), ("ar", "ар")]
+_ENDINGS = [("yan", "ян"), ("ov", "ов"), ("in", "ин"), ("sky", "ский"), ("ev", "ев")]
+_FIRST = [("Artur", "Артур"), ("Levon", "Левон"), ("Anna", "Анна"), ("Gevorg", "Геворг"), ("Oleg", "Олег"),
+          ("Mikhail", "Михаил"), ("Narek", "Нарек"), ("Sergey", "Сергей"), ("Lilit", "Лилит"), ("Ruben", "Рубен")]
+
+
+def entries(count: int, rng: random.Random) -> list[ActorConfig]:
+    """``count`` distinct persons, each with 2-4 spellings."""
+    out: list[ActorConfig] = []
+    seen: set[str] = set()
+    while len(out) < count:
+        parts = rng.sample(_SYLLABLES, rng.randint(2, 3)) + [rng.choice(_ENDINGS)]
+        latin = "".join(p[0] for p in parts).capitalize()
+        if latin in seen:
+            continue
+        seen.add(latin)
+        cyrillic = "".join(p[1] for p in parts).capitalize()
+        first = rng.choice(_FIRST)
+        aliases = [f"{first[1]} {cyrillic}"]
+        if latin.endswith("yan") and rng.random() < 0.5:
+            aliases.append(latin[:-3] + "ian")
+        if rng.random() < 0.3:
+            aliases.append(cyrillic)
+        out.append(ActorConfig(id=f"e{len(out)}", name=f"{first[0]} {latin}", aliases=tuple(aliases)))
+    return out
+
+
+def corpus_items(corpus: Path) -> list[tuple[str, str]]:
+    """(title, text) of every item of the corpus, or [] without it."""
+    from watcher.parse import parse_feed
+
+    found: list[tuple[str, str]] = []
+    if not corpus.is_dir():
+        return found
+    for path in sorted(p for p in corpus.iterdir() if p.name != "MANIFEST.md"):
+        try:
+            feed = parse_feed(path.read_bytes(), url=f"http://corpus/{path.name}", fetched_at=datetime.now(timezone.utc))
+        except ParseError:
+            continue
+        found += [(i.title, i.text) for i in feed.items if len(i.text) > 80]
+    return found
+
+
+def generated_items(rng: random.Random, count: int = 500) -> list[tuple[str, str]]:
+    words = "the minister said on monday that talks in the region would go on despite new reports".split()
+    return [(" ".join(rng.choices(words, k=8)).capitalize(), " ".join(rng.choices(words, k=90)))
+            for _ in range(count)]
+
+
+def with_mentions(items: list[tuple[str, str]], people: list[ActorConfig], rng: random.Random) -> list[Item]:
+    out = []
+    for n, (title, text) in enumerate(items):
+        if n % 10 == 0:
+            person = rng.choice(people)
+            text = f"{text} {rng.choice((person.name, *person.aliases))} said."
+        out.append(Item(key=str(n), title=title, text=text, link=None, published=datetime(2024, 1, 1, tzinfo=timezone.utc)))
+    return out
+
+
+def naive(people: list[ActorConfig]) -> list[tuple[str, re.Pattern[str]]]:
+    """The method we replace: one case-insensitive, word-bounded regex per spelling."""
+    return [(p.id, re.compile(rf"\b{re.escape(s)}\b", re.IGNORECASE)) for p in people for s in (p.name, *p.aliases)]
+
+
+def rate(run: object, items: list[Item], seconds: float) -> float:
+    """Items per second, the median of three timed rounds of at least ``seconds`` / 3 each."""
+    rounds = []
+    for _ in range(3):
+        done, started = 0, time.perf_counter()
+        while time.perf_counter() - started < seconds / 3:
+            run(items[done % len(items)])  # type: ignore[operator]
+            done += 1
+        rounds.append(done / (time.perf_counter() - started))
+    return statistics.median(rounds)
+
+
+def main() -> None:
+    """Print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, default=REPO.parent / "shared" / "corpus" / "feeds")
+    parser.add_argument("--seconds", type=float, default=3.0)
+    args = parser.parse_args()
+    rng = random.Random(7)
+    base = corpus_items(args.corpus) or generated_items(rng)
+    print(f"{len(base)} items, mean {statistics.mean(len(t) + len(x) for t, x in base):.0f} characters"
+          f" ({'corpus' if args.corpus.is_dir() else 'generated'})")
+    print(f"{'entries':>8} {'spellings':>9} {'compile s':>9} {'matcher items/s':>16} {'regex items/s':>14}"
+          f" {'matches':>8}")
+    for count in (50, 500, 5000):
+        people = entries(count, rng)
+        items = with_mentions(base, people, rng)
+        started = time.perf_counter()
+        matcher = compile_matcher(people)
+        compiled = time.perf_counter() - started
+        matched = sum(len(matcher.match(i)) for i in items)
+        fast = rate(matcher.match, items, args.seconds)
+        regexes = naive(people)
+
+        def slow(item: Item, regexes: list[tuple[str, re.Pattern[str]]] = regexes) -> list[str]:
+            body = f"{item.title}\n{item.text}"
+            return [entry for entry, rx in regexes if rx.search(body)]
+
+        spellings = sum(1 + len(p.aliases) for p in people)
+        print(f"{count:>8} {spellings:>9} {compiled:>9.2f} {fast:>16,.0f} {rate(slow, items, args.seconds):>14,.0f}"
+              f" {matched:>8}")
+
+
+if __name__ == "__main__":
+    main()
