@@ -88,3 +88,14 @@ def test_query_near(matcher) -> None:  # type: ignore[no-untyped-def]
 def test_query_field(matcher) -> None:  # type: ignore[no-untyped-def]
     assert entries(matcher, "Karabakh talks") == [("headline", "Karabakh", "query")]
     assert entries(matcher, "Talks", "Karabakh was discussed") == []
+
+
+def test_named_queries_for_situations() -> None:
+    situation = ("(resign* OR отставк* OR հրաժարակ*) AND (Karabakh OR Artsakh OR Карабах* OR Արցախ*)")
+    matcher = compile_matcher([ActorConfig(id="artsakh", name="Artsakh", kind="place")],
+                              queries={"power-in-stepanakert": situation})
+    found = [(m.entry_id, m.text, m.rule) for m in matcher.match_text("Министр Карабаха подал в отставку")]
+    assert found == [("power-in-stepanakert", "Карабаха", "query")]
+    assert [m.entry_id for m in matcher.match_text("Artsakh minister resigns")] == [
+        "artsakh", "power-in-stepanakert"]
+    assert [m.entry_id for m in matcher.match_text("UK minister resigns")] == []

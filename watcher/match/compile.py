@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import ahocorasick
@@ -146,12 +146,18 @@ class _Builder:
         return out
 
 
-def compile_tables(entries: Sequence[EntryConfig]) -> Tables:
-    """Build the tables and the automaton for ``entries`` (done once per watchlist load)."""
+def compile_tables(entries: Sequence[EntryConfig], queries: Mapping[str, str] | None = None) -> Tables:
+    """Build the tables and the automaton for ``entries`` and named ``queries`` (once per watchlist load)."""
+    # A named query (a situation's) is a query-only entry: its id is reported, it has no name to match.
+    entries = [*entries, *(EntryConfig(id=name, name=name, kind="term", query=q) for name, q in (queries or {}).items())]
+    query_only = len(entries) - len(queries or {})
     b = _Builder()
     plans: list[Plan] = []
     names: dict[tuple[str, ...], list[int]] = {}
     for index, entry in enumerate(entries):
+        if index >= query_only:
+            plans.append(Plan(entry, (), (), (), None, ()))
+            continue
         person = entry.kind == "person"
         mentions: list[int] = []
         for text, rule in [(entry.name, "name"), *((a, "alias") for a in entry.aliases)]:

@@ -6,7 +6,7 @@ import re
 import unicodedata
 from bisect import bisect_right
 from itertools import accumulate, islice
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from watcher.config.schema import EntryConfig
 from watcher.match.compile import Tables, compile_tables
@@ -165,7 +165,10 @@ def _kept(verdicts: list[Verdict]) -> list[Verdict]:
     return sorted(out, key=lambda v: (FIELDS.index(v.field) if v.field in FIELDS else 2, v.hit.start, v.entry))
 
 
-def compile_matcher(entries: Sequence[EntryConfig]) -> Matcher:
-    """Compile watch entries (actors and terms) once per watchlist load."""
-    return Matcher(compile_tables(entries))
+def compile_matcher(entries: Sequence[EntryConfig], *, queries: Mapping[str, str] | None = None) -> Matcher:
+    """Compile watch entries (actors and terms), and optional named queries (situations), once per load.
+
+    A named query's matches carry its name as ``entry_id`` and the rule "query".
+    """
+    return Matcher(compile_tables(entries, queries))
 
