@@ -23,6 +23,7 @@ def cmd_explain(args: argparse.Namespace, ctx: Context) -> int:
     explanations = matcher.explain(args.text)
     if not explanations:
         print("no entry matches, and no near miss")
-    for explanation in explanations:
-        print(explanation)
+    for e in explanations:
+        mark = "match" if e.matched else "miss "
+        print(f"{mark} {e.entry_id:<24} {e.text!r} at {e.start}-{e.end}: {e.reason}")
     return 0
