@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from watcher import __version__
 from watcher.errors import ConfigError, WatcherError
 
-COMMANDS = ("check", "poll", "scan", "digest", "matches", "sources", "explain", "run", "db", "demo")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -50,6 +49,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("explain", help="which entries match a text, through which spelling, and near misses")
     p.add_argument("text", help="the text to match (title)")
+
+    p = sub.add_parser("rematch", help="run the current watchlist over stored items: matches gained and lost")
+    p.add_argument("--since", default="30d", help="items first seen since (default 30d)")
+    p.add_argument("--apply", action="store_true", help="store the new matches")
 
     sub.add_parser("run", help="run the service: poll on schedule, send digests")
 
