@@ -41,7 +41,7 @@ def latin() -> Matcher:
 CATCH = [
     # transliteration variants in Latin letters
     ("Pashinian said", "pashinyan", "Pashinian", "translit"),
-    ("Paschinjan sagte", "pashinyan", "Paschinjan", "translit"),
+    ("Pashinjan sagte", "pashinyan", "Pashinjan", "translit"),
     ("Harutiunian met", "harutyunyan", "Harutiunian", "translit"),
     ("Arutyunyan met", "harutyunyan", "Arutyunyan", "translit"),
     ("Araik Harutiunian met", "harutyunyan", "Araik Harutiunian", "translit"),

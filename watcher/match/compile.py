@@ -17,15 +17,20 @@ import ahocorasick
 
 from watcher.config.schema import EntryConfig
 from watcher.match import inflect
-from watcher.match.normalize import TOKEN_RE, key, merge, transliterate
+from watcher.match.normalize import TOKEN_RE, key, merge, spell
 from watcher.match.query import Query, Term, parse_query, terms
 
-MAX_VARIANTS = 8
+MAX_VARIANTS = 16
 # A lone h is dropped in Russian (Sahakyan, Саакян) but also written х (Ilham, Ильхам); a kh after
 # a consonant is often dropped the other way round. The key drops h, so the entry also gets a
 # variant with k in its place (and one without the kh).
 _LONE_H = re.compile(r"(?<![sczkgptdh])h(?!h)")
 _KH_AFTER_CONSONANT = re.compile(r"(?<=[bcdfgjlmnprstvz])kh")
+# j is also written дж/dzh (Jalal, Джалал, Ջալալ) and the other way round.
+_LONE_J = re.compile(r"(?<![dz])j")
+_DZH = re.compile(r"dzh|dj")
+_DOUBLE = re.compile(r"([a-z])\1+")
+_I_NEAR_VOWEL = re.compile(r"(?<=[aeou])i(?!i)|(?<!i)i(?=[aeou])|(?<!i)i$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +59,7 @@ class Phrase:
     """Words in a row; ``role`` is mention, context, exclude or literal."""
 
     entry: int
-    words: tuple[int, ...]
+    words: tuple[tuple[int, ...], ...]  # per position, the words (spelling variants) that may stand there
     role: str
     rule: str  # name, surname, alias (mentions); the literal's text for queries
     spelling: str
@@ -90,22 +95,36 @@ def word_keys(text: str) -> list[str]:
     return [k for k in (key(w) for w in TOKEN_RE.findall(text)) if k]
 
 
-def _variants(word: str) -> list[str]:
-    ascii_word = transliterate(word).strip().replace(" ", "")
+def variants(word: str) -> list[str]:
+    """Keys of the spellings of ``word`` that one character at a time cannot merge."""
+    ascii_word = spell(word)
     spots = [(m.start(), m.end(), "kh") for m in _LONE_H.finditer(ascii_word)]
     spots += [(m.start(), m.end(), "") for m in _KH_AFTER_CONSONANT.finditer(ascii_word)]
+    spots += [(m.start(), m.end(), "dz") for m in _LONE_J.finditer(ascii_word)]
+    spots += [(m.start(), m.end(), "j") for m in _DZH.finditer(ascii_word)]
     spots = sorted(spots)[:3]
-    out = [merge(ascii_word)]
+    spellings = []
     for choice in itertools.product((False, True), repeat=len(spots)):
-        if not any(choice):
-            continue
         text, shift = ascii_word, 0
         for (start, end, repl), take in zip(spots, choice):
             if take:
                 text = text[:start + shift] + repl + text[end + shift:]
                 shift += len(repl) - (end - start)
-        out.append(merge(text))
-    return list(dict.fromkeys(k for k in out if k))[:MAX_VARIANTS]
+        spellings.append(merge(text))
+    out = [v for k in spellings if k for v in _key_variants(k)]
+    return list(dict.fromkeys(out))[:MAX_VARIANTS]
+
+
+def _key_variants(k: str) -> list[str]:
+    # Doubled letters come and go between systems (Saakyan, Hovhannisyan, Оганесян), and y next to
+    # i doubles it (Aliyev: aliiev; Алиев: aliev; Zhirinovskiy, Жириновский: -ii); a word-initial e
+    # is ye in English and Armenian (Yerevan, Երևան) but not in Russian (Ереван).
+    forms = [k, _DOUBLE.sub(r"\1", k)]
+    for f in forms[:2]:
+        spots = [m.start() for m in _I_NEAR_VOWEL.finditer(f)][:4]
+        forms += [f[:i] + "i" + f[i:] for i in spots]
+    forms += [f[1:] if f.startswith("ie") else "i" + f for f in list(forms) if f.startswith(("ie", "e"))]
+    return list(dict.fromkeys(forms))
 
 
 class _Builder:
@@ -133,17 +152,16 @@ class _Builder:
         words = [w for w in TOKEN_RE.findall(text) if key(w)]
         if last_only:
             words = words[-1:]
-        options = [_variants(w) for w in words]
-        out: list[int] = []
-        for combo in itertools.islice(itertools.product(*options), MAX_VARIANTS):
-            ids = tuple(self.word(k, person, True, prefix_last and i == len(combo) - 1)
-                        for i, k in enumerate(combo))
-            phrase = Phrase(entry, ids, role, rule, text, person and len(ids) > 1)
-            if phrase not in self.phrase_ids:
-                self.phrase_ids[phrase] = len(self.phrases)
-                self.phrases.append(phrase)
-            out.append(self.phrase_ids[phrase])
-        return out
+        if not words:
+            return []
+        last = len(words) - 1
+        ids = tuple(tuple(dict.fromkeys(self.word(k, person, True, prefix_last and i == last) for k in variants(w)))
+                    for i, w in enumerate(words))
+        phrase = Phrase(entry, ids, role, rule, text, person and len(ids) > 1)
+        if phrase not in self.phrase_ids:
+            self.phrase_ids[phrase] = len(self.phrases)
+            self.phrases.append(phrase)
+        return [self.phrase_ids[phrase]]
 
 
 def compile_tables(entries: Sequence[EntryConfig], queries: Mapping[str, str] | None = None) -> Tables:
@@ -196,7 +214,8 @@ def compile_tables(entries: Sequence[EntryConfig], queries: Mapping[str, str] | 
         automaton.make_automaton()
     ends: dict[int, list[int]] = {}
     for i, phrase in enumerate(b.phrases):
-        ends.setdefault(phrase.words[-1], []).append(i)
+        for wid in phrase.words[-1]:
+            ends.setdefault(wid, []).append(i)
     queried_by: dict[int, list[int]] = {}
     for index, plan in enumerate(plans):
         for _, pids in plan.literals:

@@ -27,6 +27,7 @@ class Explanation:
     reason: str
 
 
+_FOUND = ("", "")  # a spelling the entry accepts: no near miss for this word
 _SCRIPTS = {"cyrillic": "Cyrillic", "armenian": "Armenian", "azeri": "Azerbaijani Latin", "latin": "Latin"}
 
 
@@ -65,8 +66,7 @@ def _near_misses(tables: Tables, text: str, covered: dict[str, list[tuple[int, i
         for pid in plan.mentions:
             phrase = tables.phrases[pid]
             names = [w for w in TOKEN_RE.findall(phrase.spelling) if key(w)]
-            for position, wid in enumerate(phrase.words):
-                word = tables.words[wid]
+            for position, options in enumerate(phrase.words):
                 last = position == len(phrase.words) - 1
                 if not last and not (phrase.person and position == 0):
                     continue
@@ -74,8 +74,11 @@ def _near_misses(tables: Tables, text: str, covered: dict[str, list[tuple[int, i
                 for start, end, token in raw:
                     if any(s < end and start < e for s, e in spans):
                         continue
-                    why = _why(word, token, written, phrase.person and len(phrase.words) > 1, last,
-                               entry.surname, start in seen)
+                    reasons = [_why(tables.words[wid], token, written, phrase.person and len(phrase.words) > 1,
+                                    last, entry.surname, start in seen) for wid in options]
+                    if any(r == _FOUND for r in reasons):
+                        continue
+                    why = next((r for r in reasons if r is not None), None)
                     if why is not None:
                         out.append(Explanation(entry.id, False, token, start, end, why[0], phrase.spelling, why[1]))
                         spans = spans + [(start, end)]
@@ -95,7 +98,7 @@ def _why(word: Word, token: str, written: str, full_name: bool, last: bool, surn
             return "first-name", f"a first name alone ({token!r}) is not a mention"
         if full_name and last and not surname:
             return "surname-off", f"surname alone ({token!r}) is switched off for this entry (surname: false)"
-        return None
+        return _FOUND
     if k.startswith(word.stem) and last:
         return "different-word", (f"{token!r} starts like {written!r} but '-{k[len(word.stem):]}' is not "
                                    f"an ending of it in {_SCRIPTS[script(token)]}")

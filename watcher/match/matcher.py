@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from bisect import bisect_right
-from itertools import accumulate, islice
 from collections.abc import Callable, Mapping, Sequence
 
 from watcher.config.schema import EntryConfig
 from watcher.match.compile import Tables, compile_tables
 from watcher.match.explain import Explanation, explain
-from watcher.match.normalize import CHUNK_RE, TOKEN_RE, fold, fold_chunk, key, mask_links, mask_tags, script
+from watcher.match.normalize import TOKEN_RE, Offsets, fold, fold_exact, key, script
 from watcher.match.scan import Hit, Verdict, decide, scan
 from watcher.match.snippet import snippet
 from watcher.models import Field, Item, Match
 
 FIELDS: tuple[Field, ...] = ("title", "text")
+_WORD = re.compile(r"\S+")
 
 
 class Matcher:
@@ -46,22 +45,23 @@ class Matcher:
         rough = decide(self._tables, hits, {f: _word_index(s) for f, s in folded.items()})
         if all(v.reason for v in rough):
             return ()
-        verdicts, located = self._verdicts(fields, folded, hits)
+        verdicts, located = self._verdicts(fields, tuple(f for f, found in hits.items() if found))
         return tuple(self._to_match(v, fields, located) for v in _kept(verdicts))
 
     def verdicts(self, title: str, text: str = "") -> tuple[list[Verdict], dict[str, _Located]]:
         """Kept and rejected mentions, with each field's words located in the original text."""
         fields = {"title": title or "", "text": text or ""}
-        folded = {f: fold(t) for f, t in fields.items() if t}
-        return self._verdicts(fields, folded, {f: scan(self._tables, s) for f, s in folded.items()})
+        return self._verdicts(fields, tuple(f for f, t in fields.items() if t))
 
-    def _verdicts(self, fields: dict[str, str], folded: dict[str, str],
-                  hits: dict[str, list[Hit]]) -> tuple[list[Verdict], dict[str, _Located]]:
+    def _verdicts(self, fields: dict[str, str], found: tuple[str, ...]) -> tuple[list[Verdict], dict[str, _Located]]:
+        # Fields with hits are folded again, one run of key letters per original character, so
+        # that positions lead back to the original text.
+        located = {f: _Located(fields[f]) for f in found}
+        hits = {f: scan(self._tables, loc.folded) for f, loc in located.items()}
         # The scan accepted any script's endings; now each word's own script decides (Putina is a
         # Russian genitive only when written Путина).
-        located = {f: _Located(fields[f], folded[f]) for f, found in hits.items() if found}
         checked = {f: [h for h in found if located[f].accepts(h, self._tables)] for f, found in hits.items()}
-        positions = {f: _word_index(s) for f, s in folded.items()}
+        positions = {f: _word_index(loc.folded) for f, loc in located.items()}
         return decide(self._tables, checked, positions), located
 
     def explain(self, text: str) -> list[Explanation]:
@@ -75,9 +75,10 @@ class Matcher:
             return "query", phrase.spelling
         if phrase.rule == "alias":
             return "alias", phrase.spelling
-        words = [self._tables.words[w] for w in phrase.words]
-        if any(tail != word.own for tail, word in zip(verdict.hit.tails, words)):
-            return "inflection", phrase.spelling
+        table = self._tables.words
+        for tail, wid, options in zip(verdict.hit.tails, verdict.hit.words, phrase.words):
+            if tail not in {table[o].own for o in options if table[o].stem == table[wid].stem}:
+                return "inflection", phrase.spelling
         written = [w for w in TOKEN_RE.findall(phrase.spelling) if key(w)]
         if phrase.rule == "surname":
             written = written[-1:]
@@ -97,57 +98,39 @@ class Matcher:
 
 
 class _Located:
-    """Finds the original words behind positions of a field's folded text (only for items that matched)."""
+    """The original words behind positions of a field's folded text (only for items that matched)."""
 
-    __slots__ = ("text", "folded", "_chunks", "_starts", "_ends", "_words")
+    __slots__ = ("text", "folded", "_offsets")
 
-    def __init__(self, text: str, folded: str) -> None:
+    def __init__(self, text: str) -> None:
         self.text = text
-        self.folded = folded
-        masked = mask_tags(text)
-        # C-level iteration only: this runs for every item that matched, over the whole field
-        self._chunks = masked.split()
-        self._starts = list(map(re.Match.start, CHUNK_RE.finditer(masked)))
-        self._ends = list(accumulate(map(len, map(str.split, map(fold_chunk, self._chunks)))))
-        self._words: dict[int, tuple[int, int]] = {}
+        self.folded = fold_exact(text)
+        self._offsets = Offsets(text)
 
-    def word(self, index: int) -> tuple[int, int]:
-        """Offsets of the ``index``-th word of the fold in the original text."""
-        if index not in self._words:
-            k = bisect_right(self._ends, index)
-            inside = [m for m in TOKEN_RE.finditer(mask_links(self._chunks[k])) if key(m.group())]
-            m = inside[index - (self._ends[k - 1] if k else 0)]
-            self._words[index] = (self._starts[k] + m.start(), self._starts[k] + m.end())
-        return self._words[index]
-
-    def indexes(self, hit: Hit) -> tuple[int, int]:
-        """Index of the first and the last word a hit covers."""
-        return self.folded.count(" ", 0, hit.start) - 1, self.folded.count(" ", 0, hit.end) - 1
+    def spans(self, hit: Hit) -> list[tuple[int, int]]:
+        """Original offsets of each word a hit covers."""
+        return [(self._offsets.start(m.start()), self._offsets.end(m.end()))
+                for m in _WORD.finditer(self.folded, hit.start, hit.end)]
 
     def span(self, hit: Hit) -> tuple[int, int]:
         """Offsets in the original text of the words a hit covers."""
-        first, last = self.indexes(hit)
-        return self.word(first)[0], self.word(last)[1]
+        return self._offsets.start(hit.start), self._offsets.end(hit.end)
 
     def words(self, hit: Hit) -> list[str]:
         """The original words a hit covers."""
-        first, last = self.indexes(hit)
-        return [self.text[s:e] for s, e in map(self.word, range(first, last + 1))]
+        return [self.text[s:e] for s, e in self.spans(hit)]
 
     def accepts(self, hit: Hit, tables: Tables) -> bool:
         """Whether each word's ending is an ending of the script it is written in."""
-        first, last = self.indexes(hit)
-        ids = tables.phrases[hit.phrase].words
-        places = [first + n for n in range(len(ids) - 1)] + [last]
-        for wid, tail, index in zip(ids, hit.tails, places):
-            start, end = self.word(index)
-            if not tables.words[wid].accepts(tail, script(self.text[start:end])):
-                return False
-        return True
+        found = self.words(hit)
+        # a patronymic may stand between the first words and the last
+        written = found[:len(hit.words) - 1] + found[-1:]
+        return all(tables.words[wid].accepts(tail, script(word))
+                   for wid, tail, word in zip(hit.words, hit.tails, written))
 
 
 def _word_index(folded: str) -> Callable[[int], int]:
-    return lambda position: folded.count(" ", 0, position)
+    return lambda position: len(folded[:position].split())
 
 
 def _plain(word: str) -> str:

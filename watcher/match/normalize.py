@@ -1,158 +1,155 @@
 """Spelling keys: every script and transliteration of a word folds to one ASCII key.
 
-``fold(text)`` turns a whole text into ``" key key key "`` (the matcher's hot path: a split and
-one memo lookup per chunk between spaces); ``tokens(text)`` gives the same keys one word at a time with their
-offsets in the original text (used only for items that matched). Every rule is local to one
-word, so both always agree: ``fold(t) == render(tokens(t))``.
+``fold(text)`` is the matcher's hot path: a few length-preserving rewrites (links and tags
+blanked, Armenian and Azerbaijani spellings that need a neighbour) and then one ``str.translate``
+that maps each character to its key letters. Because each character maps on its own, an offset in
+the folded text leads back to the original character (``Offsets``), and the keys of single words
+(``key``, ``tokens``) are always the words of ``fold``.
 
-The key merges what transliteration systems disagree on: h dropped or doubled (Sahakyan,
-Saakyan), kh/gh/g/k/q (Ghukasyan, Gukasyan, Qarabag), y/i/j between or after vowels (Pashinyan,
-Pashinian, Paschinjan), -sky/-skiy/-skii, -yev/-iev/-ev, ts/c, doubled letters.
+The letter map merges what transliteration systems disagree on: h is dropped (Sahakyan, Saakyan;
+kh, gh, sh, zh, ch, ph, th lose it too), g/k/q are one letter (Ghukasyan, Gukasyan, Qarabağ), y and
+j are i (Pashinyan, Pashinian, Pashinjan), w is v, x is ks. What a single character cannot decide
+(h written х, doubled letters, word-initial ye, j written дж) is left to spelling variants of the
+watchlist entries (see compile.py).
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from functools import lru_cache
+from itertools import accumulate
 from typing import NamedTuple
 
 from anyascii import anyascii
 
-# Characters inside a word that are not letters: combining accents (stress marks in Russian),
-# soft hyphen and zero-width joiners, Armenian emphasis/question/exclamation marks (written on
-# the stressed vowel, inside the word).
-_IGNORABLE = "\u0300-\u036f\u0483-\u0489\u00ad\u200b-\u200d\u2060\ufeff\u055b\u055c\u055e\u055f"
+# Characters inside a word that are not letters: combining accents (stress marks in Russian), soft
+# hyphen and zero-width joiners, Armenian emphasis/question/exclamation marks (written inside the
+# word), and the private marks that the Armenian rewrites below put in.
+_IGNORABLE = "\u0300-\u036f\u0483-\u0489\u00ad\u200b-\u200d\u2060\ufeff\u055b\u055c\u055e\u055f\ue000-\ue00f"
 TOKEN_CHARS = rf"\w{_IGNORABLE}"
 TOKEN_RE = re.compile(rf"[{TOKEN_CHARS}]+")
-_IGNORABLE_RE = re.compile(rf"[{_IGNORABLE}]")
 
 # A name inside a URL, an e-mail address or an HTML tag is not a mention: such spans are blanked
-# (same length, so offsets survive) before anything else. Tags may hold spaces, so they are masked
-# in the whole text; links never do, so they are masked word by word.
+# (same length, so offsets survive).
 _TAG_RE = re.compile(r"</?[A-Za-z][^<>]*>")
-_LINK_RE = re.compile(
-    r"(?:https?://|ftp://|www\.)[^\s<>\"']+"
-    r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
-    r"|\b[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|ru|am|az|info|io|gov|edu|ge|ua|by|kz|uk|de|fr)(?:/[^\s<>\"']*)?(?![\w])",
-    re.IGNORECASE,
-)
-CHUNK_RE = re.compile(r"\S+")
-_FOLDS_LIMIT = 200_000
+_TLD = r"\.(?:com|org|net|ru|am|az|info|io|gov|edu|ge|ua|by|kz|uk|de|fr|news|tv)(?![\w])"
+_TLD_RE = re.compile(_TLD, re.IGNORECASE)
+_URL_RE = re.compile(r"(?:https?://|ftp://|www\.)[^\s<>\"']+", re.IGNORECASE)
+_ANCHOR_RE = re.compile(rf"@\w|{_TLD}", re.IGNORECASE)
+_PUNCTUATION = tuple(zip("’‘“”«»—–…\u00a0\u2009\u202f", "''\"\"\"\"--.   "))
+_SPECIAL_RE = re.compile(r"[əƏğĞıİ\u0531-\u0587\U00010000-\U0010ffff]")
 
-# Azerbaijani Latin: a word holding one of these letters reads c as j, x as kh, q as g.
+# Azerbaijani Latin: a word holding one of these letters reads c as j and x as kh (Cəfərov,
+# Джафаров; Xankəndi, Ханкенди). Same length: x becomes q, which maps like k.
 _AZ_LETTER_RE = re.compile(r"[əƏğĞıİ]")
 _AZ_WORD_RE = re.compile(rf"[{TOKEN_CHARS}]*[əƏğĞıİ][{TOKEN_CHARS}]*")
-_AZ_TABLE = str.maketrans({"c": "j", "C": "J", "x": "kh", "X": "Kh", "ç": "ch", "Ç": "Ch"})
+_AZ_SWAP = str.maketrans("cCxX", "jJqQ")
 
-# Armenian: ու is one vowel (u); word-initial ո reads vo and ե reads ye; a word-final ը is the
-# definite article and is dropped (it would otherwise block inflection matching).
+# Armenian: ու is one vowel (u); a word-initial ո reads vo, ե reads ye and և reads yev. Private
+# characters keep the length (U+E000.. map to those sounds, U+200B to nothing).
 _ARMENIAN_RE = re.compile(r"[\u0531-\u0587]")
 _ARM_RULES = (
-    (re.compile(r"[ՈՒ][ւՒ]|ու"), "u"),
-    (re.compile(rf"(?<![{TOKEN_CHARS}])[Ոո]"), "vo"),
-    (re.compile(rf"(?<![{TOKEN_CHARS}])[Եե]"), "ye"),
-    (re.compile(rf"(?<![{TOKEN_CHARS}])և"), "yev"),
-    (re.compile(rf"ը(?![{TOKEN_CHARS}])"), ""),
+    (re.compile(r"[ոՈ][ւՒ]"), "u\u200b"),
+    (re.compile(rf"(?<![{TOKEN_CHARS}])[Ոո]"), "\ue000"),
+    (re.compile(rf"(?<![{TOKEN_CHARS}])[Եե]"), "\ue001"),
+    (re.compile(rf"(?<![{TOKEN_CHARS}])և"), "\ue002"),
 )
+_ASTRAL_RE = re.compile(r"[\U00010000-\U0010ffff]")
 
-_OVERRIDES = {"ə": "a", "Ə": "a", "ı": "i", "İ": "i", "Ռ": "r", "ռ": "r", "ը": "e", "Ը": "e", "ß": "ss",
-              "ь": "", "Ь": "", "ъ": "", "Ъ": "", "ё": "e", "Ё": "e", "ў": "u"}
-
-# Transliteration merges, in order: digraphs first, then single letters that spell the same sound
-# in different systems (the lone h is dropped), then doubled letters.
-_DIGRAPHS = tuple((a.encode(), b.encode()) for a, b in (
-    ("sch", "sh"), ("dzh", "j"), ("dj", "j"), ("zh", "z"), ("kh", "k"), ("gh", "g"), ("sh", "s"), ("ch", "c"),
-    ("ph", "p"), ("th", "t"), ("tz", "c"), ("ts", "c"), ("x", "ks")))
-# Bytes: after transliteration the text is ASCII, and bytes.translate/replace are many times faster.
-_LETTERS = bytes.maketrans(b"wyjgq", b"viikk")
-_DOUBLES = tuple((c.encode() * 2, c.encode()) for c in "abcdefiklmnoprstuvz")
-
-class _Table(dict[int, str]):
-    """Translate table: precomputed for the scripts we meet, computed on the fly for the rest."""
-
-    def __missing__(self, code: int) -> str:
-        return _map_char(chr(code))
+_OVERRIDES = {"ə": "a", "Ə": "a", "ı": "i", "İ": "i", "Ռ": "r", "ռ": "r", "ը": "", "Ը": "", "ß": "ss",
+              "ь": "", "Ь": "", "ъ": "", "Ъ": "", "ё": "e", "Ё": "e", "ў": "u", "Ջ": "dz", "ջ": "dz",
+              "\ue000": "vo", "\ue001": "ie", "\ue002": "iev"}
+# Letters that spell one sound in different systems, applied after transliteration to ASCII.
+_LETTERS = str.maketrans({"h": "", "x": "ks", "w": "v", "y": "i", "j": "i", "g": "k", "q": "k"})
 
 
-def _map_char(char: str) -> str:
-    if not TOKEN_RE.fullmatch(char):
-        return " "
-    if _IGNORABLE_RE.fullmatch(char):
-        return ""
+def _ascii(char: str) -> str:
+    """One character spelt in lower-case ASCII letters and digits, before the merges."""
     if char in _OVERRIDES:
         return _OVERRIDES[char]
+    if not TOKEN_RE.fullmatch(char):
+        return " "
+    if unicodedata.combining(char) or re.fullmatch(f"[{_IGNORABLE}]", char):
+        return ""
     out = anyascii(unicodedata.normalize("NFKC", char)).lower()
-    return "".join(c for c in out if c.isalnum()) or ""
+    return "".join(c for c in out if c.isascii() and c.isalnum())
 
 
 @lru_cache(maxsize=1)
-def _table() -> _Table:
-    table = _Table()
-    for low, high in ((0, 0x600), (0x1E00, 0x2070), (0x2E00, 0x2E80), (0x3000, 0x3040), (0xFB00, 0xFB18),
-                      (0xFE30, 0xFE70), (0xFF00, 0xFF70)):
-        for code in range(low, high):
-            table[code] = _map_char(chr(code))
+def ascii_table() -> dict[int, str]:
+    """Every BMP character to its ASCII spelling (built on first use, about a tenth of a second)."""
+    return {code: _ascii(chr(code)) for code in range(0x10000)}
+
+
+@lru_cache(maxsize=1)
+def key_table() -> dict[int, str]:
+    """Every BMP character to its key letters: the ASCII spelling with the merges applied."""
+    return {code: value.translate(_LETTERS) for code, value in ascii_table().items()}
+
+
+@lru_cache(maxsize=1)
+def _ascii_fast() -> dict[int, str | None]:
+    # One ASCII character (or None) per ASCII character keeps str.translate on its fast path; x (ks)
+    # is expanded afterwards.
+    table: dict[int, str | None] = {code: (value or None) for code, value in key_table().items() if code < 128}
+    table[ord("x")] = table[ord("X")] = "x"
     return table
+
+
+def prepare(text: str) -> str:
+    """Length-preserving rewrites before the letter map: links, tags, Armenian and Azerbaijani words."""
+    if "<" in text:
+        text = _TAG_RE.sub(_blank, text)
+    if "@" in text or "://" in text or "www." in text or _TLD_RE.search(text):
+        text = _mask_links(text)
+    if text.isascii():
+        return text
+    for fancy, plain in _PUNCTUATION:  # so that most English text is ASCII again (the fast path)
+        if fancy in text:
+            text = text.replace(fancy, plain)
+    if text.isascii() or not _SPECIAL_RE.search(text):
+        return text
+    if _AZ_LETTER_RE.search(text):
+        text = _AZ_WORD_RE.sub(lambda m: m.group().translate(_AZ_SWAP), text)
+    if _ARMENIAN_RE.search(text):
+        for pattern, repl in _ARM_RULES:
+            text = pattern.sub(repl, text)
+    if _ASTRAL_RE.search(text):  # outside the table: treated as separators
+        text = _ASTRAL_RE.sub(" ", text)
+    return text
+
+
+def _mask_links(text: str) -> str:
+    # Anchored on the cheap parts (scheme, @, top-level domain), widened by hand: one regex over the
+    # whole text with a leading character class costs a hundred times more.
+    spans = [m.span() for m in _URL_RE.finditer(text)] if ("://" in text or "www." in text) else []
+    for m in _ANCHOR_RE.finditer(text):
+        start = m.start()
+        while start > 0 and (text[start - 1].isalnum() or text[start - 1] in "._-+@"):
+            start -= 1
+        end = m.end()
+        while end < len(text) and not text[end].isspace() and text[end] not in "<>\"'),;":
+            end += 1
+        spans.append((start, end - 1 if text[end - 1] in ".:!?" else end))
+    for start, end in spans:
+        text = text[:start] + " " * (end - start) + text[end:]
+    return text
 
 
 def _blank(m: re.Match[str]) -> str:
     return " " * len(m.group())
 
 
-def mask_tags(text: str) -> str:
-    """Blank HTML tags (same length, so offsets stay valid)."""
-    return _TAG_RE.sub(_blank, text) if "<" in text else text
-
-
-def mask_links(chunk: str) -> str:
-    """Blank URLs, e-mail addresses and domain names in a chunk of text without spaces."""
-    if "@" in chunk or "/" in chunk or "." in chunk:
-        return _LINK_RE.sub(_blank, chunk)
-    return chunk
-
-
-def _prepare(text: str) -> str:
-    """Script-specific rewrites that need more than one character of context (still within a word)."""
-    if _AZ_LETTER_RE.search(text):
-        text = _AZ_WORD_RE.sub(lambda m: m.group().translate(_AZ_TABLE), text)
-    if _ARMENIAN_RE.search(text):
-        for pattern, repl in _ARM_RULES:
-            text = pattern.sub(repl, text)
-    return text
-
-
-def _chain(ascii_text: str) -> str:
-    data = ascii_text.encode("ascii")
-    for old, new in _DIGRAPHS:
-        if old in data:
-            data = data.replace(old, new)
-    data = data.translate(_LETTERS, b"h")
-    if b"ou" in data:
-        data = data.replace(b"ou", b"u")
-    if b" ie" in data:
-        # word-initial ye/ie is e (Yerevan, Ереван; Yevgeny, Евгений)
-        data = data.replace(b" ie", b" e")
-    for double, single in _DOUBLES:
-        while double in data:
-            data = data.replace(double, single)
-    return data.decode("ascii")
-
-
-def transliterate(text: str) -> str:
-    """The ASCII spelling of ``text`` before the merges (separators become spaces)."""
-    return _prepare(text).translate(_table())
-
-
 class _Folds(dict[str, str]):
-    """Memo of ``_fold_chunk``: news repeats its words, so most chunks are folded once per process.
-
-    A pure function's cache, bounded; dict reads and writes are atomic, so threads may share it.
+    """Memo of the keys of one chunk of text between spaces. News repeats its words, so most chunks
+    are folded once per process. A pure function's cache, bounded; dict reads and writes are atomic.
     """
 
     def __missing__(self, chunk: str) -> str:
-        value = " ".join(_chain(" " + transliterate(mask_links(chunk))).split())
-        if len(self) >= _FOLDS_LIMIT:
+        value = chunk.translate(key_table()) + " "
+        if len(self) >= 200_000:
             self.clear()
         self[chunk] = value
         return value
@@ -161,38 +158,34 @@ class _Folds(dict[str, str]):
 _FOLDS = _Folds()
 
 
-# The keys of a chunk of text without spaces, joined by spaces: ``fold`` of one chunk, unpadded.
-fold_chunk = _FOLDS.__getitem__
-
-
 def fold(text: str) -> str:
-    """The whole text as ``" key key ... "``: a split, one memo lookup per chunk and a join."""
-    chunks = mask_tags(text).split()
-    return " " + " ".join(filter(None, map(_FOLDS.__getitem__, chunks))) + " "
+    """The whole text as its keys, words separated by one or more spaces, padded with a space."""
+    prepared = prepare(text)
+    if prepared.isascii():  # str.translate's fast path: about 5 ns a character
+        folded = prepared.translate(_ascii_fast())
+        return " " + (folded.replace("x", "ks") if "x" in folded else folded) + " "
+    # Elsewhere translate costs 60 ns a character; a memo lookup per chunk is cheaper.
+    return " " + "".join(map(_FOLDS.__getitem__, prepared.split()))
 
 
-class _Keys(dict[str, str]):
-    """Memo of word keys, bounded like ``_Folds``."""
-
-    def __missing__(self, word: str) -> str:
-        value = "".join(_chain(" " + transliterate(word)).split())
-        if len(self) >= _FOLDS_LIMIT:
-            self.clear()
-        self[word] = value
-        return value
-
-
-_KEYS = _Keys()
+def fold_exact(text: str) -> str:
+    """``fold`` with one folded character run per original character: what ``Offsets`` maps back."""
+    return " " + prepare(text).translate(key_table()) + " "
 
 
 def key(word: str) -> str:
     """The spelling key of one word (empty for a word made only of ignorable marks)."""
-    return _KEYS[word]
+    return prepare(word).translate(key_table()).replace(" ", "")
+
+
+def spell(word: str) -> str:
+    """The ASCII spelling of a word before the merges (compile time: spelling variants)."""
+    return prepare(word).translate(ascii_table()).replace(" ", "")
 
 
 def merge(ascii_word: str) -> str:
-    """The key of an already transliterated word (for spelling variants built at compile time)."""
-    return "".join(_chain(" " + ascii_word).split())
+    """The key of an ASCII spelling."""
+    return ascii_word.translate(_LETTERS)
 
 
 class Token(NamedTuple):
@@ -205,17 +198,34 @@ class Token(NamedTuple):
 
 def tokens(text: str) -> list[Token]:
     """The words of ``text`` with non-empty keys, in order, offsets into the original string."""
-    masked = mask_tags(text)
-    if "@" in masked or "/" in masked or "." in masked:
-        masked = _LINK_RE.sub(_blank, masked)  # the same spans as word by word: links hold no spaces
-    keys = _KEYS
-    found = [Token(m.start(), m.end(), keys[m.group()]) for m in TOKEN_RE.finditer(masked)]
+    table = key_table()
+    found = [Token(m.start(), m.end(), m.group().translate(table)) for m in TOKEN_RE.finditer(prepare(text))]
     return [t for t in found if t.key]
 
 
-def render(toks: list[Token]) -> str:
-    """The folded form of a token list (equal to ``fold`` of the text they came from)."""
-    return " " + " ".join(t.key for t in toks) + " "
+class Offsets:
+    """Maps positions in ``fold(text)`` back to the original text (built only for items that matched)."""
+
+    __slots__ = ("_ends", "_sizes")
+
+    def __init__(self, text: str) -> None:
+        self._sizes = list(map(len, map(key_table().__getitem__, map(ord, prepare(text)))))
+        self._ends = list(accumulate(self._sizes))
+
+    def start(self, position: int) -> int:
+        """The original offset of the word whose folded text starts at ``position``."""
+        first = bisect_right(self._ends, position - 1)
+        while first > 0 and self._sizes[first - 1] == 0:  # a leading h folds to nothing
+            first -= 1
+        return first
+
+    def end(self, position: int) -> int:
+        """The original offset just after the word whose folded text ends before ``position``."""
+        last = bisect_right(self._ends, position - 2)
+        # characters that fold to nothing still belong to the word (a final accent or soft hyphen)
+        while last + 1 < len(self._sizes) and self._sizes[last + 1] == 0:
+            last += 1
+        return last + 1
 
 
 def script(word: str) -> str:

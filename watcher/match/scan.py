@@ -25,6 +25,7 @@ class Hit:
     phrase: int
     start: int
     end: int
+    words: tuple[int, ...]  # the spelling variant found at each position
     tails: tuple[str, ...]
 
 
@@ -54,38 +55,45 @@ def scan(tables: Tables, folded: str) -> list[Hit]:
     for start, found in words.items():
         for wid, tail_end, tail in found:
             for pid in tables.ends.get(wid, ()):
-                hit = _back(tables, folded, words, pid, start, tail_end, tail)
+                hit = _back(tables, folded, words, pid, start, tail_end, wid, tail)
                 if hit is not None:
                     hits.append(hit)
     return hits
 
 
 def _back(tables: Tables, folded: str, words: dict[int, list[tuple[int, int, str]]], pid: int,
-          start: int, end: int, tail: str) -> Hit | None:
+          start: int, end: int, wid: int, tail: str) -> Hit | None:
     """The phrase ending with the word at ``start``, walking back (the last word is the rarest: a surname)."""
     phrase = tables.phrases[pid]
-    tails = [tail]
+    found, tails = [wid], [tail]
     for n in range(len(phrase.words) - 2, -1, -1):
         previous = _word_before(folded, words, start, phrase.words[n])
-        if previous is None and phrase.person and n == len(phrase.words) - 2 and start > 1:
-            middle = folded.rfind(" ", 0, start - 1) + 1
-            if _PATRONYMIC.search(folded[middle:start - 1]):
+        if previous is None and phrase.person and n == len(phrase.words) - 2:
+            middle = _start_before(folded, start)
+            if middle is not None and _PATRONYMIC.search(folded[middle:folded.index(" ", middle)]):
                 previous = _word_before(folded, words, middle, phrase.words[n])
         if previous is None:
             return None
-        start, tail = previous
+        start, wid, tail = previous
+        found.append(wid)
         tails.append(tail)
-    return Hit(pid, start, end, tuple(reversed(tails)))
+    return Hit(pid, start, end, tuple(reversed(found)), tuple(reversed(tails)))
+
+
+def _start_before(folded: str, start: int) -> int | None:
+    """Where the word before the one at ``start`` begins (None at the beginning)."""
+    end = len(folded[:start].rstrip())
+    return folded.rfind(" ", 0, end) + 1 if end else None
 
 
 def _word_before(folded: str, words: dict[int, list[tuple[int, int, str]]], start: int,
-                 wid: int) -> tuple[int, str] | None:
-    if start < 2:
+                 allowed: tuple[int, ...]) -> tuple[int, int, str] | None:
+    before = _start_before(folded, start)
+    if before is None:
         return None
-    before = folded.rfind(" ", 0, start - 1) + 1
-    for found, _, tail in words.get(before, ()):
-        if found == wid:
-            return before, tail
+    for wid, _, tail in words.get(before, ()):
+        if wid in allowed:
+            return before, wid, tail
     return None
 
 
@@ -174,4 +182,4 @@ def _term_hits(term: Term, literal: dict[int, set[int]], hits: dict[str, list[Hi
 def _gap(word_index: Callable[[int], int], a: Hit, b: Hit) -> int:
     """Words strictly between two hits (0 when adjacent or overlapping)."""
     first, second = (a, b) if a.start <= b.start else (b, a)
-    return max(0, word_index(second.start) - word_index(first.end) - 1)
+    return max(0, word_index(second.start) - word_index(first.end))
