@@ -45,19 +45,21 @@ class Matcher:
         rough = decide(self._tables, hits, {f: _word_index(s) for f, s in folded.items()})
         if all(v.reason for v in rough):
             return ()
-        verdicts, located = self._verdicts(fields, tuple(f for f, found in hits.items() if found))
+        verdicts, located = self._verdicts(fields, tuple(f for f, found in hits.items() if found), folded, hits)
         return tuple(self._to_match(v, fields, located) for v in _kept(verdicts))
 
     def verdicts(self, title: str, text: str = "") -> tuple[list[Verdict], dict[str, _Located]]:
         """Kept and rejected mentions, with each field's words located in the original text."""
         fields = {"title": title or "", "text": text or ""}
-        return self._verdicts(fields, tuple(f for f, t in fields.items() if t))
+        return self._verdicts(fields, tuple(f for f, t in fields.items() if t), {}, {})
 
-    def _verdicts(self, fields: dict[str, str], found: tuple[str, ...]) -> tuple[list[Verdict], dict[str, _Located]]:
+    def _verdicts(self, fields: dict[str, str], found: tuple[str, ...], folded: dict[str, str],
+                  hits: dict[str, list[Hit]]) -> tuple[list[Verdict], dict[str, _Located]]:
         # Fields with hits are folded again, one run of key letters per original character, so
-        # that positions lead back to the original text.
+        # that positions lead back to the original text (the same string for ASCII text).
         located = {f: _Located(fields[f]) for f in found}
-        hits = {f: scan(self._tables, loc.folded) for f, loc in located.items()}
+        hits = {f: hits[f] if folded.get(f) == loc.folded else scan(self._tables, loc.folded)
+                for f, loc in located.items()}
         # The scan accepted any script's endings; now each word's own script decides (Putina is a
         # Russian genitive only when written Путина).
         checked = {f: [h for h in found if located[f].accepts(h, self._tables)] for f, found in hits.items()}

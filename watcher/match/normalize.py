@@ -161,16 +161,22 @@ _FOLDS = _Folds()
 def fold(text: str) -> str:
     """The whole text as its keys, words separated by one or more spaces, padded with a space."""
     prepared = prepare(text)
-    if prepared.isascii():  # str.translate's fast path: about 5 ns a character
-        folded = prepared.translate(_ascii_fast())
-        return " " + (folded.replace("x", "ks") if "x" in folded else folded) + " "
+    if prepared.isascii():
+        return _fold_ascii(prepared)
     # Elsewhere translate costs 60 ns a character; a memo lookup per chunk is cheaper.
     return " " + "".join(map(_FOLDS.__getitem__, prepared.split()))
 
 
+def _fold_ascii(prepared: str) -> str:
+    # str.translate's fast path (about 5 ns a character) needs one ASCII character or None per entry
+    folded = prepared.translate(_ascii_fast())
+    return " " + (folded.replace("x", "ks") if "x" in folded else folded) + " "
+
+
 def fold_exact(text: str) -> str:
     """``fold`` with one folded character run per original character: what ``Offsets`` maps back."""
-    return " " + prepare(text).translate(key_table()) + " "
+    prepared = prepare(text)
+    return _fold_ascii(prepared) if prepared.isascii() else " " + prepared.translate(key_table()) + " "
 
 
 def key(word: str) -> str:
@@ -203,13 +209,20 @@ def tokens(text: str) -> list[Token]:
     return [t for t in found if t.key]
 
 
+_ASCII_SIZES = bytes(0 if chr(b) in "hH" else 2 if chr(b) in "xX" else 1 for b in range(256))
+
+
 class Offsets:
     """Maps positions in ``fold(text)`` back to the original text (built only for items that matched)."""
 
     __slots__ = ("_ends", "_sizes")
 
     def __init__(self, text: str) -> None:
-        self._sizes = list(map(len, map(key_table().__getitem__, map(ord, prepare(text)))))
+        prepared = prepare(text)
+        if prepared.isascii():  # bytes do it in C: h folds to nothing, x to two letters
+            self._sizes = list(prepared.encode("ascii").translate(_ASCII_SIZES))
+        else:
+            self._sizes = list(map(len, map(key_table().__getitem__, map(ord, prepared))))
         self._ends = list(accumulate(self._sizes))
 
     def start(self, position: int) -> int:
