@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from watcher.config.schema import EntryConfig
 from watcher.match.compile import Tables, compile_tables
 from watcher.match.explain import Explanation, explain
-from watcher.match.normalize import TOKEN_RE, Offsets, fold, fold_exact, key, script
+from watcher.match.normalize import TOKEN_RE, Offsets, fold_prepared, key, prepare, script
 from watcher.match.scan import Hit, Verdict, decide, scan
 from watcher.match.snippet import snippet
 from watcher.models import Field, Item, Match
@@ -38,31 +38,32 @@ class Matcher:
     def match_text(self, title: str, text: str = "") -> tuple[Match, ...]:
         """Every mention of a watch entry in ``title`` and ``text``."""
         fields = {"title": title or "", "text": text or ""}
-        folded = {f: fold(t) for f, t in fields.items() if t}
+        prepared = {f: prepare(t) for f, t in fields.items() if t}
+        folded = {f: fold_prepared(p) for f, p in prepared.items()}
         hits = {f: scan(self._tables, s) for f, s in folded.items()}
         if not any(hits.values()):
             return ()
         rough = decide(self._tables, hits, {f: _word_index(s) for f, s in folded.items()})
         if all(v.reason for v in rough):
             return ()
-        verdicts, located = self._verdicts(fields, tuple(f for f, found in hits.items() if found), folded, hits)
+        found = tuple(f for f, fh in hits.items() if fh)
+        verdicts, located = self._verdicts(fields, found, prepared, folded, hits)
         return tuple(self._to_match(v, fields, located) for v in _kept(verdicts))
 
     def verdicts(self, title: str, text: str = "") -> tuple[list[Verdict], dict[str, _Located]]:
         """Kept and rejected mentions, with each field's words located in the original text."""
         fields = {"title": title or "", "text": text or ""}
-        return self._verdicts(fields, tuple(f for f, t in fields.items() if t), {}, {})
+        prepared = {f: prepare(t) for f, t in fields.items() if t}
+        folded = {f: fold_prepared(p) for f, p in prepared.items()}
+        hits = {f: scan(self._tables, s) for f, s in folded.items()}
+        return self._verdicts(fields, tuple(folded), prepared, folded, hits)
 
-    def _verdicts(self, fields: dict[str, str], found: tuple[str, ...], folded: dict[str, str],
-                  hits: dict[str, list[Hit]]) -> tuple[list[Verdict], dict[str, _Located]]:
-        # Fields with hits are folded again, one run of key letters per original character, so
-        # that positions lead back to the original text (the same string for ASCII text).
-        located = {f: _Located(fields[f]) for f in found}
-        hits = {f: hits[f] if folded.get(f) == loc.folded else scan(self._tables, loc.folded)
-                for f, loc in located.items()}
+    def _verdicts(self, fields: dict[str, str], found: tuple[str, ...], prepared: dict[str, str],
+                  folded: dict[str, str], hits: dict[str, list[Hit]]) -> tuple[list[Verdict], dict[str, _Located]]:
+        located = {f: _Located(fields[f], prepared[f], folded[f]) for f in found}
         # The scan accepted any script's endings; now each word's own script decides (Putina is a
         # Russian genitive only when written Путина).
-        checked = {f: [h for h in found if located[f].accepts(h, self._tables)] for f, found in hits.items()}
+        checked = {f: [h for h in hits[f] if located[f].accepts(h, self._tables)] for f in found}
         positions = {f: _word_index(loc.folded) for f, loc in located.items()}
         return decide(self._tables, checked, positions), located
 
@@ -102,17 +103,21 @@ class Matcher:
 class _Located:
     """The original words behind positions of a field's folded text (only for items that matched)."""
 
-    __slots__ = ("text", "folded", "_offsets")
+    __slots__ = ("text", "folded", "_offsets", "_spans")
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, prepared: str, folded: str) -> None:
         self.text = text
-        self.folded = fold_exact(text)
-        self._offsets = Offsets(text)
+        self.folded = folded
+        self._offsets = Offsets(prepared)
+        self._spans: dict[tuple[int, int], list[tuple[int, int]]] = {}
 
     def spans(self, hit: Hit) -> list[tuple[int, int]]:
         """Original offsets of each word a hit covers."""
-        return [(self._offsets.start(m.start()), self._offsets.end(m.end()))
-                for m in _WORD.finditer(self.folded, hit.start, hit.end)]
+        where = (hit.start, hit.end)
+        if where not in self._spans:  # several phrases (name, alias, surname) often cover the same words
+            self._spans[where] = [(self._offsets.start(m.start()), self._offsets.end(m.end()))
+                                  for m in _WORD.finditer(self.folded, hit.start, hit.end)]
+        return self._spans[where]
 
     def span(self, hit: Hit) -> tuple[int, int]:
         """Offsets in the original text of the words a hit covers."""

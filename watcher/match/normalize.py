@@ -19,7 +19,7 @@ import re
 import unicodedata
 from bisect import bisect_right
 from functools import lru_cache
-from itertools import accumulate
+from itertools import accumulate, islice
 from typing import NamedTuple
 
 from anyascii import anyascii
@@ -39,6 +39,7 @@ _TLD_RE = re.compile(_TLD, re.IGNORECASE)
 _URL_RE = re.compile(r"(?:https?://|ftp://|www\.)[^\s<>\"']+", re.IGNORECASE)
 _ANCHOR_RE = re.compile(rf"@\w|{_TLD}", re.IGNORECASE)
 _PUNCTUATION = tuple(zip("’‘“”«»—–…\u00a0\u2009\u202f", "''\"\"\"\"--.   "))
+_CHUNK_RE = re.compile(r"\S+")
 _SPECIAL_RE = re.compile(r"[əƏğĞıİ\u0531-\u0587\U00010000-\U0010ffff]")
 
 # Azerbaijani Latin: a word holding one of these letters reads c as j and x as kh (Cəfərov,
@@ -160,7 +161,11 @@ _FOLDS = _Folds()
 
 def fold(text: str) -> str:
     """The whole text as its keys, words separated by one or more spaces, padded with a space."""
-    prepared = prepare(text)
+    return fold_prepared(prepare(text))
+
+
+def fold_prepared(prepared: str) -> str:
+    """``fold`` of a text already through ``prepare``."""
     if prepared.isascii():
         return _fold_ascii(prepared)
     # Elsewhere translate costs 60 ns a character; a memo lookup per chunk is cheaper.
@@ -171,12 +176,6 @@ def _fold_ascii(prepared: str) -> str:
     # str.translate's fast path (about 5 ns a character) needs one ASCII character or None per entry
     folded = prepared.translate(_ascii_fast())
     return " " + (folded.replace("x", "ks") if "x" in folded else folded) + " "
-
-
-def fold_exact(text: str) -> str:
-    """``fold`` with one folded character run per original character: what ``Offsets`` maps back."""
-    prepared = prepare(text)
-    return _fold_ascii(prepared) if prepared.isascii() else " " + prepared.translate(key_table()) + " "
 
 
 def key(word: str) -> str:
@@ -213,32 +212,61 @@ _ASCII_SIZES = bytes(0 if chr(b) in "hH" else 2 if chr(b) in "xX" else 1 for b i
 
 
 class Offsets:
-    """Maps positions in ``fold(text)`` back to the original text (built only for items that matched)."""
+    """Maps positions in ``fold(text)`` back to the original text, given ``prepare(text)``.
 
-    __slots__ = ("_ends", "_sizes")
+    ASCII text folds as one run; other text as chunks between spaces, each folded on its own and
+    followed by a space, so a position is found in its chunk first, then character by character.
+    """
 
-    def __init__(self, text: str) -> None:
-        prepared = prepare(text)
+    __slots__ = ("_prepared", "_chunks", "_starts", "_ends", "_ascii_sizes", "_ascii_ends", "_sizes")
+
+    def __init__(self, prepared: str) -> None:
+        self._prepared = prepared
         if prepared.isascii():  # bytes do it in C: h folds to nothing, x to two letters
-            self._sizes = list(prepared.encode("ascii").translate(_ASCII_SIZES))
+            self._ascii_sizes = list(prepared.encode("ascii").translate(_ASCII_SIZES))
+            self._ascii_ends = list(accumulate(self._ascii_sizes))
+            self._chunks, self._starts = [prepared], [0]
+            self._ends = [sum(self._ascii_sizes) + 1]
         else:
-            self._sizes = list(map(len, map(key_table().__getitem__, map(ord, prepared))))
-        self._ends = list(accumulate(self._sizes))
+            self._ascii_sizes, self._ascii_ends = [], []
+            self._chunks = prepared.split()
+            self._starts = []  # filled as far as needed: hits are rare and often early
+            self._sizes: dict[int, tuple[list[int], list[int]]] = {}
+            self._ends = list(accumulate(map(len, map(_FOLDS.__getitem__, self._chunks))))
+
+    def _locate(self, index: int) -> tuple[int, list[int], list[int]]:
+        """The chunk holding folded character ``index`` (0 = the first after the padding), its sizes and their sums."""
+        k = min(bisect_right(self._ends, index), len(self._chunks) - 1)
+        if k >= len(self._starts):
+            done = len(self._starts)
+            more = _CHUNK_RE.finditer(self._prepared, self._starts[-1] + len(self._chunks[done - 1]) if done else 0)
+            self._starts += map(re.Match.start, islice(more, k + 1 - len(self._starts)))
+        if self._ascii_sizes:
+            return k, self._ascii_sizes, self._ascii_ends
+        if k not in self._sizes:
+            sizes = list(map(len, map(key_table().__getitem__, map(ord, self._chunks[k]))))
+            self._sizes[k] = (sizes, list(accumulate(sizes)))
+        return (k, *self._sizes[k])
+
+    def _inner(self, k: int, index: int) -> int:
+        return index - (self._ends[k - 1] if k else 0)
 
     def start(self, position: int) -> int:
         """The original offset of the word whose folded text starts at ``position``."""
-        first = bisect_right(self._ends, position - 1)
-        while first > 0 and self._sizes[first - 1] == 0:  # a leading h folds to nothing
+        k, sizes, ends = self._locate(position - 1)
+        first = bisect_right(ends, self._inner(k, position - 1))
+        while first > 0 and sizes[first - 1] == 0:  # a leading h folds to nothing
             first -= 1
-        return first
+        return self._starts[k] + first
 
     def end(self, position: int) -> int:
         """The original offset just after the word whose folded text ends before ``position``."""
-        last = bisect_right(self._ends, position - 2)
+        k, sizes, ends = self._locate(position - 2)
+        last = bisect_right(ends, self._inner(k, position - 2))
         # characters that fold to nothing still belong to the word (a final accent or soft hyphen)
-        while last + 1 < len(self._sizes) and self._sizes[last + 1] == 0:
+        while last + 1 < len(sizes) and sizes[last + 1] == 0:
             last += 1
-        return last + 1
+        return self._starts[k] + last + 1
 
 
 def script(word: str) -> str:
