@@ -8,7 +8,18 @@ from dataclasses import replace
 from email.message import EmailMessage
 
 import pytest
-from test_report_samples import DAILY, NOW, PERIOD, WATCHLIST, digest_config, match, sample_matches, stored
+from test_report_samples import (
+    DAILY,
+    KEY_ITEMS,
+    NOW,
+    PERIOD,
+    WATCHLIST,
+    digest_config,
+    match,
+    sample_history,
+    sample_matches,
+    stored,
+)
 
 from watcher.errors import MailError
 from watcher.report import build_digest, compose_message, render_html, render_text, subject
@@ -26,11 +37,21 @@ def parse(raw: bytes) -> EmailMessage:
 
 def test_subject_headline() -> None:
     d = build_digest(DAILY, WATCHLIST, sample_matches(), [], PERIOD, now=NOW)
-    assert subject(d) == "South Caucasus daily: 4 items, Nikol Pashinyan 4"
+    assert subject(d) == "South Caucasus daily: 4 items, Peace process: Nikol Pashinyan 4"
     one = build_digest(DAILY, WATCHLIST, [match(stored(1, "t"), "border", "[[border delimitation]]")], [], PERIOD,
                        now=NOW)
     assert subject(one) == "South Caucasus daily: 1 item, border delimitation 1"
     assert subject(build_digest(DAILY, WATCHLIST, [], [], PERIOD, now=NOW)) == "South Caucasus daily: nothing new"
+
+
+def test_subject_carries_the_lead_situations_headline_figure() -> None:
+    d = build_digest(DAILY, WATCHLIST, sample_matches(), [], PERIOD, now=NOW, history=sample_history(),
+                     key_items=KEY_ITEMS)
+    assert subject(d) == ("South Caucasus daily: 4 items, Peace process: Nikol Pashinyan 4 (up from avg 1.2), "
+                          "1 key development")
+    without = build_digest(DAILY, WATCHLIST.model_copy(update={"situations": ()}), sample_matches(), [], PERIOD,
+                           now=NOW)
+    assert subject(without) == "South Caucasus daily: 4 items, Nikol Pashinyan 4"  # the digest's own situation
 
 
 def test_message_has_both_parts_and_the_usual_headers() -> None:
@@ -40,7 +61,7 @@ def test_message_has_both_parts_and_the_usual_headers() -> None:
     assert all(len(line) <= 998 for line in raw.split(b"\r\n"))
     msg = parse(raw)
     assert msg.get_content_type() == "multipart/alternative"
-    assert msg["Subject"] == "South Caucasus daily: 4 items, Nikol Pashinyan 4"
+    assert msg["Subject"] == "South Caucasus daily: 4 items, Peace process: Nikol Pashinyan 4"
     assert msg["From"] == "Watcher <watcher@example.org>" and msg["To"] == "analyst@example.org"
     assert msg["Message-ID"].startswith("<") and msg["Message-ID"].endswith("@example.org>")
     assert msg["Date"].datetime == NOW
@@ -49,7 +70,7 @@ def test_message_has_both_parts_and_the_usual_headers() -> None:
     assert plain is not None and html is not None
     assert plain.get_content().replace("\r\n", "\n") == render_text(d)
     assert html.get_content().replace("\r\n", "\n") == render_html(d)
-    assert "*Նիկոլ Փաշինյան*ը" in plain.get_content()
+    assert "*Никол Пашинян*" in plain.get_content()
 
 
 def test_non_ascii_title_reaches_the_subject_intact() -> None:
@@ -57,7 +78,7 @@ def test_non_ascii_title_reaches_the_subject_intact() -> None:
                      now=NOW)
     raw = compose(d)
     assert b"=?utf-8?" in raw
-    assert parse(raw)["Subject"] == "Հայաստան — Россия: ежедневно: 4 items, Nikol Pashinyan 4"
+    assert parse(raw)["Subject"] == "Հայաստան — Россия: ежедневно: 4 items, Peace process: Nikol Pashinyan 4"
 
 
 def test_composition_is_a_pure_function_of_its_inputs() -> None:

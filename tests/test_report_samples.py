@@ -7,6 +7,7 @@ from typing import Any
 
 from watcher.config.schema import DigestConfig, Watchlist
 from watcher.models import Item, Match, Period, SourceHealth, StoredItem, StoredMatch
+from watcher.report import Counts, History, earlier_periods
 
 # 07:00 in Yerevan (UTC+4) to 07:00 the next day.
 PERIOD = Period(datetime(2026, 11, 21, 3, 0, tzinfo=UTC), datetime(2026, 11, 22, 3, 0, tzinfo=UTC))
@@ -26,7 +27,8 @@ WATCHLIST = Watchlist.model_validate({
         {"id": "border", "name": "border delimitation", "tags": ["azerbaijan"]},
     ],
     "situations": [
-        {"id": "peace", "title": "Peace process", "actors": ["pashinyan", "aliyev"], "terms": ["peace-treaty"]},
+        {"id": "peace", "title": "Peace process", "actors": ["pashinyan", "aliyev"], "terms": ["peace-treaty"],
+         "query": "treaty OR договор*"},
         {"id": "russia", "title": "Russia's role", "actors": ["putin"]},
     ],
     "digests": [
@@ -97,4 +99,25 @@ def sample_sources() -> list[SourceHealth]:
                      last_success_at=end, newest_item_at=end - timedelta(days=9)),
         SourceHealth(name="Old wire", url="https://old.example.org/rss", active=False, consecutive_failures=8,
                      last_error="gone"),
+        SourceHealth(name="Hetq", url="https://hetq.am/en/rss", active=True, last_success_at=end,
+                     newest_item_at=end - timedelta(days=1)),
     ]
+
+
+def sample_history() -> History:
+    """Eleven daily periods before PERIOD: Pashinyan rises, Aliyev holds, Putin falls silent, Hetq goes quiet."""
+    periods = earlier_periods(PERIOD.start, [PERIOD.start - timedelta(days=n) for n in range(0, 13)])
+    series = {"pashinyan": [2, 1, 3, 2, 1, 2, 1, 1, 2, 1, 1], "aliyev": [0, 0, 1, 0, 0, 0, 0, 2, 2, 3, 2],
+              "putin": [1, 2, 1, 1, 2, 1, 1, 2, 1, 1, 3]}
+    day = timedelta(days=1)
+    return History(
+        periods=periods,
+        counts={e: tuple(Counts(n, min(n, 2)) for n in ns) for e, ns in series.items()},
+        last_seen={"pashinyan": PERIOD.start - day / 2, "aliyev": PERIOD.start - day / 3,
+                   "putin": PERIOD.start - day / 4, "border": PERIOD.start - 40 * day},
+        pairs_last_seen={("aliyev", "pashinyan"): PERIOD.start - 41 * day},
+        source_items={"Hetq": (4, 5, 3, 4, 6, 2, 4, 3, 5, 4, 4, 0), "Azatutyun": (9,) * 12},
+    )
+
+
+KEY_ITEMS = {"peace": {2}}

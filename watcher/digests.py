@@ -9,14 +9,19 @@ is never sent again.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from watcher.config import DigestConfig, Watchlist
 from watcher.errors import MailError
 from watcher.mail import Mailer
-from watcher.models import Delivery, Period
-from watcher.report import Digest, build_digest, compose_message, render_html, render_text
+from watcher.match import compile_matcher
+from watcher.models import Delivery, Period, StoredMatch
+from watcher.report import Counts, Digest, History, build_digest, compose_message, earlier_periods, render_html, render_text
+from watcher.report.digest import covered_entries
+from watcher.report.trends import CHART_PERIODS
+from watcher.service.schedule import parse_schedule, previous_before
 from watcher.store import Store
 
 log = logging.getLogger("watcher.digest")
@@ -42,13 +47,68 @@ def preview(store: Store, watchlist: Watchlist, digest: DigestConfig, *, now: da
     start = since or store.last_period_end(digest.id) or BEGINNING
     period = Period(start, until or now)
     matches = store.matches_between(period)
-    return build_digest(digest, watchlist, matches, store.source_health(), period, now=now)
+    history = load_history(store, watchlist, digest, period, matches)
+    return build_digest(digest, watchlist, matches, store.source_health(), period, now=now, history=history,
+                        key_items=key_items(watchlist, digest, matches))
+
+
+def load_history(store: Store, watchlist: Watchlist, digest: DigestConfig, period: Period,
+                 matches: Sequence[StoredMatch]) -> History:
+    """What the trend sections need from before ``period``, asked of the store as aggregates."""
+    schedule = parse_schedule(digest.schedule, digest.timezone or watchlist.defaults.timezone)
+    periods = earlier_periods(period.start, previous_before(schedule, period.start, CHART_PERIODS + 1))
+    covered = covered_entries(digest, watchlist)
+    counts = store.entry_counts(periods, entry_ids=covered)
+    actors = {sm.match.entry_id for sm in matches
+              if sm.match.entry_id in covered and covered[sm.match.entry_id].kind != "term"}
+    return History(
+        periods=periods,
+        counts={e: tuple(Counts(*c) for c in per) for e, per in counts.items()},
+        last_seen=store.last_mentions(period.start, entry_ids=covered),
+        pairs_last_seen=store.last_pairings(period.start, entry_ids=actors),
+        source_items={name: tuple(n) for name, n in store.source_item_counts([*periods, period]).items()},
+    )
+
+
+def key_items(watchlist: Watchlist, digest: DigestConfig, matches: Sequence[StoredMatch]) -> dict[str, set[int]]:
+    """Per situation with a query, the ids of the period's items (of its entries) that match the query."""
+    out: dict[str, set[int]] = {}
+    for situation in watchlist.situations:
+        if situation.query is None or (digest.situations and situation.id not in digest.situations):
+            continue
+        ids = {*situation.actors, *situation.terms}
+        items = {sm.stored_item.id: sm.stored_item.item for sm in matches if sm.match.entry_id in ids}
+        if not items:
+            continue
+        # The situation's own entries give the query's words their spellings (Арцаха is Artsakh).
+        matcher = compile_matcher([e for e in watchlist.entries if e.id in ids], queries={situation.id: situation.query})
+        out[situation.id] = {item_id for item_id, item in items.items()
+                             if any(m.entry_id == situation.id for m in matcher.match_text(item.title, item.text))}
+    return out
+
+
+def alerting(built: Digest) -> bool:
+    """Whether an immediate digest has news: a key item of a situation with a query, any item of one without."""
+    return any(s.key_count if s.query else s.item_count for s in built.situations)
 
 
 def close_period(store: Store, watchlist: Watchlist, digest: DigestConfig, *, now: datetime,
                  sender: str) -> list[Delivery]:
-    """Close the period ending ``now`` and queue one rendered message per recipient (idempotent per period)."""
+    """Close the period ending ``now`` and queue one rendered message per recipient (idempotent per period).
+
+    An ``immediate`` digest is an alert: it is sent only when ``alerting``; otherwise its period is closed
+    without a message, so the next alert is about what is new since this check. It is closed at most once
+    per half ``min_interval``, so a service and a manual run together still batch their alerts.
+    """
+    immediate = parse_schedule(digest.schedule, "UTC").immediate
+    if immediate:
+        last = store.last_period_end(digest.id)
+        if last is not None and now - last < digest.min_interval / 2:
+            return []
     built = preview(store, watchlist, digest, now=now)
+    if immediate and not alerting(built):
+        store.close_period(digest.id, built.period, {}, now=now)
+        return []
     if digest.skip_empty and built.empty:
         log.info("digest %s: nothing new, skipped (skip_empty)", digest.id)
         return []

@@ -11,17 +11,24 @@ from watcher.report.digest import (
     source_problems,
 )
 from watcher.report.message import compose_message, subject
+from watcher.report.situations import SituationReport, Story
+from watcher.report.trends import Counts, History, earlier_periods
 from watcher.report.render import render_html, render_text
 
 __all__ = [
+    "Counts",
     "Digest",
     "DigestItem",
     "EntrySection",
+    "History",
+    "SituationReport",
     "SourceProblem",
+    "Story",
     "build_digest",
     "compose_message",
     "covered_entries",
     "digest_to_json",
+    "earlier_periods",
     "render_html",
     "render_text",
     "source_problems",

@@ -12,21 +12,43 @@ from email.utils import format_datetime, parseaddr
 
 from watcher.errors import MailError
 from watcher.report.digest import Digest, clean_text
+from watcher.report.situations import AttentionRow, SituationReport
 
 _MAX_SUBJECT = 150
 _ADDR = re.compile(r'^[^@\s<>(),;:"\[\]\\]+@[^@\s<>(),;:"\[\]\\]+$')
 
 
 def subject(d: Digest) -> str:
-    """``South Caucasus daily: 14 items, Nikol Pashinyan 9`` or ``South Caucasus daily: nothing new``."""
+    """The headline figure: ``Daily: 14 items, Peace process: Nikol Pashinyan 9 (up from avg 3), 1 key development``.
+
+    ``Daily: nothing new`` for an empty digest; the situation's name is left out when the digest has none.
+    """
     top = d.top
     if top is None:
         text = f"{d.title}: nothing new"
     else:
         items = "1 item" if d.total_items == 1 else f"{d.total_items} items"
         text = f"{d.title}: {items}, {top.name} {top.item_count}"
+        lead = _lead(d)
+        row = lead.top if lead is not None else None
+        if lead is not None and row is not None:
+            named = "" if lead.situation_id == d.digest_id else f"{lead.title}: "
+            text = f"{d.title}: {items}, {named}{row.name} {row.items}{_trend(row)}"
+            if lead.key_count:
+                text += ", 1 key development" if lead.key_count == 1 else f", {lead.key_count} key developments"
     text = clean_text(text)
     return text if len(text) <= _MAX_SUBJECT else text[:_MAX_SUBJECT - 1].rstrip() + "…"
+
+
+def _lead(d: Digest) -> SituationReport | None:
+    # The situation a reader should open first: key developments, then the most items.
+    live = [s for s in d.situations if not s.empty]
+    return min(live, key=lambda s: (-s.key_count, -s.item_count, s.title.casefold()), default=None)
+
+
+def _trend(row: AttentionRow) -> str:
+    mean = f"{row.baseline:.0f}" if float(row.baseline).is_integer() else f"{row.baseline:.1f}"
+    return {"up": f" (up from avg {mean})", "down": f" (down from avg {mean})"}.get(row.change, "")
 
 
 def compose_message(d: Digest, *, sender: str, recipient: str, text: str, html: str) -> bytes:

@@ -16,6 +16,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from watcher.report.digest import Digest, DigestItem, EntrySection, split_marks
+from watcher.report.situations import AttentionRow, ItemRef, SituationReport, Story
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -25,6 +26,14 @@ _WIDTH = 76
 # a dark theme, which swaps the page background, never leaves dark text on a dark page.
 LINK_STYLE = "color:#2a6fdb;text-decoration:underline;font-weight:600"
 MARK_STYLE = "background-color:#ffe066;color:#111111;padding:0 2px;border-radius:2px"
+KEY_STYLE = "background-color:#ffe066;color:#111111;padding:0 4px;border-radius:3px;font-size:12px;font-weight:600"
+UP_STYLE = "color:#2f9e44;font-weight:600"
+DOWN_STYLE = "color:#e03131;font-weight:600"
+BAR_COLOUR = "#4c8ef7"  # mid tones read on a light page and on a dark one
+NOW_COLOUR = "#f08c00"
+EMPTY_COLOUR = "#9a9a9a"
+_BAR_HEIGHT = 24
+_BLOCKS = "▁▂▃▄▅▆▇█"
 _TAGS = {"a", "mark", "span"}
 _ATTRIBUTES = {"a": {"href", "style", "lang", "title"}, "mark": {"style"}, "span": {"lang"}}
 _SCHEMES = {"http", "https", "mailto"}
@@ -51,7 +60,8 @@ def _environment() -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(plural=plural, wrap=wrap, starred=starred, marked=marked, title_link=title_link)
+    env.filters.update(plural=plural, wrap=wrap, starred=starred, marked=marked, title_link=title_link,
+                       spark=spark, bars=bars, figure=figure, versus=versus, trend_mark=trend_mark)
     return env
 
 
@@ -61,7 +71,12 @@ def _context(d: Digest) -> dict[str, object]:
     def when(dt: datetime | None, year: bool = False) -> str:
         return format_time(dt, zone, year=year) if dt is not None else "never"
 
-    return {"when": when, "heading": heading, "since": when(d.period.start, True),
+    def day(dt: datetime | None) -> str:
+        return format_time(dt, zone).rsplit(" ", 1)[0] if dt is not None else "never"
+
+    return {"when": when, "day": day, "heading": heading, "since": when(d.period.start, True),
+            "situation_heading": situation_heading, "pad": pad, "name_width": name_width,
+            "up": UP_STYLE, "down": DOWN_STYLE, "key_badge": KEY_STYLE,
             "span": f"{when(d.period.start, True)} – {when(d.period.end, True)} ({d.timezone})"}
 
 
@@ -77,6 +92,63 @@ def format_time(dt: datetime, zone: ZoneInfo, *, year: bool = False) -> str:
 def heading(section: EntrySection) -> str:
     """``Nikol Pashinyan — 9 items from 4 outlets``."""
     return f"{section.name} — {plural(section.item_count, 'item')} from {plural(section.outlet_count, 'outlet')}"
+
+
+def situation_heading(s: SituationReport) -> str:
+    """``Peace process — 4 items from 4 outlets, 1 key development`` or ``Peace process — nothing new``."""
+    if s.empty:
+        return f"{s.title} — nothing new"
+    text = f"{s.title} — {plural(s.item_count, 'item')} from {plural(s.outlet_count, 'outlet')}"
+    return text + (f", {plural(s.key_count, 'key development')}" if s.key_count else "")
+
+
+def spark(series: tuple[int, ...]) -> str:
+    """A Unicode block chart of ``series``, one character per period, scaled to its maximum (0 as a space-like ▁)."""
+    top = max(series, default=0)
+    if top == 0:
+        return _BLOCKS[0] * len(series)
+    return "".join(_BLOCKS[0] if n == 0 else _BLOCKS[max(1, round(n / top * (len(_BLOCKS) - 1)))] for n in series)
+
+
+def bars(series: tuple[int, ...]) -> Markup:
+    """An HTML bar chart as table cells with inline styles (mail clients draw no images or scripts here)."""
+    top = max(series, default=0) or 1
+    cells = []
+    for index, n in enumerate(series):
+        colour = NOW_COLOUR if index == len(series) - 1 else BAR_COLOUR
+        height = max(round(n / top * _BAR_HEIGHT), 2) if n else 1
+        cells.append(f'<td style="vertical-align:bottom;padding:0 1px 0 0;height:{_BAR_HEIGHT}px">'
+                     f'<div style="width:7px;height:{height}px;line-height:{height}px;font-size:0;'
+                     f'background-color:{colour if n else EMPTY_COLOUR}">&nbsp;</div></td>')
+    return Markup('<table role="presentation" cellpadding="0" cellspacing="0" border="0" '
+                  'style="border-collapse:collapse"><tr>' + "".join(cells) + "</tr></table>")
+
+
+def figure(value: float) -> str:
+    """``3``, ``2.5``: a count or a mean, without a needless decimal."""
+    return f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
+
+
+def trend_mark(row: AttentionRow) -> str:
+    """``▲`` up, ``▼`` down, ``★`` new against an empty baseline, ``·`` unchanged."""
+    return {"up": "▲", "down": "▼", "new": "★"}.get(row.change, "·")
+
+
+def versus(row: AttentionRow) -> str:
+    """``avg 1.5, prev 1``: what the period's count is compared with."""
+    if len(row.series) < 2:
+        return "no earlier periods"
+    return f"avg {figure(row.baseline)}, prev {row.previous}"
+
+
+def name_width(s: SituationReport) -> int:
+    """The column width for entry names in the plain-text attention table."""
+    return min(max((len(r.name) for r in s.attention), default=0), 28)
+
+
+def pad(text: str, width: int) -> str:
+    """``text`` cut or padded to ``width`` characters."""
+    return text[:width - 1] + "…" if len(text) > width else text.ljust(width)
 
 
 def plural(n: int, word: str, many: str | None = None) -> str:
@@ -103,7 +175,7 @@ def marked(snippet: str) -> Markup:
     return _sanitise(html)
 
 
-def title_link(item: DigestItem) -> Markup:
+def title_link(item: DigestItem | ItemRef | Story) -> Markup:
     """The item's title, escaped, linked when it has an http(s) link."""
     lang = f' lang="{escape(item.language)}"' if item.language else ""
     title = escape(item.title)

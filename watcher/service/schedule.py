@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
@@ -67,3 +67,23 @@ def parse_schedule(text: str, timezone: str) -> Schedule:
             "'daily 07:00', 'weekly mon 07:00', 'hourly' or 'immediate'"
         ) from None
     return Schedule(text, crontab, timezone)
+
+
+def previous_before(schedule: Schedule, moment: datetime, count: int) -> list[datetime]:
+    """Up to ``count`` fire times (UTC) strictly before ``moment``, newest first (none for immediate)."""
+    if schedule.crontab is None or count <= 0:
+        return []
+    trigger = schedule.trigger()
+    # Cron triggers only step forward: walk forward from ever earlier points until enough fire times are found.
+    window = timedelta(days=1)
+    found: list[datetime] = []
+    while window <= timedelta(days=4000):
+        found = []
+        fire = trigger.get_next_fire_time(None, moment - window)
+        while fire is not None and fire < moment:
+            found.append(fire.astimezone(timezone.utc))
+            fire = trigger.get_next_fire_time(fire, fire + timedelta(seconds=1))
+        if len(found) >= count:
+            break
+        window *= 2
+    return found[::-1][:count]

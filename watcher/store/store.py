@@ -10,11 +10,12 @@ from sqlalchemy import text
 from watcher.errors import StoreError
 from watcher.store.db import UPGRADE_HINT, check_schema, make_engine, parse_url, sqlite_path, translate_errors
 from watcher.store.digests import DigestsMixin
+from watcher.store.history import HistoryMixin
 from watcher.store.items import ItemsMixin
 from watcher.store.sources import SourcesMixin
 
 
-class Store(SourcesMixin, ItemsMixin, DigestsMixin):
+class Store(SourcesMixin, ItemsMixin, DigestsMixin, HistoryMixin):
     """Sources, items, matches and digest deliveries in SQLite or PostgreSQL."""
 
     @classmethod

@@ -1,0 +1,143 @@
+"""The parts every digest section is made of: items as a digest shows them, problem sources, safe text.
+
+Pure helpers shared by the entry sections (digest.py) and the situation sections (situations.py).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from watcher.models import SourceHealth, StoredMatch
+
+MAX_SNIPPETS_PER_ITEM = 2
+STALE_AFTER = timedelta(days=3)
+
+_MARK = re.compile(r"\[\[(.+?)\]\]", re.DOTALL)
+_SAFE_LINK = re.compile(r"^https?://[^\s/?#]+", re.IGNORECASE)
+_MAX_ERROR = 300
+Problem = Literal["failing", "stale", "quiet"]
+
+
+@dataclass(frozen=True, slots=True)
+class DigestItem:
+    """One news item as a digest shows it under one entry."""
+
+    item_id: int
+    title: str
+    outlet: str  # the publisher when the source is a news search, else the source's name
+    source: str
+    published: datetime
+    link: str | None  # http(s) only; anything else is dropped here
+    snippets: tuple[str, ...]  # about 25 words each, the hit marked as [[hit]]
+    language: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SourceProblem:
+    """A source the reader should know about: failing to fetch, silent for long, or quiet against its habit."""
+
+    name: str
+    url: str
+    problem: Problem
+    consecutive_failures: int = 0
+    last_error: str | None = None
+    last_success_at: datetime | None = None
+    newest_item_at: datetime | None = None
+
+
+def digest_item(matches: list[StoredMatch]) -> DigestItem:
+    """One item with its best snippets, from its matches (at least one, all of the same item)."""
+    stored = matches[0].stored_item
+    item = stored.item
+    ordered = sorted(matches, key=lambda sm: (sm.match.field != "text", sm.match.start, sm.id))
+    text = _unique(clean_text(sm.match.snippet) for sm in ordered if sm.match.field == "text")
+    title = _unique(clean_text(sm.match.snippet) for sm in ordered if sm.match.field == "title")
+    # A text snippet says more than the title shown above it; the title's is the fallback that still shows the hit.
+    snippets = text[:MAX_SNIPPETS_PER_ITEM] or title[:1]
+    return DigestItem(
+        item_id=stored.id,
+        title=clean_text(item.title) or "(no title)",
+        outlet=clean_text(item.publisher or "") or clean_text(stored.source),
+        source=clean_text(stored.source),
+        published=item.published,
+        link=safe_link(item.link),
+        snippets=tuple(s for s in snippets if s),
+        language=item.language,
+    )
+
+
+def source_problems(sources: Sequence[SourceHealth], *, now: datetime, stale_after: timedelta = STALE_AFTER,
+                    items_per_period: Mapping[str, Sequence[int]] | None = None,
+                    regular: Callable[[Sequence[int]], bool] | None = None) -> tuple[SourceProblem, ...]:
+    """Active sources that fail, whose newest item or last success is too old, or that went quiet.
+
+    ``items_per_period`` gives each source's new items per period, oldest first, the last being the digest's
+    own: a source that ``regular`` finds regular before and that brought nothing now has gone quiet.
+    """
+    failing: list[SourceProblem] = []
+    stale: list[SourceProblem] = []
+    quiet: list[SourceProblem] = []
+    counts = items_per_period or {}
+    for s in sources:
+        if not s.active:
+            continue
+        series = counts.get(s.name, ())
+        if s.failing:
+            failing.append(_problem(s, "failing"))
+        elif any(t is not None and now - t > stale_after for t in (s.newest_item_at, s.last_success_at)):
+            stale.append(_problem(s, "stale"))
+        elif regular is not None and len(series) > 1 and series[-1] == 0 and regular(series[:-1]):
+            quiet.append(_problem(s, "quiet"))
+    failing.sort(key=lambda p: (-p.consecutive_failures, p.name.casefold()))
+    epoch = datetime.min.replace(tzinfo=now.tzinfo)
+    stale.sort(key=lambda p: (p.newest_item_at or p.last_success_at or epoch, p.name.casefold()))
+    quiet.sort(key=lambda p: p.name.casefold())
+    return tuple(failing + stale + quiet)
+
+
+def _problem(s: SourceHealth, problem: Problem) -> SourceProblem:
+    error = clean_text(s.last_error or "") or None
+    if error and len(error) > _MAX_ERROR:
+        error = error[:_MAX_ERROR - 1].rstrip() + "…"
+    return SourceProblem(name=clean_text(s.name), url=s.url, problem=problem,
+                         consecutive_failures=s.consecutive_failures, last_error=error,
+                         last_success_at=s.last_success_at, newest_item_at=s.newest_item_at)
+
+
+def clean_text(text: str) -> str:
+    """One line of text: control and separator characters become spaces, runs of whitespace collapse."""
+    out = "".join(" " if unicodedata.category(c) in {"Cc", "Zl", "Zp"} or c in _BIDI else c for c in text)
+    return " ".join(out.split())
+
+
+# Bidi overrides and isolates can disguise text in subjects and headings; nothing in a headline needs them.
+_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def safe_link(url: str | None) -> str | None:
+    """``url`` when it is an absolute http(s) URL without whitespace, else None."""
+    if not url:
+        return None
+    url = url.strip()
+    return url if _SAFE_LINK.match(url) and not any(c.isspace() or ord(c) < 32 for c in url) else None
+
+
+def split_marks(snippet: str) -> list[tuple[str, bool]]:
+    """Split a ``[[hit]]``-marked snippet into (text, is_hit) parts, in order, empty parts left out."""
+    parts: list[tuple[str, bool]] = []
+    pos = 0
+    for m in _MARK.finditer(snippet):
+        parts.append((snippet[pos:m.start()], False))
+        parts.append((m.group(1), True))
+        pos = m.end()
+    parts.append((snippet[pos:], False))
+    return [(text, hit) for text, hit in parts if text]
+
+
+def _unique(values: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(v for v in values if v))

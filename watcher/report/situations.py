@@ -1,0 +1,252 @@
+"""One section per situation: attention, new and quiet entries, new pairings, stories and sources.
+
+Pure: the period's matches (already in the period and of covered entries), the ``History`` the store
+computed, and the ids of items that match each situation's query come in; frozen values go out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from watcher.config.schema import DigestConfig, EntryConfig, SituationConfig, Watchlist
+from watcher.models import EntryKind, Period, StoredMatch
+from watcher.report.parts import DigestItem, SourceProblem, clean_text, digest_item
+from watcher.report.stories import StoryItem, group_stories, headline
+from watcher.report.trends import Change, Counts, History, Novelty, baseline, change, novelty, pairs, regular
+
+MAX_STORIES = 10
+MAX_ATTENTION_ROWS = 15
+
+
+@dataclass(frozen=True, slots=True)
+class ItemRef:
+    """An item a section points to: its title, outlet and link."""
+
+    item_id: int
+    title: str
+    outlet: str
+    link: str | None
+    published: datetime
+    language: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AttentionRow:
+    """One entry's mentions in the period against the period before and its own baseline."""
+
+    entry_id: str
+    name: str
+    kind: EntryKind
+    items: int
+    outlets: int
+    previous: int  # items in the period before
+    baseline: float  # mean items of the last BASELINE_PERIODS periods before
+    change: Change
+    series: tuple[int, ...]  # items per period, oldest first; the last is this digest's period
+
+
+@dataclass(frozen=True, slots=True)
+class NewEntry:
+    """An entry mentioned for the first time ever, or for the first time in 30 days."""
+
+    entry_id: str
+    name: str
+    kind: EntryKind
+    novelty: Novelty
+    last_seen: datetime | None
+    item: ItemRef
+
+
+@dataclass(frozen=True, slots=True)
+class QuietEntry:
+    """An entry mentioned regularly before that was not mentioned in the period."""
+
+    entry_id: str
+    name: str
+    kind: EntryKind
+    series: tuple[int, ...]  # items in the earlier periods, oldest first
+    last_seen: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Pairing:
+    """Two actors in the same item for the first time (ever, or in 30 days)."""
+
+    entry_ids: tuple[str, str]
+    names: tuple[str, str]
+    novelty: Novelty
+    last_seen: datetime | None
+    item: ItemRef
+
+
+@dataclass(frozen=True, slots=True)
+class Story:
+    """Items about the same news from one or more outlets; ``key`` when one matches the situation's query."""
+
+    title: str
+    link: str | None
+    language: str | None
+    first_published: datetime
+    key: bool
+    outlets: tuple[ItemRef, ...]  # each outlet once, its first item, in order of publication
+    entries: tuple[str, ...]  # names of the entries the items mention
+    item_count: int
+    snippet: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SituationReport:
+    """Everything a digest says about one situation for its period."""
+
+    situation_id: str
+    title: str
+    query: str | None
+    item_count: int
+    outlet_count: int
+    key_count: int  # items matching the situation's query
+    periods: tuple[Period, ...]  # chart columns, oldest first; the last is the digest's period
+    attention: tuple[AttentionRow, ...]
+    new: tuple[NewEntry, ...]
+    quiet: tuple[QuietEntry, ...]
+    pairings: tuple[Pairing, ...]
+    stories: tuple[Story, ...]
+    more_stories: int
+    sources: tuple[SourceProblem, ...]
+
+    @property
+    def empty(self) -> bool:
+        """Nothing mentioned in the period."""
+        return self.item_count == 0
+
+    @property
+    def top(self) -> AttentionRow | None:
+        """The most mentioned entry of the period (ties: the bigger rise, then by name)."""
+        rows = [r for r in self.attention if r.items]
+        return min(rows, key=lambda r: (-r.items, r.baseline - r.items, r.name.casefold()), default=None)
+
+
+def situations_of(digest: DigestConfig, watchlist: Watchlist, covered: Mapping[str, EntryConfig]) -> list[SituationConfig]:
+    """The digest's situations (all when it names none); one built from every covered entry when there are none."""
+    chosen = [s for s in watchlist.situations if not digest.situations or s.id in digest.situations]
+    if chosen:
+        return chosen
+    return [SituationConfig(id=digest.id, title=digest.title,
+                            actors=tuple(e.id for e in covered.values() if e.kind != "term"),
+                            terms=tuple(e.id for e in covered.values() if e.kind == "term"))]
+
+
+def build_situation(situation: SituationConfig, covered: Mapping[str, EntryConfig], matches: Sequence[StoredMatch],
+                    period: Period, history: History, key_items: Collection[int],
+                    sources: tuple[SourceProblem, ...], *, max_stories: int = MAX_STORIES) -> SituationReport:
+    """The section of one situation; ``matches`` are the period's, of any entry (filtered here)."""
+    entries = {i: covered[i] for i in (*situation.actors, *situation.terms) if i in covered}
+    by_item: dict[int, list[StoredMatch]] = {}
+    for sm in matches:
+        if sm.match.entry_id in entries or sm.match.entry_id == situation.id:
+            by_item.setdefault(sm.stored_item.id, []).append(sm)
+    # A stored query match (the situation's id as entry) marks a key item but is not an entry mention.
+    key = set(key_items) | {i for i, ms in by_item.items() if any(m.match.entry_id == situation.id for m in ms)}
+    by_item = {i: ms for i, ms in by_item.items() if any(m.match.entry_id in entries for m in ms)}
+    shown = {i: digest_item(ms) for i, ms in by_item.items()}
+    mentioned = {i: frozenset(m.match.entry_id for m in ms if m.match.entry_id in entries) for i, ms in by_item.items()}
+    stories = _stories(shown, mentioned, entries, key)
+    attention = _attention(entries, shown, mentioned, history)
+    return SituationReport(
+        situation_id=situation.id, title=clean_text(situation.title), query=situation.query,
+        item_count=len(shown), outlet_count=len({i.outlet.casefold() for i in shown.values()}),
+        key_count=len(key & set(shown)), periods=(*history.periods, period), attention=attention,
+        new=_new(entries, shown, mentioned, history, period), quiet=_quiet(entries, mentioned, history),
+        pairings=_pairings(entries, shown, mentioned, history, period),
+        stories=tuple(stories[:max(max_stories, 0)]), more_stories=max(len(stories) - max(max_stories, 0), 0),
+        sources=sources,
+    )
+
+
+def _ref(item: DigestItem) -> ItemRef:
+    return ItemRef(item_id=item.item_id, title=item.title, outlet=item.outlet, link=item.link,
+                   published=item.published, language=item.language)
+
+
+def _in_order(shown: Mapping[int, DigestItem]) -> list[DigestItem]:
+    return sorted(shown.values(), key=lambda i: (i.published, i.item_id))
+
+
+def _attention(entries: Mapping[str, EntryConfig], shown: Mapping[int, DigestItem],
+               mentioned: Mapping[int, frozenset[str]], history: History) -> tuple[AttentionRow, ...]:
+    rows: list[AttentionRow] = []
+    for entry_id, entry in entries.items():
+        items = [shown[i] for i, ids in mentioned.items() if entry_id in ids]
+        before = [c.items for c in history.counts.get(entry_id, (Counts(),) * len(history.periods))]
+        if not items and not any(before):
+            continue
+        base = baseline(before)
+        rows.append(AttentionRow(
+            entry_id=entry_id, name=clean_text(entry.name), kind=entry.kind, items=len(items),
+            outlets=len({i.outlet.casefold() for i in items}), previous=before[-1] if before else 0,
+            baseline=round(base, 2), change=change(len(items), base), series=(*before, len(items))))
+    rows.sort(key=lambda r: (-r.items, -r.baseline, r.name.casefold(), r.entry_id))
+    return tuple(rows[:MAX_ATTENTION_ROWS])
+
+
+def _new(entries: Mapping[str, EntryConfig], shown: Mapping[int, DigestItem], mentioned: Mapping[int, frozenset[str]],
+         history: History, period: Period) -> tuple[NewEntry, ...]:
+    out: list[NewEntry] = []
+    for entry_id, entry in entries.items():
+        first = next((i for i in _in_order(shown) if entry_id in mentioned[i.item_id]), None)
+        last = history.last_seen.get(entry_id)
+        found = novelty(last, period.start)
+        if first is not None and found is not None:
+            out.append(NewEntry(entry_id=entry_id, name=clean_text(entry.name), kind=entry.kind, novelty=found,
+                                last_seen=last, item=_ref(first)))
+    out.sort(key=lambda n: (n.novelty != "first-ever", n.name.casefold(), n.entry_id))
+    return tuple(out)
+
+
+def _quiet(entries: Mapping[str, EntryConfig], mentioned: Mapping[int, frozenset[str]],
+           history: History) -> tuple[QuietEntry, ...]:
+    now_mentioned = {e for ids in mentioned.values() for e in ids}
+    out = []
+    for entry_id, entry in entries.items():
+        series = tuple(c.items for c in history.counts.get(entry_id, ()))
+        if entry_id not in now_mentioned and regular(series):
+            out.append(QuietEntry(entry_id=entry_id, name=clean_text(entry.name), kind=entry.kind, series=series,
+                                  last_seen=history.last_seen.get(entry_id)))
+    out.sort(key=lambda q: (-sum(q.series), q.name.casefold()))
+    return tuple(out)
+
+
+def _pairings(entries: Mapping[str, EntryConfig], shown: Mapping[int, DigestItem],
+              mentioned: Mapping[int, frozenset[str]], history: History, period: Period) -> tuple[Pairing, ...]:
+    found: dict[tuple[str, str], Pairing] = {}
+    for item in _in_order(shown):
+        actors = [e for e in mentioned[item.item_id] if entries[e].kind != "term"]
+        for pair in pairs(actors):
+            last = history.pairs_last_seen.get(pair)
+            kind = novelty(last, period.start)
+            if kind is not None and pair not in found:
+                names = (clean_text(entries[pair[0]].name), clean_text(entries[pair[1]].name))
+                found[pair] = Pairing(entry_ids=pair, names=names, novelty=kind, last_seen=last, item=_ref(item))
+    return tuple(sorted(found.values(), key=lambda p: (p.novelty != "first-ever", p.item.published, p.entry_ids)))
+
+
+def _stories(shown: Mapping[int, DigestItem], mentioned: Mapping[int, frozenset[str]],
+             entries: Mapping[str, EntryConfig], key: Collection[int]) -> list[Story]:
+    candidates = [StoryItem(item_id=i.item_id, title=i.title, outlet=i.outlet, published=i.published, link=i.link,
+                            entries=mentioned[i.item_id]) for i in shown.values()]
+    stories = []
+    for group in group_stories(candidates):
+        lead = shown[headline(group).item_id]
+        outlets: dict[str, ItemRef] = {}
+        for member in group:
+            outlets.setdefault(member.outlet.casefold(), _ref(shown[member.item_id]))
+        ids = {e for m in group for e in m.entries}
+        stories.append(Story(
+            title=lead.title, link=lead.link, language=lead.language, first_published=group[0].published,
+            key=any(m.item_id in key for m in group), outlets=tuple(outlets.values()),
+            entries=tuple(sorted((clean_text(entries[e].name) for e in ids), key=str.casefold)),
+            item_count=len(group), snippet=next(iter(lead.snippets), None)))
+    stories.sort(key=lambda s: (not s.key, -len(s.outlets), -s.item_count, -s.first_published.timestamp(),
+                                s.title.casefold()))
+    return stories

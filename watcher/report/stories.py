@@ -1,0 +1,157 @@
+"""Stories: the items of a period that tell the same news, grouped across outlets and languages.
+
+Two items are one story when their links are the same page, when their titles are near duplicates
+(Jaccard similarity of folded title words, so "Пашинян" and "Pashinyan" are one word), or when they are
+written in different scripts, mention the same two or more entries and were published close in time.
+Pure functions; candidate pairs come from prefix filtering, so a period of many thousand items stays fast.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from watcher.match.normalize import fold, script
+
+SIMILAR = 0.5  # Jaccard of title words at or above which two titles are one story
+CROSS_LANGUAGE_WINDOW = timedelta(hours=12)
+_TRACKING = ("utm_", "fbclid", "gclid", "yclid", "at_", "from", "ref")
+
+# Folded like titles, so a stop word is dropped in any script that spells it the same way.
+_STOP_WORDS = (
+    "the a an of in on at to for and or with from by as is are was were be has have had will would after "
+    "over about into says said new its his her their this that it not no up out more than amid against "
+    "и в во на с со по к о об от из за для что как не но а же это его ее их был была были будет после "
+    "при у до над под также заявил заявила"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class StoryItem:
+    """One item as story grouping sees it."""
+
+    item_id: int
+    title: str
+    outlet: str
+    published: datetime
+    link: str | None = None
+    entries: frozenset[str] = frozenset()
+
+
+def group_stories(items: Sequence[StoryItem], *, similar: float = SIMILAR,
+                  window: timedelta = CROSS_LANGUAGE_WINDOW) -> list[list[StoryItem]]:
+    """Items grouped into stories; each group oldest first, groups in order of their first item."""
+    ordered = sorted(items, key=lambda i: (i.published, i.item_id))
+    parent = list(range(len(ordered)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def union(a: int, b: int) -> None:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+
+    for a, b in _same_links(ordered):
+        union(a, b)
+    for a, b in _similar_titles([title_words(i.title) for i in ordered], similar):
+        union(a, b)
+    for a, b in _same_entries_other_script(ordered, window):
+        union(a, b)
+    groups: dict[int, list[StoryItem]] = defaultdict(list)
+    for index, item in enumerate(ordered):
+        groups[find(index)].append(item)
+    return [groups[root] for root in sorted(groups)]
+
+
+def title_words(title: str) -> frozenset[str]:
+    """The folded words of a title that can tell stories apart (stop words and single letters dropped)."""
+    stop = _stop_words()
+    return frozenset(w for w in fold(title).split() if (len(w) > 1 or w.isdigit()) and w not in stop)
+
+
+def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    """|a ∩ b| / |a ∪ b|, 0 for two empty sets."""
+    union = len(a | b)
+    return len(a & b) / union if union else 0.0
+
+
+def canonical_link(link: str | None) -> str | None:
+    """A link without scheme, ``www.``, fragment, trailing slash and tracking parameters; None when absent."""
+    if not link:
+        return None
+    parts = urlsplit(link.strip())
+    if not parts.netloc:
+        return None
+    host = parts.netloc.lower().removeprefix("www.")
+    query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+                             if not k.lower().startswith(_TRACKING)))
+    return f"{host}{parts.path.rstrip('/')}" + (f"?{query}" if query else "")
+
+
+def headline(group: Sequence[StoryItem]) -> StoryItem:
+    """The item whose title names the story: the earliest in the script most of the group is written in.
+
+    On a tie the Latin script wins, as more readers read it.
+    """
+    scripts = Counter(script(i.title) for i in group)
+    best = max(scripts, key=lambda s: (scripts[s], s == "latin"))
+    return next(i for i in group if script(i.title) == best)
+
+
+@lru_cache(maxsize=1)
+def _stop_words() -> frozenset[str]:
+    return frozenset(fold(_STOP_WORDS).split())
+
+
+def _same_links(items: Sequence[StoryItem]) -> Iterable[tuple[int, int]]:
+    first: dict[str, int] = {}
+    for index, item in enumerate(items):
+        link = canonical_link(item.link)
+        if link is not None:
+            yield first.setdefault(link, index), index
+
+
+def _similar_titles(words: Sequence[frozenset[str]], threshold: float) -> Iterable[tuple[int, int]]:
+    # Prefix filtering: with words ordered rarest first, two sets with Jaccard >= t share a word among the
+    # first n - ceil(t * n) + 1 words of each, so only items sharing such a word are compared.
+    frequency = Counter(w for ws in words for w in ws)
+    index: dict[str, list[int]] = defaultdict(list)
+    for i, ws in enumerate(words):
+        if not ws:
+            continue
+        ranked = sorted(ws, key=lambda w: (frequency[w], w))
+        prefix = ranked[:len(ranked) - math.ceil(threshold * len(ranked)) + 1]
+        seen: set[int] = set()
+        for w in prefix:
+            for j in index[w]:
+                if j not in seen:
+                    seen.add(j)
+                    common = len(ws & words[j])
+                    if common >= min(2, len(ws), len(words[j])) and jaccard(ws, words[j]) >= threshold:
+                        yield j, i
+            index[w].append(i)
+
+
+def _same_entries_other_script(items: Sequence[StoryItem], window: timedelta) -> Iterable[tuple[int, int]]:
+    by_entries: dict[frozenset[str], list[int]] = defaultdict(list)
+    for index, item in enumerate(items):
+        if len(item.entries) >= 2:  # one shared name is not enough: Pashinyan is in many stories a day
+            by_entries[item.entries].append(index)
+    for indices in by_entries.values():
+        # ``items`` is in time order, so each bucket is too: compare only within the window.
+        for n, i in enumerate(indices):
+            for j in reversed(indices[:n]):
+                if items[i].published - items[j].published > window:
+                    break
+                if script(items[i].title) != script(items[j].title):
+                    yield j, i
+                    break
