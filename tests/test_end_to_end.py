@@ -3,8 +3,6 @@ a real SMTP server, poll again (304, nothing new), send again (nothing sent twic
 
 from __future__ import annotations
 
-import email
-import email.policy
 import json
 from pathlib import Path
 
@@ -89,7 +87,7 @@ def test_poll_match_store_send_repoll_resend(tmp_path: Path, monkeypatch: pytest
         code, out, _ = run(capsys, "digest", "daily", "--send")
         assert code == 0, out
         assert len(smtp_server.messages) == 2
-        message = email.message_from_bytes(smtp_server.messages[0], policy=email.policy.default)
+        message = smtp_server.messages[0].message
         assert "South Caucasus daily" in message["Subject"]
         text = message.get_body(("plain",)).get_content()
         html = message.get_body(("html",)).get_content()
@@ -104,7 +102,7 @@ def test_poll_match_store_send_repoll_resend(tmp_path: Path, monkeypatch: pytest
         assert code == 0
         # The second period is empty: a short "nothing new" digest, never the first one again.
         assert len(smtp_server.messages) == 4
-        again = email.message_from_bytes(smtp_server.messages[2], policy=email.policy.default)
+        again = smtp_server.messages[2].message
         assert "Pashinyan meets Putin" not in again.get_body(("plain",)).get_content()
 
         # New items after a digest are in the next one, and only there.
@@ -113,7 +111,7 @@ def test_poll_match_store_send_repoll_resend(tmp_path: Path, monkeypatch: pytest
         code, out, _ = run(capsys, "poll")
         assert "Sample wire: 1 new of 4 items, 1 new matches" in out
         run(capsys, "digest", "daily", "--send")
-        third = email.message_from_bytes(smtp_server.messages[4], policy=email.policy.default)
+        third = smtp_server.messages[4].message
         body = third.get_body(("plain",)).get_content()
         assert "Kocharyan and Pashinyan debate" in body and "Pashinyan meets Putin" not in body
 
