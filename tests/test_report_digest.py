@@ -193,7 +193,10 @@ def test_json_has_stable_keys_and_round_trips() -> None:
     data = digest_to_json(build(sample_matches(), sources=sample_sources()))
     assert json.loads(json.dumps(data)) == data
     assert list(data) == ["schema_version", "digest_id", "title", "timezone", "period", "generated_at",
-                          "sections", "source_problems", "total_items"]
+                          "sections", "source_problems", "total_items", "situations"]
+    situation = data["situations"][0]
+    for key in ("attention", "new", "quiet", "pairings", "stories", "sources"):
+        assert key in situation, key
     assert data["period"] == {"start": "2026-11-21T03:00:00+00:00", "end": "2026-11-22T03:00:00+00:00"}
     section = data["sections"][0]
     assert list(section) == ["entry_id", "name", "kind", "item_count", "outlet_count", "items", "more"]

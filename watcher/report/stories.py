@@ -121,24 +121,33 @@ def _same_links(items: Sequence[StoryItem]) -> Iterable[tuple[int, int]]:
 
 
 def _similar_titles(words: Sequence[frozenset[str]], threshold: float) -> Iterable[tuple[int, int]]:
-    # Prefix filtering: with words ordered rarest first, two sets with Jaccard >= t share a word among the
-    # first n - ceil(t * n) + 1 words of each, so only items sharing such a word are compared.
+    # AllPairs prefix filtering: with words ordered rarest first and sets visited smallest first, two sets
+    # with Jaccard >= t share a word among the first n - ceil(t * n) + 1 words of the larger and the first
+    # n - ceil(2t / (1 + t) * n) + 1 of the smaller, so only those are indexed and probed; the positions of
+    # the first shared word bound the overlap, which rules out most of the remaining candidates.
     frequency = Counter(w for ws in words for w in ws)
-    index: dict[str, list[int]] = defaultdict(list)
-    for i, ws in enumerate(words):
+    index: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for i in sorted(range(len(words)), key=lambda n: len(words[n])):
+        ws = words[i]
         if not ws:
             continue
         ranked = sorted(ws, key=lambda w: (frequency[w], w))
-        prefix = ranked[:len(ranked) - math.ceil(threshold * len(ranked)) + 1]
+        probe = len(ranked) - math.ceil(threshold * len(ranked) - 1e-9) + 1
+        indexed = len(ranked) - math.ceil(2 * threshold / (1 + threshold) * len(ranked) - 1e-9) + 1
         seen: set[int] = set()
-        for w in prefix:
-            for j in index[w]:
-                if j not in seen:
-                    seen.add(j)
-                    common = len(ws & words[j])
-                    if common >= min(2, len(ws), len(words[j])) and jaccard(ws, words[j]) >= threshold:
-                        yield j, i
-            index[w].append(i)
+        for position, w in enumerate(ranked[:probe]):
+            for j, other_position in index[w]:
+                if j in seen:
+                    continue
+                seen.add(j)
+                other = words[j]
+                needed = math.ceil(threshold / (1 + threshold) * (len(ws) + len(other)) - 1e-9)
+                if 1 + min(len(ws) - position - 1, len(other) - other_position - 1) < needed:
+                    continue
+                if len(ws & other) >= min(2, len(ws), len(other)) and jaccard(ws, other) >= threshold:
+                    yield min(i, j), max(i, j)
+            if position < indexed:
+                index[w].append((i, position))
 
 
 def _same_entries_other_script(items: Sequence[StoryItem], window: timedelta) -> Iterable[tuple[int, int]]:
