@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from watcher.config.schema import EntryConfig
 from watcher.match.compile import Tables, compile_tables
 from watcher.match.explain import Explanation, explain
-from watcher.match.normalize import TOKEN_RE, Offsets, fold_prepared, key, prepare, script
+from watcher.match.normalize import TOKEN_RE, Offsets, Prepared, fold_prepared, key, prepare, script
 from watcher.match.scan import Hit, Verdict, decide, scan
 from watcher.match.snippet import snippet
 from watcher.models import Field, Item, Match
@@ -58,7 +58,7 @@ class Matcher:
         hits = {f: scan(self._tables, s) for f, s in folded.items()}
         return self._verdicts(fields, tuple(folded), prepared, folded, hits)
 
-    def _verdicts(self, fields: dict[str, str], found: tuple[str, ...], prepared: dict[str, str],
+    def _verdicts(self, fields: dict[str, str], found: tuple[str, ...], prepared: dict[str, Prepared],
                   folded: dict[str, str], hits: dict[str, list[Hit]]) -> tuple[list[Verdict], dict[str, _Located]]:
         located = {f: _Located(fields[f], prepared[f], folded[f]) for f in found}
         # The scan accepted any script's endings; now each word's own script decides (Putina is a
@@ -105,7 +105,7 @@ class _Located:
 
     __slots__ = ("text", "folded", "_offsets", "_spans")
 
-    def __init__(self, text: str, prepared: str, folded: str) -> None:
+    def __init__(self, text: str, prepared: Prepared, folded: str) -> None:
         self.text = text
         self.folded = folded
         self._offsets = Offsets(prepared)

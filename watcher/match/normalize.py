@@ -38,9 +38,7 @@ _TLD = r"\.(?:com|org|net|ru|am|az|info|io|gov|edu|ge|ua|by|kz|uk|de|fr|news|tv)
 _TLD_RE = re.compile(_TLD, re.IGNORECASE)
 _URL_RE = re.compile(r"(?:https?://|ftp://|www\.)[^\s<>\"']+", re.IGNORECASE)
 _ANCHOR_RE = re.compile(rf"@\w|{_TLD}", re.IGNORECASE)
-_PUNCTUATION = tuple(zip("’‘“”«»—–…\u00a0\u2009\u202f", "''\"\"\"\"--.   "))
 _CHUNK_RE = re.compile(r"\S+")
-_SPECIAL_RE = re.compile(r"[əƏğĞıİ\u0531-\u0587\U00010000-\U0010ffff]")
 
 # Azerbaijani Latin: a word holding one of these letters reads c as j and x as kh (Cəfərov,
 # Джафаров; Xankəndi, Ханкенди). Same length: x becomes q, which maps like k.
@@ -90,28 +88,58 @@ def key_table() -> dict[int, str]:
     return {code: value.translate(_LETTERS) for code, value in ascii_table().items()}
 
 
-@lru_cache(maxsize=1)
-def _ascii_fast() -> dict[int, str | None]:
-    # One ASCII character (or None) per ASCII character keeps str.translate on its fast path; x (ks)
-    # is expanded afterwards.
-    table: dict[int, str | None] = {code: (value or None) for code, value in key_table().items() if code < 128}
-    table[ord("x")] = table[ord("X")] = "x"
-    return table
+class _Codec(NamedTuple):
+    """A single-byte encoding whose texts fold in C: encode, bytes.translate, a few replaces, decode."""
+
+    name: str
+    keys: bytes  # byte -> its key letter, or a control byte standing for a longer key
+    delete: bytes  # bytes whose key is empty (h, ь)
+    longer: tuple[tuple[bytes, bytes], ...]  # control byte -> the longer key (x: ks, щ: sc)
+    sizes: bytes  # byte -> length of its key
 
 
-def prepare(text: str) -> str:
+# Nearly all the news we read is Western Latin (English, with its curly quotes) or Cyrillic.
+_CODECS = ("cp1252", "cp1251")
+
+
+@lru_cache(maxsize=len(_CODECS))
+def _codec(name: str) -> _Codec:
+    table = key_table()
+    keys, delete, longer, sizes = bytearray(range(256)), bytearray(), [], bytearray(256)
+    spare = iter(b for b in range(1, 32) if b not in b"\t\n\r")
+    for b in range(256):
+        char = bytes([b]).decode(name, errors="replace")
+        value = table.get(ord(char), " ") if char != "\ufffd" else " "
+        sizes[b] = len(value)
+        if len(value) == 1:
+            keys[b] = ord(value)
+        elif not value:
+            delete.append(b)
+        else:
+            keys[b] = next(spare)
+            longer.append((bytes([keys[b]]), value.encode("ascii")))
+    return _Codec(name, bytes(keys), bytes(delete), tuple(longer), bytes(sizes))
+
+
+class Prepared(NamedTuple):
+    """A text after ``prepare``, with its bytes when a single-byte codec can spell it."""
+
+    text: str
+    codec: _Codec | None
+    data: bytes
+
+
+def prepare(text: str) -> Prepared:
     """Length-preserving rewrites before the letter map: links, tags, Armenian and Azerbaijani words."""
     if "<" in text:
         text = _TAG_RE.sub(_blank, text)
     if "@" in text or "://" in text or "www." in text or _TLD_RE.search(text):
         text = _mask_links(text)
-    if text.isascii():
-        return text
-    for fancy, plain in _PUNCTUATION:  # so that most English text is ASCII again (the fast path)
-        if fancy in text:
-            text = text.replace(fancy, plain)
-    if text.isascii() or not _SPECIAL_RE.search(text):
-        return text
+    for name in _CODECS:  # a text these spell has no Armenian, Azerbaijani or astral characters
+        try:
+            return Prepared(text, _codec(name), text.encode(name))
+        except UnicodeEncodeError:
+            continue
     if _AZ_LETTER_RE.search(text):
         text = _AZ_WORD_RE.sub(lambda m: m.group().translate(_AZ_SWAP), text)
     if _ARMENIAN_RE.search(text):
@@ -119,7 +147,7 @@ def prepare(text: str) -> str:
             text = pattern.sub(repl, text)
     if _ASTRAL_RE.search(text):  # outside the table: treated as separators
         text = _ASTRAL_RE.sub(" ", text)
-    return text
+    return Prepared(text, None, b"")
 
 
 def _mask_links(text: str) -> str:
@@ -164,28 +192,28 @@ def fold(text: str) -> str:
     return fold_prepared(prepare(text))
 
 
-def fold_prepared(prepared: str) -> str:
+def fold_prepared(prepared: Prepared) -> str:
     """``fold`` of a text already through ``prepare``."""
-    if prepared.isascii():
-        return _fold_ascii(prepared)
-    # Elsewhere translate costs 60 ns a character; a memo lookup per chunk is cheaper.
-    return " " + "".join(map(_FOLDS.__getitem__, prepared.split()))
-
-
-def _fold_ascii(prepared: str) -> str:
-    # str.translate's fast path (about 5 ns a character) needs one ASCII character or None per entry
-    folded = prepared.translate(_ascii_fast())
-    return " " + (folded.replace("x", "ks") if "x" in folded else folded) + " "
+    codec = prepared.codec
+    if codec is not None:
+        data = prepared.data.translate(codec.keys, codec.delete)
+        for mark, value in codec.longer:
+            if mark in data:
+                data = data.replace(mark, value)
+        return " " + data.decode("ascii") + " "
+    # Armenian, Azerbaijani and the rest: str.translate costs 60 ns a character there, a memo
+    # lookup per chunk between spaces is cheaper.
+    return " " + "".join(map(_FOLDS.__getitem__, prepared.text.split()))
 
 
 def key(word: str) -> str:
     """The spelling key of one word (empty for a word made only of ignorable marks)."""
-    return prepare(word).translate(key_table()).replace(" ", "")
+    return prepare(word).text.translate(key_table()).replace(" ", "")
 
 
 def spell(word: str) -> str:
     """The ASCII spelling of a word before the merges (compile time: spelling variants)."""
-    return prepare(word).translate(ascii_table()).replace(" ", "")
+    return prepare(word).text.translate(ascii_table()).replace(" ", "")
 
 
 def merge(ascii_word: str) -> str:
@@ -204,32 +232,30 @@ class Token(NamedTuple):
 def tokens(text: str) -> list[Token]:
     """The words of ``text`` with non-empty keys, in order, offsets into the original string."""
     table = key_table()
-    found = [Token(m.start(), m.end(), m.group().translate(table)) for m in TOKEN_RE.finditer(prepare(text))]
+    found = [Token(m.start(), m.end(), m.group().translate(table)) for m in TOKEN_RE.finditer(prepare(text).text)]
     return [t for t in found if t.key]
-
-
-_ASCII_SIZES = bytes(0 if chr(b) in "hH" else 2 if chr(b) in "xX" else 1 for b in range(256))
 
 
 class Offsets:
     """Maps positions in ``fold(text)`` back to the original text, given ``prepare(text)``.
 
-    ASCII text folds as one run; other text as chunks between spaces, each folded on its own and
-    followed by a space, so a position is found in its chunk first, then character by character.
+    Text in a single-byte codec folds as one run; other text as chunks between spaces, each folded
+    on its own and followed by a space, so a position is found in its chunk first, then character
+    by character.
     """
 
-    __slots__ = ("_prepared", "_chunks", "_starts", "_ends", "_ascii_sizes", "_ascii_ends", "_sizes")
+    __slots__ = ("_prepared", "_chunks", "_starts", "_ends", "_run_sizes", "_run_ends", "_sizes")
 
-    def __init__(self, prepared: str) -> None:
-        self._prepared = prepared
-        if prepared.isascii():  # bytes do it in C: h folds to nothing, x to two letters
-            self._ascii_sizes = list(prepared.encode("ascii").translate(_ASCII_SIZES))
-            self._ascii_ends = list(accumulate(self._ascii_sizes))
-            self._chunks, self._starts = [prepared], [0]
-            self._ends = [sum(self._ascii_sizes) + 1]
+    def __init__(self, prepared: Prepared) -> None:
+        self._prepared = prepared.text
+        if prepared.codec is not None:  # bytes do it in C: h folds to nothing, x to two letters
+            self._run_sizes = list(prepared.data.translate(prepared.codec.sizes))
+            self._run_ends = list(accumulate(self._run_sizes))
+            self._chunks, self._starts = [prepared.text], [0]
+            self._ends = [sum(self._run_sizes) + 1]
         else:
-            self._ascii_sizes, self._ascii_ends = [], []
-            self._chunks = prepared.split()
+            self._run_sizes, self._run_ends = [], []
+            self._chunks = prepared.text.split()
             self._starts = []  # filled as far as needed: hits are rare and often early
             self._sizes: dict[int, tuple[list[int], list[int]]] = {}
             self._ends = list(accumulate(map(len, map(_FOLDS.__getitem__, self._chunks))))
@@ -241,8 +267,8 @@ class Offsets:
             done = len(self._starts)
             more = _CHUNK_RE.finditer(self._prepared, self._starts[-1] + len(self._chunks[done - 1]) if done else 0)
             self._starts += map(re.Match.start, islice(more, k + 1 - len(self._starts)))
-        if self._ascii_sizes:
-            return k, self._ascii_sizes, self._ascii_ends
+        if self._run_sizes:
+            return k, self._run_sizes, self._run_ends
         if k not in self._sizes:
             sizes = list(map(len, map(key_table().__getitem__, map(ord, self._chunks[k]))))
             self._sizes[k] = (sizes, list(accumulate(sizes)))
