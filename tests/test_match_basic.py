@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -42,7 +42,7 @@ def test_title_matches(matcher: Matcher, text: str, expected: list[tuple[str, st
 
 def test_offsets_point_into_the_original_strings(matcher: Matcher) -> None:
     item = Item(key="k", title="Visit", text="On Monday — Никола Пашиняна встретил Путин.", link=None,
-                published=datetime(2024, 1, 1, tzinfo=timezone.utc))
+                published=datetime(2024, 1, 1, tzinfo=UTC))
     matches = matcher.match(item)
     assert [(m.entry_id, m.field) for m in matches] == [("pashinyan", "text"), ("putin", "text")]
     for m in matches:

@@ -8,10 +8,8 @@ and adds its line; a lost one fails too (recall).
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-
-import pytest
 
 from tests.conftest import DATA, REPO, corpus_files
 from watcher.config.loader import load_watchlist
@@ -29,7 +27,7 @@ def corpus_matches(corpus: Path) -> Counter[tuple[str, str, str, str]]:
     for path in corpus_files():
         try:
             feed = parse_feed(path.read_bytes(), url=f"http://corpus.test/{path.name}",
-                              fetched_at=datetime(2026, 1, 1, tzinfo=timezone.utc))
+                              fetched_at=datetime(2026, 1, 1, tzinfo=UTC))
         except ParseError:
             continue
         for item in feed.items:

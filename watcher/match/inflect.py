@@ -14,18 +14,26 @@ from functools import lru_cache
 
 from watcher.match.normalize import key
 
-_RUSSIAN = ("а я у ю ом ем ём ой ей ою ею е и ы ам ям ами ями ах ях ия ию ией ии "  # nouns, -ов/-ин surnames
-            "ого его ому ему ым им ая яя ую юю ое ее ые ие ых их ыми ими ий ый ой").split()  # adjectives, -ский
-_ARMENIAN = ("ի ին ից ով ում ն ու ս դ ը ներ ների ներին ները ներից ներով ներում "
-             "յի յին յից յով յում ով ում ումը ին ից ն").split()
+_RUSSIAN = (
+    "а", "я", "у", "ю", "ом", "ем", "ём", "ой", "ей", "ою", "ею", "е", "и", "ы",  # nouns, -ов/-ин surnames
+    "ам", "ям", "ами", "ями", "ах", "ях", "ия", "ию", "ией", "ии",
+    "ого", "его", "ому", "ему", "ым", "им", "ая", "яя", "ую", "юю",  # adjectives, -ский surnames
+    "ое", "ее", "ые", "ие", "ых", "их", "ыми", "ими", "ий", "ый",
+)
+_ARMENIAN = (
+    "ի", "ին", "ից", "ով", "ում", "ն", "ու", "ս", "դ", "ը", "ումը",  # cases, article, possessives
+    "ներ", "ների", "ներին", "ները", "ներից", "ներով", "ներում",  # plural
+    "յի", "յին", "յից", "յով", "յում",  # after a vowel
+)
 # Azerbaijani suffixes after vowel harmony, already in key form (ə->a, ı->i, ğ->k, ş->s).
-_AZERI = ("a ia i u in un nin nun ni nu da dan ta tan la ila daki dir ia iin ina ini a".split())
+_AZERI = ("a", "ia", "i", "u", "in", "un", "nin", "nun", "ni", "nu", "da", "dan", "ta", "tan", "la", "ila",
+          "daki", "dir", "iin", "ina", "ini")
 _LATIN_OTHER = ("", "s", "es")
 
 MIN_INFLECTED = 4  # shorter keys (Ali, Baku, Igor's prefixes) match only as written
 
 
-def _fold_endings(endings: list[str], carrier: str) -> frozenset[str]:
+def _fold_endings(endings: tuple[str, ...], carrier: str) -> frozenset[str]:
     # A carrier consonant in front keeps word-initial rules (Armenian ո -> vo) from firing.
     base = key(carrier)
     return frozenset({""} | {key(carrier + e)[len(base):] for e in endings})

@@ -9,7 +9,15 @@ from collections.abc import Callable, Mapping, Sequence
 from watcher.config.schema import EntryConfig
 from watcher.match.compile import Tables, compile_tables
 from watcher.match.explain import Explanation, explain
-from watcher.match.normalize import TOKEN_RE, Offsets, Prepared, fold_prepared, key, prepare, script
+from watcher.match.normalize import (
+    TOKEN_RE,
+    Offsets,
+    Prepared,
+    fold_prepared,
+    key,
+    prepare,
+    script,
+)
 from watcher.match.scan import Hit, Verdict, decide, scan
 from watcher.match.snippet import snippet
 from watcher.models import Field, Item, Match
@@ -103,7 +111,7 @@ class Matcher:
 class _Located:
     """The original words behind positions of a field's folded text (only for items that matched)."""
 
-    __slots__ = ("text", "folded", "_offsets", "_spans")
+    __slots__ = ("_offsets", "_spans", "folded", "text")
 
     def __init__(self, text: str, prepared: Prepared, folded: str) -> None:
         self.text = text

@@ -244,7 +244,7 @@ class Offsets:
     by character.
     """
 
-    __slots__ = ("_prepared", "_chunks", "_starts", "_ends", "_run_sizes", "_run_ends", "_sizes")
+    __slots__ = ("_chunks", "_ends", "_prepared", "_run_ends", "_run_sizes", "_sizes", "_starts")
 
     def __init__(self, prepared: Prepared) -> None:
         self._prepared = prepared.text

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from watcher.match.compile import Tables
-from watcher.match.query import And, Near, Not, Or, Query, Term
+from watcher.match.query import And, Near, Not, Query, Term
 
 # Russian and Armenian patronymics may stand between first name and surname
 # (Vladimir Vladimirovich Putin, Nikol Vovayi Pashinyan).
@@ -109,11 +109,11 @@ def decide(tables: Tables, hits: dict[str, list[Hit]],
     out: list[Verdict] = []
     for entry in sorted(set(by_entry) | queried):
         plan = tables.plans[entry]
-        found = by_entry.get(entry, [])
+        of_entry = by_entry.get(entry, [])
         roles: dict[str, list[tuple[str, Hit]]] = {"mention": [], "context": [], "exclude": [], "literal": []}
-        for field, hit in found:
+        for field, hit in of_entry:
             roles[tables.phrases[hit.phrase].role].append((field, hit))
-        mentions = _longest([(f, h) for f, h in found if h.phrase in set(plan.mentions)])
+        mentions = _longest([(f, h) for f, h in of_entry if h.phrase in set(plan.mentions)])
         excluded = roles["exclude"]
         for field, hit in mentions:
             rule = tables.phrases[hit.phrase].rule
