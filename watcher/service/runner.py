@@ -125,7 +125,8 @@ class Service:
             return
         outcome = await poll_source(source, watchlist=self.watchlist, store=self.store, matcher=self.matcher,
                                     fetcher=self.fetcher, clock=self.clock)
-        log.info("%s", describe(outcome))
+        if outcome.status != "error":  # errors were already logged where they happened
+            log.info("%s", describe(outcome))
 
     async def _digest(self, digest_id: str) -> None:
         digest: DigestConfig | None = next((d for d in self.watchlist.digests if d.id == digest_id), None)
