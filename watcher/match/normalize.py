@@ -236,63 +236,72 @@ def tokens(text: str) -> list[Token]:
     return [t for t in found if t.key]
 
 
+_BLOCK = 256
+
+
 class Offsets:
     """Maps positions in ``fold(text)`` back to the original text, given ``prepare(text)``.
 
-    Text in a single-byte codec folds as one run; other text as chunks between spaces, each folded
-    on its own and followed by a space, so a position is found in its chunk first, then character
-    by character.
+    Text in a single-byte codec folds as one run: the size of each character's key is a byte, so
+    a position is found in a block of 256 characters, then inside it. Other text folds chunk by
+    chunk (the runs between spaces, each followed by a space): its chunk first, then inside it.
     """
 
-    __slots__ = ("_chunks", "_ends", "_prepared", "_run_ends", "_run_sizes", "_sizes", "_starts")
+    __slots__ = ("_chunks", "_ends", "_prepared", "_run", "_sizes", "_starts")
 
     def __init__(self, prepared: Prepared) -> None:
         self._prepared = prepared.text
-        if prepared.codec is not None:  # bytes do it in C: h folds to nothing, x to two letters
-            self._run_sizes = list(prepared.data.translate(prepared.codec.sizes))
-            self._run_ends = list(accumulate(self._run_sizes))
-            self._chunks, self._starts = [prepared.text], [0]
-            self._ends = [sum(self._run_sizes) + 1]
+        self._sizes: dict[int, tuple[list[int], list[int]]] = {}
+        if prepared.codec is not None:
+            self._run = prepared.data.translate(prepared.codec.sizes)
+            self._ends = list(accumulate(sum(self._run[i:i + _BLOCK]) for i in range(0, len(self._run), _BLOCK)))
+            self._chunks, self._starts = [], []
         else:
-            self._run_sizes, self._run_ends = [], []
+            self._run = b""
             self._chunks = prepared.text.split()
             self._starts = []  # filled as far as needed: hits are rare and often early
-            self._sizes: dict[int, tuple[list[int], list[int]]] = {}
             self._ends = list(accumulate(map(len, map(_FOLDS.__getitem__, self._chunks))))
 
-    def _locate(self, index: int) -> tuple[int, list[int], list[int]]:
-        """The chunk holding folded character ``index`` (0 = the first after the padding), its sizes and their sums."""
-        k = min(bisect_right(self._ends, index), len(self._chunks) - 1)
+    def _index(self, folded: int) -> int:
+        """The original index of the character whose key holds folded character ``folded`` (0-based, unpadded)."""
+        k = min(bisect_right(self._ends, folded), len(self._ends) - 1)
+        inner = folded - (self._ends[k - 1] if k else 0)
+        if k not in self._sizes:
+            if self._run:
+                sizes = list(self._run[k * _BLOCK:(k + 1) * _BLOCK])
+            else:
+                sizes = list(map(len, map(key_table().__getitem__, map(ord, self._chunks[k]))))
+            self._sizes[k] = (sizes, list(accumulate(sizes)))
+        return self._start_of(k) + bisect_right(self._sizes[k][1], inner)
+
+    def _start_of(self, k: int) -> int:
+        if self._run:
+            return k * _BLOCK
         if k >= len(self._starts):
             done = len(self._starts)
             more = _CHUNK_RE.finditer(self._prepared, self._starts[-1] + len(self._chunks[done - 1]) if done else 0)
-            self._starts += map(re.Match.start, islice(more, k + 1 - len(self._starts)))
-        if self._run_sizes:
-            return k, self._run_sizes, self._run_ends
-        if k not in self._sizes:
-            sizes = list(map(len, map(key_table().__getitem__, map(ord, self._chunks[k]))))
-            self._sizes[k] = (sizes, list(accumulate(sizes)))
-        return (k, *self._sizes[k])
+            self._starts += map(re.Match.start, islice(more, k + 1 - done))
+        return self._starts[k]
 
-    def _inner(self, k: int, index: int) -> int:
-        return index - (self._ends[k - 1] if k else 0)
+    def _empty(self, index: int) -> bool:
+        """Whether the character at ``index`` folds to nothing (h, ь, an accent): it belongs to its word."""
+        if not 0 <= index < len(self._prepared):
+            return False
+        return self._run[index] == 0 if self._run else not key_table().get(ord(self._prepared[index]), " ")
 
     def start(self, position: int) -> int:
         """The original offset of the word whose folded text starts at ``position``."""
-        k, sizes, ends = self._locate(position - 1)
-        first = bisect_right(ends, self._inner(k, position - 1))
-        while first > 0 and sizes[first - 1] == 0:  # a leading h folds to nothing
+        first = self._index(position - 1)
+        while self._empty(first - 1):
             first -= 1
-        return self._starts[k] + first
+        return first
 
     def end(self, position: int) -> int:
         """The original offset just after the word whose folded text ends before ``position``."""
-        k, sizes, ends = self._locate(position - 2)
-        last = bisect_right(ends, self._inner(k, position - 2))
-        # characters that fold to nothing still belong to the word (a final accent or soft hyphen)
-        while last + 1 < len(sizes) and sizes[last + 1] == 0:
+        last = self._index(position - 2)
+        while self._empty(last + 1):
             last += 1
-        return self._starts[k] + last + 1
+        return last + 1
 
 
 def script(word: str) -> str:

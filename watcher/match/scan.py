@@ -113,7 +113,8 @@ def decide(tables: Tables, hits: dict[str, list[Hit]],
         roles: dict[str, list[tuple[str, Hit]]] = {"mention": [], "context": [], "exclude": [], "literal": []}
         for field, hit in of_entry:
             roles[tables.phrases[hit.phrase].role].append((field, hit))
-        mentions = _longest([(f, h) for f, h in of_entry if h.phrase in set(plan.mentions)])
+        own = set(plan.mentions)
+        mentions = _longest([(f, h) for f, h in of_entry if h.phrase in own])
         excluded = roles["exclude"]
         for field, hit in mentions:
             rule = tables.phrases[hit.phrase].rule
