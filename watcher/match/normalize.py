@@ -252,14 +252,14 @@ class Offsets:
     def __init__(self, prepared: Prepared) -> None:
         self._prepared = prepared.text
         self._sizes: dict[int, tuple[list[int], list[int]]] = {}
+        self._chunks: list[str] = []
+        self._starts: list[int] = []
         if prepared.codec is not None:
             self._run = prepared.data.translate(prepared.codec.sizes)
             self._ends = list(accumulate(sum(self._run[i:i + _BLOCK]) for i in range(0, len(self._run), _BLOCK)))
-            self._chunks, self._starts = [], []
         else:
             self._run = b""
-            self._chunks = prepared.text.split()
-            self._starts = []  # filled as far as needed: hits are rare and often early
+            self._chunks = prepared.text.split()  # their starts are found as far as needed (_start_of)
             self._ends = list(accumulate(map(len, map(_FOLDS.__getitem__, self._chunks))))
 
     def _index(self, folded: int) -> int:
@@ -280,7 +280,7 @@ class Offsets:
         if k >= len(self._starts):
             done = len(self._starts)
             more = _CHUNK_RE.finditer(self._prepared, self._starts[-1] + len(self._chunks[done - 1]) if done else 0)
-            self._starts += map(re.Match.start, islice(more, k + 1 - done))
+            self._starts += [m.start() for m in islice(more, k + 1 - done)]
         return self._starts[k]
 
     def _empty(self, index: int) -> bool:
