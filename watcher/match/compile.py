@@ -111,7 +111,8 @@ def variants(word: str) -> list[str]:
                 text = text[:start + shift] + repl + text[end + shift:]
                 shift += len(repl) - (end - start)
         spellings.append(merge(text))
-    out = [v for k in spellings if k for v in _key_variants(k)]
+    # every spelling first, so that the cap only ever drops the finer key variants
+    out = [k for k in spellings if k] + [v for k in spellings if k for v in _key_variants(k)]
     return list(dict.fromkeys(out))[:MAX_VARIANTS]
 
 
