@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_right
+from collections.abc import Iterable
 from functools import lru_cache
 from itertools import accumulate, islice
 from typing import NamedTuple
@@ -206,6 +207,7 @@ def fold_prepared(prepared: Prepared) -> str:
     return " " + "".join(map(_FOLDS.__getitem__, prepared.text.split()))
 
 
+@lru_cache(maxsize=65536)
 def key(word: str) -> str:
     """The spelling key of one word (empty for a word made only of ignorable marks)."""
     return prepare(word).text.translate(key_table()).replace(" ", "")
@@ -236,14 +238,14 @@ def tokens(text: str) -> list[Token]:
     return [t for t in found if t.key]
 
 
-_BLOCK = 256
+_BLOCK = 128
 
 
 class Offsets:
     """Maps positions in ``fold(text)`` back to the original text, given ``prepare(text)``.
 
     Text in a single-byte codec folds as one run: the size of each character's key is a byte, so
-    a position is found in a block of 256 characters, then inside it. Other text folds chunk by
+    a position is found in a block of 128 characters, then inside it. Other text folds chunk by
     chunk (the runs between spaces, each followed by a space): its chunk first, then inside it.
     """
 
@@ -251,7 +253,7 @@ class Offsets:
 
     def __init__(self, prepared: Prepared) -> None:
         self._prepared = prepared.text
-        self._sizes: dict[int, tuple[list[int], list[int]]] = {}
+        self._sizes: dict[int, list[int]] = {}  # a chunk's running key lengths
         self._chunks: list[str] = []
         self._starts: list[int] = []
         if prepared.codec is not None:
@@ -268,11 +270,11 @@ class Offsets:
         inner = folded - (self._ends[k - 1] if k else 0)
         if k not in self._sizes:
             if self._run:
-                sizes = list(self._run[k * _BLOCK:(k + 1) * _BLOCK])
+                sizes: Iterable[int] = self._run[k * _BLOCK:(k + 1) * _BLOCK]
             else:
-                sizes = list(map(len, map(key_table().__getitem__, map(ord, self._chunks[k]))))
-            self._sizes[k] = (sizes, list(accumulate(sizes)))
-        return self._start_of(k) + bisect_right(self._sizes[k][1], inner)
+                sizes = map(len, map(key_table().__getitem__, map(ord, self._chunks[k])))
+            self._sizes[k] = list(accumulate(sizes))
+        return self._start_of(k) + bisect_right(self._sizes[k], inner)
 
     def _start_of(self, k: int) -> int:
         if self._run:
