@@ -56,3 +56,8 @@ def test_snippet_is_about_25_words(matcher: Matcher) -> None:
     (m,) = matcher.match_text("", text)
     assert m.snippet.startswith("… w28 ") and m.snippet.endswith(" v11 …")
     assert len(m.snippet.split()) == 12 + 1 + 12 + 2
+
+
+def test_snippet_keeps_punctuation_glued_to_the_hit(matcher: Matcher) -> None:
+    (m,) = matcher.match_text("", "Said (Pashinyan), then left.")
+    assert m.snippet == "Said ([[Pashinyan]]), then left."
