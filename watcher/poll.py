@@ -21,6 +21,7 @@ from watcher.fetch import Fetcher
 from watcher.match import Matcher
 from watcher.models import PollOutcome
 from watcher.parse import parse_feed
+from watcher.service.decide import Decision, Outcome, decide
 from watcher.store import Store
 
 log = logging.getLogger("watcher.poll")
@@ -55,44 +56,73 @@ async def poll_sources(
 
 async def poll_source(
     source: SourceConfig, *, watchlist: Watchlist, store: Store, matcher: Matcher, fetcher: Fetcher,
-    clock: Clock = utcnow,
+    clock: Clock = utcnow, owner: str | None = None, url: str | None = None,
 ) -> PollOutcome:
-    """Poll one source and record what happened on it."""
+    """Poll one source (at ``url``, default its configured one), record what happened and when it is due next.
+
+    ``owner`` is the lease holder that claimed the source (the service); the lease is released here.
+    """
     started = time.perf_counter()
     state = store.fetch_state(source.name)
+    target = url or source.url
+    failures = store.failures_of(source.name)
+
+    def schedule(outcome: Outcome) -> Decision:
+        now = clock()
+        decision = decide(outcome, failures=failures, interval=watchlist.interval(source), now=now,
+                          seed=f"{source.name}|{now.isoformat()}")
+        store.reschedule(source.name, owner=owner, next_due_at=decision.next_due_at,
+                         disabled_reason=decision.disabled_reason)
+        return decision
+
     try:
-        result = await fetcher.fetch(source.url, state)
+        result = await fetcher.fetch(target, state)
     except FetchError as e:
-        store.record_failure(source.name, now=clock(), error=str(e), status=e.status)
-        log.warning("%s: %s", source.name, e)
-        return PollOutcome(source.name, "error", http_status=e.status, error=str(e),
+        decision = schedule(Outcome(ok=False, status=e.status, retry_after=e.retry_after))
+        error = f"disabled: {e}" if decision.disabled_reason else str(e)
+        store.record_failure(source.name, now=clock(), error=error, status=e.status)
+        log.warning("%s: %s%s", source.name, error, _next(decision))
+        return PollOutcome(source.name, "error", http_status=e.status, error=error,
                            elapsed=time.perf_counter() - started)
+    freshness = Outcome(ok=True, status=result.status, cache_control=result.header("cache-control"),
+                        expires=result.header("expires"), date=result.header("date"),
+                        permanent_redirect=result.permanent_redirect)
     if result.not_modified:
         store.record_not_modified(source.name, now=clock())
+        schedule(freshness)
         return PollOutcome(source.name, "not-modified", http_status=304, elapsed=time.perf_counter() - started)
     try:
         feed = parse_feed(result.content, url=result.final_url, headers=result.headers,
                           fetched_at=result.fetched_at, timezone=watchlist.timezone_of(source))
     except ParseError as e:
+        decision = schedule(Outcome(ok=False, status=result.status))
         store.record_failure(source.name, now=clock(), error=str(e), status=result.status)
-        log.warning("%s: %s", source.name, e)
+        log.warning("%s: %s%s", source.name, e, _next(decision))
         return PollOutcome(source.name, "error", http_status=result.status, error=str(e),
                            elapsed=time.perf_counter() - started)
     known = store.known_keys([item.key for item in feed.items])
     new_items = [item for item in feed.items if item.key not in known]
     matches = {item.key: matcher.match(item) for item in new_items}
+    # Items first, schedule second: a crash between the two re-polls the source, it never loses an item.
     items_new, matches_new = store.record_success(
         source.name, now=clock(), status=result.status, etag=result.etag, last_modified=result.last_modified,
         items=new_items, matches=matches, final_url=result.permanent_redirect,
     )
-    if result.permanent_redirect:
-        log.warning("%s: moved permanently to %s; update its url in the watchlist", source.name,
-                    result.permanent_redirect)
+    schedule(freshness)
+    if result.permanent_redirect and result.permanent_redirect != source.url:
+        log.warning("%s: moved permanently to %s; polling the new URL, update its url in the watchlist",
+                    source.name, result.permanent_redirect)
     return PollOutcome(
         source.name, "new" if items_new else "unchanged", http_status=result.status,
         items_seen=len(feed.items), items_new=items_new, matches_new=matches_new,
         elapsed=time.perf_counter() - started, problems=feed.problems,
     )
+
+
+def _next(decision: Decision) -> str:
+    if decision.next_due_at is None:
+        return f"; not polled again until its url changes or `watcher sources --enable` ({decision.disabled_reason})"
+    return f"; next try at {decision.next_due_at.isoformat(timespec='seconds')}"
 
 
 def describe(outcome: PollOutcome) -> str:

@@ -31,7 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeDecorator
 
-SCHEMA_REVISION = "0001"
+SCHEMA_REVISION = "0003"
 
 # Named constraints make SQLite and PostgreSQL reflect the same names, so migrations can drop them.
 metadata = MetaData(naming_convention={
@@ -87,7 +87,7 @@ sources = Table(
     Column("consecutive_failures", Integer, nullable=False, server_default=text("0")),
     Column("total_items", Integer, nullable=False, server_default=text("0")),
     Column("newest_item_at", UTCDateTime),
-    Column("next_due_at", UTCDateTime),
+    Column("next_due_at", UTCDateTime, index=True),
     # For the scale-out work: a worker leases a source so two workers never poll it at once.
     Column("lease_owner", String(200)),
     Column("lease_until", UTCDateTime),
@@ -154,4 +154,14 @@ deliveries = Table(
     UniqueConstraint("period_id", "recipient"),
     CheckConstraint("status IN ('pending', 'sent', 'failed')", name="status"),
     Index(None, "status", "next_attempt_at"),
+)
+
+# Runtime facts shared by service processes (heartbeats, watchlist in force, reload requests) and short leases.
+service_state = Table(
+    "service_state", metadata,
+    Column("key", String(200), primary_key=True),
+    Column("value", Text),  # JSON
+    Column("owner", String(200)),
+    Column("lease_until", UTCDateTime),
+    Column("updated_at", UTCDateTime, nullable=False),
 )

@@ -37,7 +37,9 @@ class SourcesMixin(StoreBase):
                     values["active"] = True
                 if row.url != wanted[name]:
                     # Validators of the old URL mean nothing to the new one; a stale ETag could hide new items.
-                    values |= {"url": wanted[name], "etag": None, "last_modified": None, "moved_to": None}
+                    # A new URL also gets a fresh chance: a 410 of the old one says nothing about it, and it is due now.
+                    values |= {"url": wanted[name], "etag": None, "last_modified": None, "moved_to": None,
+                               "disabled_reason": None, "next_due_at": None, "consecutive_failures": 0}
                 if values:
                     conn.execute(update(table).where(table.c.name == name).values(**values))
 

@@ -12,10 +12,11 @@ from watcher.store.db import UPGRADE_HINT, check_schema, make_engine, parse_url,
 from watcher.store.digests import DigestsMixin
 from watcher.store.history import HistoryMixin
 from watcher.store.items import ItemsMixin
+from watcher.store.scheduling import SchedulingMixin
 from watcher.store.sources import SourcesMixin
 
 
-class Store(SourcesMixin, ItemsMixin, DigestsMixin, HistoryMixin):
+class Store(SourcesMixin, ItemsMixin, DigestsMixin, HistoryMixin, SchedulingMixin):
     """Sources, items, matches and digest deliveries in SQLite or PostgreSQL."""
 
     @classmethod
