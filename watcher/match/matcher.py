@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
+from functools import lru_cache
 
 from watcher.config.schema import EntryConfig
 from watcher.match.compile import Tables, compile_tables
@@ -55,8 +56,15 @@ class Matcher:
         if all(v.reason for v in rough):
             return ()
         found = tuple(f for f, fh in hits.items() if fh)
-        verdicts, located = self._verdicts(fields, found, prepared, folded, hits)
+        if all(self._base_form(h) for fh in hits.values() for h in fh):  # no ending whose script matters
+            verdicts, located = rough, {f: _Located(fields[f], prepared[f], folded[f]) for f in found}
+        else:
+            verdicts, located = self._verdicts(fields, found, prepared, folded, hits)
         return tuple(self._to_match(v, fields, located) for v in _kept(verdicts))
+
+    def _base_form(self, hit: Hit) -> bool:
+        table = self._tables.words
+        return all(tail == table[wid].own for wid, tail in zip(hit.words, hit.tails))
 
     def verdicts(self, title: str, text: str = "") -> tuple[list[Verdict], dict[str, _Located]]:
         """Kept and rejected mentions, with each field's words located in the original text."""
@@ -71,7 +79,8 @@ class Matcher:
         located = {f: _Located(fields[f], prepared[f], folded[f]) for f in found}
         # The scan accepted any script's endings; now each word's own script decides (Putina is a
         # Russian genitive only when written Путина).
-        checked = {f: [h for h in hits[f] if located[f].accepts(h, self._tables)] for f in found}
+        checked = {f: [h for h in hits[f] if self._base_form(h) or located[f].accepts(h, self._tables)]
+                   for f in found}
         positions = {f: _word_index(loc.folded) for f, loc in located.items()}
         return decide(self._tables, checked, positions), located
 
@@ -90,7 +99,7 @@ class Matcher:
         for tail, wid, options in zip(verdict.hit.tails, verdict.hit.words, phrase.words):
             if tail not in {table[o].own for o in options if table[o].stem == table[wid].stem}:
                 return "inflection", phrase.spelling
-        written = [w for w in TOKEN_RE.findall(phrase.spelling) if key(w)]
+        written = _written(phrase.spelling)
         if phrase.rule == "surname":
             written = written[-1:]
         found = located.words(verdict.hit)
@@ -148,6 +157,12 @@ def _word_index(folded: str) -> Callable[[int], int]:
     return lambda position: len(folded[:position].split())
 
 
+@lru_cache(maxsize=4096)
+def _written(spelling: str) -> tuple[str, ...]:
+    return tuple(w for w in TOKEN_RE.findall(spelling) if key(w))
+
+
+@lru_cache(maxsize=65536)
 def _plain(word: str) -> str:
     decomposed = unicodedata.normalize("NFKD", word.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
