@@ -92,7 +92,7 @@ def redirect_target(url: str, status: int, location: str | None) -> str:
     except ValueError as e:
         raise FetchError(f"{url}: HTTP {status} redirects to an invalid URL {location!r}: {e}", status=status) from e
     if scheme not in ALLOWED_SCHEMES:
-        raise FetchError(f"{url}: HTTP {status} redirects to a {scheme or 'schemeless'}: URL ({target}); "
+        raise FetchError(f"{url}: HTTP {status} redirects to {target} (scheme {scheme or 'missing'}); "
                          "only http and https redirects are followed", status=status)
     return target.split("#", 1)[0]
 
