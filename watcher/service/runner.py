@@ -1,84 +1,148 @@
-"""``watcher run``: the long-running service. APScheduler drives three kinds of job:
+"""``watcher run``: the long-running service. Due times live in the database; APScheduler only drives ticks:
 
-- one poll job per enabled source, on its interval with a little jitter;
-- one digest job per scheduled digest (cron in its time zone), plus a batching job per immediate digest;
-- a delivery job that retries pending mail, and a watch job that reloads an edited watchlist.
+- poll: claim due sources (a lease per source) and poll them, at most ``MAX_IN_FLIGHT`` at once;
+- digests: close each digest's due period (the latest fire time not yet closed: missed runs coalesce);
+- deliver: send pending mail, each delivery claimed first; watch: reload an edited watchlist, heartbeat;
+- prune: drop items without matches older than the watchlist's ``retention``.
 
-A broken watchlist edit is logged with file and line and the service keeps the last good one.
-SIGTERM and SIGINT stop it cleanly; SIGHUP forces a reload.
+Several processes may share one PostgreSQL database; SQLite allows one (a lock file says so). A broken
+watchlist edit is logged with file and line and the service keeps the last good one; SIGHUP or
+``watcher reload`` forces a reload; SIGTERM/SIGINT stop it within seconds, giving its leases back.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
+import os
+import secrets
 import signal
 from datetime import timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from watcher.config import DigestConfig, Watchlist, load_watchlist
-from watcher.digests import close_period, send_due
-from watcher.errors import ConfigError
+from watcher.config import SourceConfig, Watchlist, parse_watchlist
+from watcher.errors import ConfigError, WatcherError
 from watcher.fetch import Fetcher, FetchSettings
 from watcher.mail import make_mailer
 from watcher.match import Matcher, compile_matcher
-from watcher.poll import Clock, describe, poll_source, utcnow
-from watcher.service.schedule import parse_schedule
+from watcher.metrics import Metrics
+from watcher.poll import describe, poll_source
+from watcher.service.clock import Clock, utcnow
+from watcher.service.http import start_http
+from watcher.service.jobs import close_due, send_claimed
+from watcher.service.lock import FileLock
 from watcher.settings import Settings
 from watcher.store import Store
+from watcher.store.db import parse_url, sqlite_path
+from watcher.store.scheduling import ClaimedSource
 
 log = logging.getLogger("watcher.service")
 WATCH_EVERY = timedelta(seconds=5)
-DELIVER_EVERY = timedelta(minutes=1)
+DIGEST_EVERY = timedelta(seconds=5)
+DELIVER_EVERY = timedelta(seconds=30)
+PRUNE_EVERY = timedelta(hours=1)
+LEASE = timedelta(minutes=5)  # longer than any poll (the fetcher stops at 60 s); a dead holder's sources wait this
+MAX_IN_FLIGHT = 64
+STOP_GRACE = 5.0  # seconds in-flight polls get to finish after SIGTERM
+INSTANCE_PREFIX = "instance:"
+RELOAD_KEY = "reload"
 
 
 class Service:
     """The scheduler, the watchlist in force and the shared fetcher and store."""
 
-    def __init__(self, config_path: Path, settings: Settings, watchlist: Watchlist, *, clock: Clock = utcnow) -> None:
+    def __init__(self, config_path: Path, settings: Settings, watchlist: Watchlist, *, clock: Clock = utcnow,
+                 tick: timedelta = timedelta(seconds=2), owner: str | None = None) -> None:
         self.config_path = config_path
         self.settings = settings
         self.watchlist = watchlist
         self.matcher: Matcher = compile_matcher(watchlist.entries)
         self.clock = clock
+        self.tick = tick
+        self.owner = owner or f"{os.uname().nodename}:{os.getpid()}:{secrets.token_hex(3)}"
         self.store = Store.open(settings.database_url)
         self.mailer = make_mailer(settings.smtp_url, settings.outbox)
         self.scheduler = AsyncIOScheduler(timezone=timezone.utc)
+        self.metrics = Metrics()
         self.fetcher: Fetcher | None = None
+        self.started_at = clock()
+        self.in_force: dict[str, Any] = _describe(config_path, _sha256(config_path), watchlist, self.started_at)
+        self.reload_error: dict[str, Any] | None = None
         self._stop = asyncio.Event()
         self._mtime = _mtime(config_path)
+        self._reload_seen: str | None = None
+        self._in_flight: dict[str, asyncio.Task[None]] = {}
+        self._last_tick = self.started_at
 
     async def run(self) -> None:
         """Run until SIGTERM/SIGINT (or :meth:`stop`)."""
+        lock = _sqlite_lock(self.settings.database_url)
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.stop)
         loop.add_signal_handler(signal.SIGHUP, lambda: self.reload(force=True))
-        settings = FetchSettings(user_agent=self.watchlist.defaults.user_agent) \
-            if self.watchlist.defaults.user_agent else FetchSettings()
-        async with Fetcher(settings) as fetcher:
-            self.fetcher = fetcher
-            self._apply(self.watchlist)
-            self.scheduler.add_job(self._deliver, IntervalTrigger(seconds=DELIVER_EVERY.total_seconds()),
-                                   id="deliver", next_run_time=self.clock(), coalesce=True, max_instances=1)
-            self.scheduler.add_job(self.reload, IntervalTrigger(seconds=WATCH_EVERY.total_seconds()),
-                                   id="watch", coalesce=True, max_instances=1)
-            self.scheduler.start()
-            log.info("service started: %d sources, %d digests, database %s", len(self.watchlist.sources),
-                     len(self.watchlist.digests), self.settings.database_url.split("@")[-1])
-            await self._stop.wait()
-            log.info("stopping")
-            self.scheduler.shutdown(wait=False)
-        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-            loop.remove_signal_handler(sig)
-        self.store.close()
+        http = None
+        try:
+            fetch = FetchSettings(user_agent=self.watchlist.defaults.user_agent) \
+                if self.watchlist.defaults.user_agent else FetchSettings()
+            async with Fetcher(fetch) as fetcher:
+                self.fetcher = fetcher
+                self._apply(self.watchlist, None)
+                self._reload_seen = self._reload_request()
+                self._publish()
+                if self.settings.http_listen:
+                    http = await start_http(self.settings.http_listen, self.metrics, self.health)
+                self._add_jobs()
+                self.scheduler.start()
+                log.info("service started: %d sources, %d digests, database %s, instance %s",
+                         len(self.watchlist.sources), len(self.watchlist.digests),
+                         self.settings.database_url.split("@")[-1], self.owner)
+                await self._stop.wait()
+                log.info("stopping")
+                self.scheduler.shutdown(wait=False)
+                await self._drain()
+        finally:
+            if http is not None:
+                http.close()
+            for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+                loop.remove_signal_handler(sig)
+            try:  # the next process may take these sources at once instead of waiting for the leases
+                self.store.release_leases(self.owner)
+                self.store.delete_state(INSTANCE_PREFIX + self.owner)
+            finally:
+                self.store.close()
+                if lock is not None:
+                    lock.release()
         log.info("stopped")
 
     def stop(self) -> None:
+        """Ask the service to stop (safe from a signal handler)."""
         self._stop.set()
+
+    def _add_jobs(self) -> None:
+        now = self.clock()
+        every = [(self._poll_due, self.tick, "poll"), (self._watch, WATCH_EVERY, "watch"),
+                 (self._digests, DIGEST_EVERY, "digests"), (self._deliver, DELIVER_EVERY, "deliver"),
+                 (self._prune, PRUNE_EVERY, "prune")]
+        for func, interval, job_id in every:
+            # coalesce + max_instances=1: a late or slow tick runs once, never twice at the same time.
+            self.scheduler.add_job(func, IntervalTrigger(seconds=interval.total_seconds()), id=job_id,
+                                   next_run_time=now, coalesce=True, max_instances=1, misfire_grace_time=None)
+
+    async def _drain(self) -> None:
+        """Give in-flight polls a few seconds, then cancel them: an unfinished poll stored nothing."""
+        tasks = list(self._in_flight.values())
+        if not tasks:
+            return
+        _, pending = await asyncio.wait(tasks, timeout=STOP_GRACE)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
 
     def reload(self, *, force: bool = False) -> bool:
         """Re-read the watchlist when its file changed (or when forced); keep the last good one on error."""
@@ -86,62 +150,138 @@ class Service:
         if not force and mtime == self._mtime:
             return False
         self._mtime = mtime
+        now = self.clock()
         try:
-            watchlist = load_watchlist(self.config_path)
+            try:
+                raw = self.config_path.read_bytes()
+                watchlist = parse_watchlist(raw.decode("utf-8"), str(self.config_path))
+            except (OSError, UnicodeDecodeError) as e:
+                raise ConfigError(f"{self.config_path}: cannot read: {e}") from None
+            matcher = compile_matcher(watchlist.entries)
         except ConfigError as e:
             for problem in e.problems:
                 log.error("watchlist not reloaded, keeping the last good one: %s", problem)
+            self.reload_error = {"at": now.isoformat(), "problems": e.problems}
+            self.metrics.reloads.labels("error").inc()
+            self._publish()
             return False
-        self.matcher = compile_matcher(watchlist.entries)
-        self.watchlist = watchlist
-        self._apply(watchlist)
+        previous, self.watchlist, self.matcher = self.watchlist, watchlist, matcher
+        self.in_force = _describe(self.config_path, hashlib.sha256(raw).hexdigest(), watchlist, now)
+        self.reload_error = None
+        self._apply(watchlist, previous)
+        self.metrics.reloads.labels("ok").inc()
+        self._publish()
         log.info("watchlist reloaded: %d sources, %d digests", len(watchlist.sources), len(watchlist.digests))
         return True
 
-    def _apply(self, watchlist: Watchlist) -> None:
-        """(Re)create the poll and digest jobs of ``watchlist``."""
+    def _apply(self, watchlist: Watchlist, previous: Watchlist | None) -> None:
+        """Make the stored sources those of ``watchlist``; a source whose interval changed is due at once."""
         self.store.sync_sources([(s.name, s.url) for s in watchlist.sources], now=self.clock())
-        for job in self.scheduler.get_jobs():
-            if job.id.startswith(("poll:", "digest:")):
-                job.remove()
-        now = self.clock()
-        for index, source in enumerate(s for s in watchlist.sources if s.enabled):
-            every = watchlist.interval(source).total_seconds()
-            # Spread the first polls over a few seconds instead of hitting every host at once.
-            first = now + timedelta(seconds=min(index * 0.2, every))
-            self.scheduler.add_job(self._poll, IntervalTrigger(seconds=every, jitter=min(every * 0.05, 60)),
-                                   args=[source.name], id=f"poll:{source.name}", next_run_time=first,
-                                   coalesce=True, max_instances=1, misfire_grace_time=int(every))
-        for digest in watchlist.digests:
-            schedule = parse_schedule(digest.schedule, digest.timezone or watchlist.defaults.timezone)
-            trigger = (IntervalTrigger(seconds=digest.min_interval.total_seconds()) if schedule.immediate
-                       else schedule.trigger())
-            self.scheduler.add_job(self._digest, trigger, args=[digest.id], id=f"digest:{digest.id}",
-                                   coalesce=True, max_instances=1, misfire_grace_time=3600)
-
-    async def _poll(self, name: str) -> None:
-        source = next((s for s in self.watchlist.sources if s.name == name), None)
-        if source is None or self.fetcher is None:
+        if previous is None:
             return
-        outcome = await poll_source(source, watchlist=self.watchlist, store=self.store, matcher=self.matcher,
-                                    fetcher=self.fetcher, clock=self.clock)
+        before = {s.name: previous.interval(s) for s in previous.sources}
+        for source in watchlist.sources:
+            if source.name in before and before[source.name] != watchlist.interval(source):
+                self.store.reschedule(source.name, owner=None, next_due_at=None)
+
+    async def _poll_due(self) -> None:
+        self._last_tick = self.clock()
+        enabled = {s.name: s for s in self.watchlist.sources if s.enabled}
+        names = [name for name in enabled if name not in self._in_flight]
+        claimed = self.store.claim_due(self.owner, now=self._last_tick, names=names,
+                                       limit=MAX_IN_FLIGHT - len(self._in_flight), lease=LEASE)
+        for due in claimed:
+            task = asyncio.create_task(self._poll(enabled[due.name], due), name=f"poll:{due.name}")
+            self._in_flight[due.name] = task
+            task.add_done_callback(lambda _t, name=due.name: self._in_flight.pop(name, None))
+
+    async def _poll(self, source: SourceConfig, due: ClaimedSource) -> None:
+        if self.fetcher is None:
+            return
+        try:
+            outcome = await poll_source(source, watchlist=self.watchlist, store=self.store, matcher=self.matcher,
+                                        fetcher=self.fetcher, clock=self.clock, owner=self.owner, url=due.url)
+        except WatcherError as e:  # the store failed: the lease runs out and the source is polled again
+            log.error("%s: not recorded: %s", source.name, e)
+            return
+        self.metrics.observe_poll(outcome)
         if outcome.status != "error":  # errors were already logged where they happened
             log.info("%s", describe(outcome))
 
-    async def _digest(self, digest_id: str) -> None:
-        digest: DigestConfig | None = next((d for d in self.watchlist.digests if d.id == digest_id), None)
-        if digest is None:
-            return
-        if parse_schedule(digest.schedule, "UTC").immediate:
-            digest = digest.model_copy(update={"skip_empty": True})  # alerts: only when something matched
-        queued = close_period(self.store, self.watchlist, digest, now=self.clock(), sender=self.settings.mail_from)
-        log.info("digest %s: %d message(s) queued", digest_id, len(queued))
-        await self._deliver()
+    async def _watch(self) -> None:
+        request = self._reload_request()
+        forced = request is not None and request != self._reload_seen
+        self._reload_seen = request
+        self.reload(force=forced)
+        self._publish()
+        disabled = {n for n, s in self.store.source_schedules().items() if s.disabled_reason}
+        states = ["disabled" if h.name in disabled else _state(h) for h in self.store.source_health() if h.active]
+        for state in ("ok", "failing", "disabled", "never"):
+            self.metrics.sources.labels(state).set(states.count(state))
+
+    async def _digests(self) -> None:
+        closed = 0
+        for digest in self.watchlist.digests:
+            queued = close_due(self.store, self.watchlist, digest, owner=self.owner, now=self.clock(),
+                               started_at=self.started_at, sender=self.settings.mail_from)
+            if queued is not None:
+                closed += 1
+                log.info("digest %s: %d message(s) queued", digest.id, len(queued))
+        if closed:
+            await self._deliver()
 
     async def _deliver(self) -> None:
-        report = send_due(self.store, self.mailer, now=self.clock(), sender=self.settings.mail_from)
+        report = send_claimed(self.store, self.mailer, now=self.clock(), sender=self.settings.mail_from,
+                              on_sent=lambda d: self.metrics.digests.labels(d.digest_id).inc(),
+                              on_failed=lambda d: self.metrics.delivery_failures.labels(d.digest_id).inc())
         if report.sent or report.retrying or report.given_up:
             log.info("deliveries: %d sent, %d retrying, %d given up", report.sent, report.retrying, report.given_up)
+
+    async def _prune(self) -> None:
+        if self.watchlist.retention is None:
+            return
+        pruned = self.store.prune_items(before=self.clock() - self.watchlist.retention)
+        self.metrics.pruned.inc(pruned)
+        if pruned:
+            log.info("retention: %d items without matches older than %s removed", pruned, self.watchlist.retention)
+
+    def _reload_request(self) -> str | None:
+        value, _ = self.store.get_states(RELOAD_KEY).get(RELOAD_KEY, ({}, None))
+        return value.get("requested_at")
+
+    def _publish(self) -> None:
+        """Write this instance's heartbeat, watchlist in force and last reload error where `status` reads them."""
+        self.store.put_state(INSTANCE_PREFIX + self.owner, {
+            "host": os.uname().nodename, "pid": os.getpid(), "started_at": self.started_at.isoformat(),
+            "watchlist": self.in_force, "reload_error": self.reload_error, "in_flight": len(self._in_flight),
+            "http": self.settings.http_listen,
+        }, now=self.clock())
+
+    def health(self) -> tuple[bool, dict[str, object]]:
+        """Healthy while the poll tick keeps running; facts for /healthz."""
+        late = (self.clock() - self._last_tick).total_seconds()
+        ok = late < max(3 * self.tick.total_seconds(), 30)
+        return ok, {"instance": self.owner, "uptime_s": int((self.clock() - self.started_at).total_seconds()),
+                    "last_tick_s_ago": round(late, 1), "watchlist_sha256": self.in_force["sha256"],
+                    "reload_error": self.reload_error, "in_flight": len(self._in_flight)}
+
+
+def _state(health: Any) -> str:
+    if health.failing:
+        return "failing"
+    return "ok" if health.last_success_at else "never"
+
+
+def _describe(path: Path, sha256: str | None, watchlist: Watchlist, at: Any) -> dict[str, Any]:
+    return {"path": str(path.resolve()), "sha256": sha256, "loaded_at": at.isoformat(),
+            "sources": len(watchlist.sources), "digests": len(watchlist.digests)}
+
+
+def _sha256(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
 
 
 def _mtime(path: Path) -> int | None:
@@ -151,14 +291,25 @@ def _mtime(path: Path) -> int | None:
         return None
 
 
-def run_service(config_path: Path, settings: Settings) -> None:
+def _sqlite_lock(url: str) -> FileLock | None:
+    path = sqlite_path(parse_url(url))
+    if path is None:
+        return None
+    lock = FileLock(path.with_name(path.name + ".lock"))
+    lock.acquire()
+    return lock
+
+
+def run_service(config_path: Path, settings: Settings, *, clock: Clock = utcnow) -> None:
     """Load the watchlist (a broken one stops the start with its problems) and run until stopped."""
+    from watcher.config import load_watchlist
+
     watchlist = load_watchlist(config_path)
 
     async def main() -> None:
-        await Service(config_path, settings, watchlist).run()
+        await Service(config_path, settings, watchlist, clock=clock).run()
 
     asyncio.run(main())
 
 
-__all__ = ["Service", "run_service"]
+__all__ = ["INSTANCE_PREFIX", "RELOAD_KEY", "Service", "run_service"]
