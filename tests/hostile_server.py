@@ -190,7 +190,7 @@ def _redirect(location: str, status: int = 302) -> Callable[[_Handler, Query], N
 
 def _redirect_chain(h: _Handler, q: Query) -> None:
     n = min(int(h.path.split("/")[2].split("?")[0] or 0), 50)
-    _redirect(f"/redirect-chain/{n - 1}" if n > 0 else "/feed")(h, q)
+    _redirect(f"/redirect-chain/{n - 1}" if n > 1 else "/feed")(h, q)
 
 
 def _status(status: int, body: bytes = b"", headers: dict[str, str] | None = None,
