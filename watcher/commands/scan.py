@@ -39,6 +39,9 @@ def cmd_scan(args: argparse.Namespace, ctx: Context) -> int:
         return 1
     for problem in feed.problems:
         print(f"{target}: warning: {problem}", file=sys.stderr)
+    if not feed.items and feed.problems:
+        print(f"{target}: no items could be salvaged", file=sys.stderr)
+        return 1
     matcher = compile_matcher(watchlist.entries)
     matched = 0
     for item in feed.items:

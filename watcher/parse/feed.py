@@ -175,4 +175,10 @@ def _bozo_line(result: Mapping[str, Any]) -> str | None:
     if not result.get("bozo"):
         return None
     exc = result.get("bozo_exception")
-    return one_line(f"{type(exc).__name__}: {exc}", limit=300) if exc is not None else "ill-formed document"
+    if exc is None:
+        return "ill-formed document"
+    if type(exc).__name__ == "SAXParseException":
+        # An operator wants to know where the XML breaks, not the name of Python's exception class.
+        line, column = exc.getLineNumber(), exc.getColumnNumber()
+        return one_line(f"not well-formed XML at line {line}, column {column}: {exc.getMessage()}", limit=300)
+    return one_line(f"{type(exc).__name__}: {exc}", limit=300)
