@@ -100,10 +100,10 @@ class _Handler(BaseHTTPRequestHandler):
     timeout = 5  # a client that stops reading frees its thread after this many seconds
     server: _Server
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the stdlib's name
+    def log_message(self, format: str, *args: object) -> None:
         """Stay quiet: pytest shows stderr of failing tests only, and this would drown it."""
 
-    def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+    def do_GET(self) -> None:
         """Answer one request by its path."""
         url = urlsplit(self.path)
         self.server.seen.append(SeenRequest(url.path, {k.lower(): v for k, v in self.headers.items()}))

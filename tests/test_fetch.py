@@ -7,7 +7,7 @@ import gzip
 import random
 import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -16,12 +16,14 @@ from watcher.errors import ConfigError, FetchError
 from watcher.fetch import Fetcher, FetchSettings, fetch_once, parse_retry_after
 from watcher.models import FetchResult, FetchState
 
-NOW = datetime(2026, 11, 2, 12, 0, 0, tzinfo=timezone.utc)
+NO_STATE = FetchState()
+
+NOW = datetime(2026, 11, 2, 12, 0, 0, tzinfo=UTC)
 FEED = b"<?xml version='1.0'?><rss version='2.0'><channel><title>t</title></channel></rss>"
 Handler = Callable[[httpx.Request], httpx.Response]
 
 
-def fetch(handler: Handler, url: str = "http://feeds.test/rss", state: FetchState = FetchState(),
+def fetch(handler: Handler, url: str = "http://feeds.test/rss", state: FetchState = NO_STATE,
           **settings: object) -> FetchResult:
     """Fetch through a MockTransport with a fixed clock."""
     async def run() -> FetchResult:
@@ -367,4 +369,4 @@ def test_fetch_once() -> None:
     result = fetch_once("http://feeds.test/rss", transport=httpx.MockTransport(
         lambda r: httpx.Response(200, content=FEED, headers={"Last-Modified": "Mon, 02 Nov 2026 10:00:00 GMT"})))
     assert (result.status, result.content, result.last_modified) == (200, FEED, "Mon, 02 Nov 2026 10:00:00 GMT")
-    assert result.fetched_at.tzinfo is not None and result.fetched_at - datetime.now(timezone.utc) < timedelta(1)
+    assert result.fetched_at.tzinfo is not None and result.fetched_at - datetime.now(UTC) < timedelta(1)

@@ -13,11 +13,13 @@ from watcher.errors import FetchError
 from watcher.fetch import Fetcher, FetchSettings
 from watcher.models import FetchResult, FetchState
 
+NO_STATE = FetchState()
+
 # small limits keep the suite fast; the routes misbehave far beyond them
 FAST = FetchSettings(connect_timeout=2, read_timeout=1.5, total_timeout=2, max_bytes=512 * 1024)
 
 
-def fetch(url: str, state: FetchState = FetchState(), settings: FetchSettings = FAST) -> FetchResult:
+def fetch(url: str, state: FetchState = NO_STATE, settings: FetchSettings = FAST) -> FetchResult:
     async def run() -> FetchResult:
         async with Fetcher(settings) as fetcher:
             return await fetcher.fetch(url, state)

@@ -15,8 +15,9 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from types import TracebackType
+from typing import Self
 from urllib.parse import urlsplit
 
 import certifi
@@ -25,7 +26,13 @@ import httpx
 from watcher import __version__
 from watcher.errors import ConfigError, FetchError
 from watcher.fetch.body import ACCEPT_ENCODING, BodyDecoder, BodyTooLarge
-from watcher.fetch.rules import PERMANENT_REDIRECTS, REDIRECTS, check_url, redirect_target, status_error
+from watcher.fetch.rules import (
+    PERMANENT_REDIRECTS,
+    REDIRECTS,
+    check_url,
+    redirect_target,
+    status_error,
+)
 from watcher.models import FetchResult, FetchState
 
 # Some outlets answer 403 (news.am) or 400 (azertag.az) to non-browser agents; the token says who we are.
@@ -34,6 +41,7 @@ USER_AGENT = ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like G
 ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.8"
 SLOTS_PER_CLIENT = 4  # requests in flight per AsyncClient; bench: throughput falls past ~5 per pool
 ERROR_PEEK = 16 * 1024  # enough of an error page to recognise a Cloudflare challenge
+NO_STATE = FetchState()  # a source polled for the first time
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +70,7 @@ class FetchSettings:
 
 
 def _utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +103,7 @@ class Fetcher:
         self._slots: asyncio.LifoQueue[httpx.AsyncClient] = asyncio.LifoQueue()
         self._hosts: dict[tuple[str, str, int | None], _HostGate] = {}
 
-    async def __aenter__(self) -> Fetcher:
+    async def __aenter__(self) -> Self:
         self._start()
         return self
 
@@ -129,7 +137,7 @@ class Fetcher:
         for i in range(s.concurrency):
             self._slots.put_nowait(self._clients[i % self._client_count])
 
-    async def fetch(self, url: str, state: FetchState = FetchState()) -> FetchResult:
+    async def fetch(self, url: str, state: FetchState = NO_STATE) -> FetchResult:
         """GET ``url`` conditionally, following up to max_redirects redirects; raise FetchError on failure."""
         check_url(url)
         self._start()
@@ -269,7 +277,7 @@ def _network_error(url: str, e: httpx.HTTPError, s: FetchSettings) -> FetchError
     return FetchError(f"{url}: {type(e).__name__}: {detail}")
 
 
-def fetch_once(url: str, state: FetchState = FetchState(), settings: FetchSettings = FetchSettings(),
+def fetch_once(url: str, state: FetchState = NO_STATE, settings: FetchSettings = FetchSettings(),
                transport: httpx.AsyncBaseTransport | None = None) -> FetchResult:
     """Fetch one URL from synchronous code (``watcher scan URL``); not callable from a running event loop."""
     async def run() -> FetchResult:

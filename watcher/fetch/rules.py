@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from http import HTTPStatus
 from urllib.parse import urljoin, urlsplit
@@ -41,7 +41,7 @@ def parse_retry_after(value: str | None, now: datetime) -> float | None:
         except (TypeError, ValueError, IndexError):
             return None
         if when.tzinfo is None:  # an HTTP-date is always GMT, even when the zone is missing
-            when = when.replace(tzinfo=timezone.utc)
+            when = when.replace(tzinfo=UTC)
         return max(0.0, (when - now).total_seconds())
     return seconds if math.isfinite(seconds) and seconds >= 0 else None
 
