@@ -3,7 +3,7 @@
     python bench/match_speed.py [--corpus ../shared/corpus/feeds] [--seconds 2]
 
 Items are the real news items of the shared corpus (title + text, as the parser gives them), one in
-ten with a mention of a random entry added; without the corpus, generated sentences stand in.
+ten (--mention-every) with a mention of a random entry added; without the corpus, generated sentences stand in.
 Entries are generated Armenian/Russian-style persons with 2-4 spellings each, Latin and Cyrillic.
 Everything runs on one core in this process; timings include all normalisation.
 """
@@ -79,10 +79,11 @@ def generated_items(rng: random.Random, count: int = 500) -> list[tuple[str, str
             for _ in range(count)]
 
 
-def with_mentions(items: list[tuple[str, str]], people: list[ActorConfig], rng: random.Random) -> list[Item]:
+def with_mentions(items: list[tuple[str, str]], people: list[ActorConfig], rng: random.Random,
+                  every: int = 10) -> list[Item]:
     out = []
     for n, (title, text) in enumerate(items):
-        if n % 10 == 0:  # one item in ten mentions someone, somewhere in its text
+        if every and n % every == 0:  # one item in ``every`` mentions someone, somewhere in its text
             person = rng.choice(people)
             words = text.split(" ")
             words.insert(rng.randrange(len(words) + 1), rng.choice((person.name, *person.aliases)))
@@ -113,6 +114,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=REPO.parent / "shared" / "corpus" / "feeds")
     parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--mention-every", type=int, default=10, help="one item in N gets a mention (0: none)")
     args = parser.parse_args()
     rng = random.Random(7)
     base = corpus_items(args.corpus) or generated_items(rng)
@@ -122,7 +124,7 @@ def main() -> None:
           f" {'regex items/s':>14} {'matches':>8}")
     for count in (50, 500, 5000):
         people = entries(count, rng)
-        items = with_mentions(base, people, rng)
+        items = with_mentions(base, people, rng, args.mention_every)
         started = time.perf_counter()
         matcher = compile_matcher(people)
         compiled = time.perf_counter() - started
