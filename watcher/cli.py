@@ -44,8 +44,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--since", default="7d", help="how far back (7d, 2026-11-01, ...; default 7d)")
     p.add_argument("--json", action="store_true")
 
-    p = sub.add_parser("sources", help="each source's health: last status, last success, errors, items")
+    p = sub.add_parser("sources", help="each source's health: last status, last success, errors, items, next poll")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--enable", action="append", default=[], metavar="NAME",
+                   help="poll a disabled source (e.g. after 410 Gone) again (repeatable)")
+
+    p = sub.add_parser("status", help="the service: uptime, watchlist in force, sources, next runs, deliveries")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("reload", help="make every running service reload the watchlist now (like SIGHUP)")
+    p.add_argument("--wait", type=float, default=10.0, metavar="SECONDS", help="how long to wait for answers")
 
     p = sub.add_parser("explain", help="which entries match a text, through which spelling, and near misses")
     p.add_argument("text", help="the text to match (title)")
@@ -57,7 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("run", help="run the service: poll on schedule, send digests")
 
     p = sub.add_parser("db", help="database maintenance")
-    p.add_argument("action", choices=("upgrade",), help="upgrade: migrate to the newest schema")
+    p.add_argument("action", choices=("upgrade", "vacuum", "prune"),
+                   help="upgrade: migrate to the newest schema; vacuum: compact the database file; "
+                        "prune: apply the watchlist's retention now")
 
     p = sub.add_parser("demo", help="offline demo: sample feeds on a local server, polled, matched, digested")
     p.add_argument("--keep", action="store_true", help="keep the demo database (printed) instead of a temporary one")

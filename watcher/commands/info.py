@@ -6,6 +6,8 @@ import argparse
 import json
 
 from watcher.commands.context import Context, ago, iso, now, parse_when
+from watcher.config import Watchlist
+from watcher.errors import ConfigError
 from watcher.models import SourceHealth
 
 
@@ -32,26 +34,58 @@ def cmd_matches(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_sources(args: argparse.Namespace, ctx: Context) -> int:
-    """Each source's health."""
+    """Each source's health, due time, disabled reason and new URL; a warning when the watchlist is not in force."""
+    from watcher.commands.status import ALIVE_WITHIN, INSTANCE_PREFIX, source_state, watchlist_status
+
     moment = now()
     with ctx.store() as store:
+        for name in args.enable:
+            if not store.enable_source(name):
+                raise ConfigError(f"no source named {name!r} is stored", hint="see `watcher sources`")
+            print(f"{name}: enabled, polled at the service's next tick")
         health = store.source_health()
+        schedules = store.source_schedules()
+        instances = {k: v for k, v in store.get_states(INSTANCE_PREFIX).items() if moment - v[1] <= ALIVE_WITHIN}
+    wl = watchlist_status(ctx.config_path, instances)
+    disk = _disk_watchlist(ctx)
     if args.json:
         for h in health:
+            sc = schedules.get(h.name)
             print(json.dumps({
-                "name": h.name, "url": h.url, "active": h.active, "status": state_of(h),
+                "name": h.name, "url": h.url, "active": h.active, "status": source_state(h, sc, disk, moment),
                 "last_status": h.last_status, "last_error": h.last_error, "last_attempt": iso(h.last_attempt_at),
                 "last_success": iso(h.last_success_at), "consecutive_failures": h.consecutive_failures,
                 "items": h.total_items, "newest_item": iso(h.newest_item_at),
+                "next_due": iso(sc.next_due_at) if sc else None,
+                "disabled_reason": sc.disabled_reason if sc else None, "moved_to": sc.moved_to if sc else None,
             }, ensure_ascii=False))
         return 0
+    if instances and not wl["in_force"]:
+        print(f"warning: {wl['path']} on disk is not the watchlist in force: {wl['why']}")
     if not health:
         print("no source polled yet: run `watcher poll`")
     for h in health:
-        print(f"{h.name:<32} {state_of(h):<9} last {h.last_status or '-'} {ago(h.last_attempt_at, now=moment):>9}, "
-              f"ok {ago(h.last_success_at, now=moment):>9}, {h.total_items} items"
-              + (f", {h.consecutive_failures} failures: {h.last_error}" if h.failing else ""))
+        sc = schedules.get(h.name)
+        line = (f"{h.name:<32} {source_state(h, sc, disk, moment):<9} last {h.last_status or '-'} "
+                f"{ago(h.last_attempt_at, now=moment):>9}, ok {ago(h.last_success_at, now=moment):>9}, "
+                f"{h.total_items} items")
+        if sc and sc.next_due_at and h.active and not sc.disabled_reason:
+            line += f", next {iso(sc.next_due_at)}"
+        if sc and sc.disabled_reason:
+            line += f", disabled: {sc.disabled_reason} (`watcher sources --enable {h.name}`)"
+        elif h.failing:
+            line += f", {h.consecutive_failures} failures: {h.last_error}"
+        if sc and sc.moved_to:
+            line += f", moved permanently to {sc.moved_to} (update its url in the watchlist)"
+        print(line)
     return 0
+
+
+def _disk_watchlist(ctx: Context) -> Watchlist | None:
+    try:
+        return ctx.watchlist()
+    except ConfigError:
+        return None
 
 
 def state_of(health: SourceHealth) -> str:
