@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from itertools import accumulate, islice
 from typing import NamedTuple
@@ -77,16 +77,29 @@ def _ascii(char: str) -> str:
     return "".join(c for c in out if c.isascii() and c.isalnum())
 
 
+class _LazyTable(dict[int, str]):
+    """A str.translate table filled one character at a time, on first sight: building all 65,536
+    entries up front cost about a second at every start of the command line."""
+
+    def __init__(self, spell: Callable[[int], str]) -> None:
+        super().__init__()
+        self._spell = spell
+
+    def __missing__(self, code: int) -> str:
+        value = self[code] = self._spell(code)
+        return value
+
+
 @lru_cache(maxsize=1)
 def ascii_table() -> dict[int, str]:
-    """Every BMP character to its ASCII spelling (built on first use, about a tenth of a second)."""
-    return {code: _ascii(chr(code)) for code in range(0x10000)}
+    """Every BMP character to its ASCII spelling; index it (``get`` does not fill it)."""
+    return _LazyTable(lambda code: _ascii(chr(code)))
 
 
 @lru_cache(maxsize=1)
 def key_table() -> dict[int, str]:
     """Every BMP character to its key letters: the ASCII spelling with the merges applied."""
-    return {code: value.translate(_LETTERS) for code, value in ascii_table().items()}
+    return _LazyTable(lambda code: ascii_table()[code].translate(_LETTERS))
 
 
 class _Codec(NamedTuple):
@@ -110,7 +123,7 @@ def _codec(name: str) -> _Codec:
     spare = iter(b for b in range(1, 32) if b not in b"\t\n\r")
     for b in range(256):
         char = bytes([b]).decode(name, errors="replace")
-        value = table.get(ord(char), " ") if char != "\ufffd" else " "
+        value = table[ord(char)] if char != "\ufffd" else " "
         sizes[b] = len(value)
         if len(value) == 1:
             keys[b] = ord(value)
@@ -289,7 +302,7 @@ class Offsets:
         """Whether the character at ``index`` folds to nothing (h, ь, an accent): it belongs to its word."""
         if not 0 <= index < len(self._prepared):
             return False
-        return self._run[index] == 0 if self._run else not key_table().get(ord(self._prepared[index]), " ")
+        return self._run[index] == 0 if self._run else not key_table()[ord(self._prepared[index])]
 
     def start(self, position: int) -> int:
         """The original offset of the word whose folded text starts at ``position``."""
