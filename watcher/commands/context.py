@@ -7,13 +7,16 @@ import sys
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from watcher.config import Watchlist, default_path, load_watchlist
 from watcher.config.durations import parse_duration
 from watcher.errors import ConfigError
 from watcher.logs import setup_logging
 from watcher.settings import Settings
-from watcher.store import Store
+
+if TYPE_CHECKING:
+    from watcher.store import Store
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,8 @@ class Context:
         return load_watchlist(self.config_path)
 
     def store(self) -> Store:
+        from watcher.store import Store  # deferred: SQLAlchemy takes most of a second to import
+
         return Store.open(self.settings.database_url)
 
 
