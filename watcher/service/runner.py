@@ -18,7 +18,7 @@ import logging
 import os
 import secrets
 import signal
-from datetime import timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +39,7 @@ from watcher.service.lock import FileLock
 from watcher.settings import Settings
 from watcher.store import Store
 from watcher.store.db import parse_url, sqlite_path
-from watcher.store.scheduling import ClaimedSource
+from watcher.store.scheduling import INSTANCE_PREFIX, RELOAD_KEY, ClaimedSource
 
 log = logging.getLogger("watcher.service")
 WATCH_EVERY = timedelta(seconds=5)
@@ -49,8 +49,6 @@ PRUNE_EVERY = timedelta(hours=1)
 LEASE = timedelta(minutes=5)  # longer than any poll (the fetcher stops at 60 s); a dead holder's sources wait this
 MAX_IN_FLIGHT = 64
 STOP_GRACE = 5.0  # seconds in-flight polls get to finish after SIGTERM
-INSTANCE_PREFIX = "instance:"
-RELOAD_KEY = "reload"
 
 
 class Service:
@@ -125,7 +123,8 @@ class Service:
         self._stop.set()
 
     def _add_jobs(self) -> None:
-        now = self.clock()
+        logging.getLogger("apscheduler.scheduler").setLevel(logging.WARNING)  # one line per job added is noise
+        now = datetime.now(timezone.utc)  # the scheduler's own time, even when self.clock is a fake one
         every = [(self._poll_due, self.tick, "poll"), (self._watch, WATCH_EVERY, "watch"),
                  (self._digests, DIGEST_EVERY, "digests"), (self._deliver, DELIVER_EVERY, "deliver"),
                  (self._prune, PRUNE_EVERY, "prune")]
@@ -312,4 +311,4 @@ def run_service(config_path: Path, settings: Settings, *, clock: Clock = utcnow)
     asyncio.run(main())
 
 
-__all__ = ["INSTANCE_PREFIX", "RELOAD_KEY", "Service", "run_service"]
+__all__ = ["Service", "run_service"]
