@@ -1,0 +1,109 @@
+"""`watcher status`, `sources` and `reload` against a running service: the watchlist in force, and why not."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from test_service import FEED, config_text, wait_for
+
+from watcher.config import load_watchlist
+from watcher.feedserver import serve_folder
+from watcher.service.runner import Service
+from watcher.settings import Settings
+from watcher.store import Store
+from watcher.store.migrate import upgrade
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "watcher", *args], env=env, capture_output=True, text=True,
+                          timeout=60, cwd=REPO)
+
+
+def test_status_shows_the_watchlist_in_force_through_add_break_fix(tmp_path: Path) -> None:
+    feeds = tmp_path / "feeds"
+    feeds.mkdir()
+    for name in ("one", "two"):
+        (feeds / f"{name}.xml").write_text(FEED.format(name=name), encoding="utf-8")
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    upgrade(url)
+    config = tmp_path / "watchlist.yaml"
+    env = dict(os.environ, WATCHER_CONFIG=str(config), WATCHER_DATABASE_URL=url, WATCHER_OUTBOX=str(tmp_path / "o"))
+
+    def status() -> dict[str, object]:
+        done = cli("status", "--json", env=env)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
+    def items() -> dict[str, int]:
+        with Store.open(url) as store:
+            return {h.name: h.total_items for h in store.source_health() if h.active}
+
+    with serve_folder(feeds) as base:
+        config.write_text(config_text(base, ["one"]), encoding="utf-8")
+
+        async def scenario() -> None:
+            service = Service(config, Settings(database_url=url, outbox=tmp_path / "o"), load_watchlist(config))
+            task = asyncio.create_task(service.run())
+            await wait_for(lambda: items().get("one") == 1)
+            first = await asyncio.to_thread(status)
+            assert first["watchlist"]["in_force"] is True and len(first["services"]) == 1
+            assert first["sources"]["ok"] == 1 and first["next_runs"][0]["source"] == "one"
+            # Add a source: picked up without a restart.
+            config.write_text(config_text(base, ["one", "two"]), encoding="utf-8")
+            os.utime(config, (time.time() + 1, time.time() + 1))
+            await wait_for(lambda: items().get("two") == 1)
+            # Break the file: the service keeps the last good watchlist, and status says why, with the line.
+            config.write_text(config_text(base, ["one", "two"]) + "digests: [oops\n", encoding="utf-8")
+            os.utime(config, (time.time() + 2, time.time() + 2))
+            await wait_for(lambda: service.reload_error is not None)
+            broken = await asyncio.to_thread(status)
+            assert broken["watchlist"]["in_force"] is False
+            assert "watchlist.yaml" in broken["watchlist"]["why"] and ":" in broken["watchlist"]["problems"][0]
+            listing = await asyncio.to_thread(cli, "sources", env=env)
+            assert "not the watchlist in force" in listing.stdout
+            assert [s.name for s in service.watchlist.sources] == ["one", "two"]
+            # `watcher reload` answers with the error while the file is broken ...
+            answer = await asyncio.to_thread(cli, "reload", "--wait", "15", env=env)
+            assert answer.returncode == 1 and "kept the last good watchlist" in answer.stdout
+            # ... and fixed: in force again.
+            config.write_text(config_text(base, ["two"]), encoding="utf-8")
+            answer = await asyncio.to_thread(cli, "reload", "--wait", "15", env=env)
+            assert answer.returncode == 0 and "reloaded (1 sources)" in answer.stdout, answer.stdout
+            fixed = await asyncio.to_thread(status)
+            assert fixed["watchlist"]["in_force"] is True and fixed["sources"]["inactive"] == 1
+            service.stop()
+            await asyncio.wait_for(task, 10)
+
+        asyncio.run(scenario())
+    assert items() == {"two": 1}  # nothing lost: both sources' items stayed stored
+    after = cli("status", env=env)
+    assert "service: not running" in after.stdout
+
+
+def test_a_second_service_on_one_sqlite_file_is_refused(tmp_path: Path) -> None:
+    config = tmp_path / "watchlist.yaml"
+    config.write_text("sources:\n  - {name: nowhere, url: 'http://127.0.0.1:9/feed.xml'}\n", encoding="utf-8")
+    env = dict(os.environ, WATCHER_CONFIG=str(config), WATCHER_DATABASE_URL=f"sqlite:///{tmp_path / 'r.db'}",
+               WATCHER_OUTBOX=str(tmp_path / "outbox"))
+    assert cli("db", "upgrade", env=env).returncode == 0
+    first = subprocess.Popen([sys.executable, "-m", "watcher", "run"], env=env, stderr=subprocess.PIPE, text=True,
+                             cwd=REPO)
+    try:
+        assert first.stderr is not None
+        deadline = time.monotonic() + 20
+        while "service started" not in first.stderr.readline():
+            assert time.monotonic() < deadline
+        second = cli("run", env=env)
+        assert second.returncode == 1
+        assert "already using this SQLite database" in second.stderr and "PostgreSQL" in second.stderr
+    finally:
+        first.terminate()
+        first.wait(10)
