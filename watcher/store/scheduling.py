@@ -21,6 +21,9 @@ from watcher.store.db import translate_errors
 from watcher.store.schema import deliveries, items, matches, service_state
 from watcher.store.schema import sources as table
 
+INSTANCE_PREFIX = "instance:"  # service_state key of each running service's heartbeat and watchlist in force
+RELOAD_KEY = "reload"  # service_state key of the last `watcher reload` request
+
 
 @dataclass(frozen=True, slots=True)
 class ClaimedSource:
