@@ -11,7 +11,16 @@ from datetime import timedelta
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, EmailStr, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    EmailStr,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from watcher.config.durations import parse_duration
 
@@ -53,16 +62,84 @@ class Defaults(_Model):
     every: Duration = timedelta(minutes=30)
     timezone: TimeZone = "UTC"
     user_agent: str | None = None  # None: the fetcher's browser-like default (some outlets answer 403 otherwise)
+    # Where `search:` and `youtube:` sources point: a mirror, a proxy, or a local server in tests.
+    search_url: HttpUrl = "https://news.google.com/rss/search"
+    youtube_url: HttpUrl = "https://www.youtube.com/feeds/videos.xml"
+
+
+def _search_shorthand(value: object) -> object:
+    return {"query": value} if isinstance(value, str) else value
+
+
+def _check_when(value: str | None) -> str | None:
+    if value is not None and not re.fullmatch(r"[1-9][0-9]*[hdmy]", value):
+        raise ValueError(f"{value!r} is not a news-search age: write 12h, 7d, 1m or 1y")
+    return value
+
+
+def _check_site(value: str | None) -> str | None:
+    if value is not None and not re.fullmatch(r"[a-z0-9.-]+\.[a-z]{2,}(/[^\s]*)?", value.lower()):
+        raise ValueError(f"{value!r} is not a domain such as armenpress.am")
+    return value
+
+
+class SearchConfig(_Model):
+    """A Google News RSS search: a hand-written query, actors' spellings or a situation's, narrowed by site and age."""
+
+    query: str | None = None
+    actors: tuple[Id, ...] = ()
+    situation: Id | None = None
+    site: Annotated[str | None, AfterValidator(_check_site)] = None
+    when: Annotated[str | None, AfterValidator(_check_when)] = None
+    lang: Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z]{2,4})?$")] = "en"
+    country: Annotated[str | None, Field(pattern=r"^[A-Za-z]{2}$")] = None  # gl; default from lang
+
+    @model_validator(mode="after")
+    def _something_to_search(self) -> SearchConfig:
+        if not (self.query or self.actors or self.situation or self.site):
+            raise ValueError("a search needs query:, actors:, situation: or site:")
+        return self
+
+
+SourceKind = Literal["url", "site", "search", "youtube"]
+_KINDS: tuple[SourceKind, ...] = ("url", "site", "search", "youtube")
 
 
 class SourceConfig(_Model):
+    """One source. Exactly one of url (a feed), site (a homepage whose feed is discovered), search or youtube.
+
+    For the other kinds ``url`` is filled in when the Watchlist is validated: the search or channel feed, or
+    the homepage (site) whose feed the poll discovers.
+    """
+
     name: Text
-    url: HttpUrl
+    url: HttpUrl = ""
+    site: HttpUrl | None = None
+    search: Annotated[SearchConfig | None, BeforeValidator(_search_shorthand)] = None
+    youtube: Text | None = None  # a channel id (UC...) or a channel URL
+    fulltext: bool = False  # fetch each new item's page and match on the article text
     every: Duration | None = None
     language: str | None = None
     timezone: TimeZone | None = None  # for zone-less dates in the feed
     enabled: bool = True
     tags: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> SourceConfig:
+        given = [k for k in _KINDS if getattr(self, k)]
+        if len(given) != 1:
+            found = f"found {', '.join(given)}" if given else "found none"
+            raise ValueError(f"give exactly one of url:, site:, search:, youtube: ({found})")
+        if self.youtube is not None:
+            from watcher.sources.kinds import check_youtube  # the one home of channel syntax
+
+            check_youtube(self.youtube)
+        return self
+
+    @property
+    def kind(self) -> SourceKind:
+        """Which of url, site, search, youtube this source is."""
+        return next((k for k in _KINDS[1:] if getattr(self, k)), "url")
 
 
 class EntryConfig(_Model):
@@ -125,6 +202,14 @@ class Watchlist(_Model):
     digests: tuple[DigestConfig, ...] = ()
     retention: Duration | None = None
 
+    @model_validator(mode="after")
+    def _derive_urls(self) -> Watchlist:
+        from watcher.sources.kinds import source_url
+
+        derived = tuple(s if s.url else s.model_copy(update={"url": source_url(s, self)}) for s in self.sources)
+        object.__setattr__(self, "sources", derived)  # frozen: filled once, while validating
+        return self
+
     @property
     def entries(self) -> tuple[EntryConfig, ...]:
         """Actors then terms: everything the matcher looks for."""
@@ -176,6 +261,15 @@ def cross_check(watchlist: Watchlist) -> list[tuple[Path, str]]:
             if ref not in term_ids:
                 problems.append((("situations", i, "terms", j), f"no term has id {ref!r}"))
     situation_ids = {s.id for s in watchlist.situations}
+    for i, source in enumerate(watchlist.sources):
+        if source.search is None:
+            continue
+        for j, ref in enumerate(source.search.actors):
+            if ref not in actor_ids | term_ids:
+                problems.append((("sources", i, "search", "actors", j), f"no actor or term has id {ref!r}"))
+        if source.search.situation and source.search.situation not in situation_ids:
+            problems.append((("sources", i, "search", "situation"),
+                             f"no situation has id {source.search.situation!r}"))
     for i, digest in enumerate(watchlist.digests):
         for j, ref in enumerate(digest.situations):
             if ref not in situation_ids:

@@ -31,7 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeDecorator
 
-SCHEMA_REVISION = "0003"
+SCHEMA_REVISION = "0004"
 
 # Named constraints make SQLite and PostgreSQL reflect the same names, so migrations can drop them.
 metadata = MetaData(naming_convention={
@@ -93,6 +93,7 @@ sources = Table(
     Column("lease_until", UTCDateTime),
     Column("disabled_reason", Text),
     Column("moved_to", Text),  # target of a permanent redirect, until the watchlist is updated
+    Column("feed_url", Text),  # the feed discovered on a `site:` source's page
 )
 
 items = Table(
