@@ -101,7 +101,7 @@ class Fetcher:
             clients or math.ceil(settings.concurrency / SLOTS_PER_CLIENT))
         self._clients: list[httpx.AsyncClient] = []
         self._slots: asyncio.LifoQueue[httpx.AsyncClient] = asyncio.LifoQueue()
-        self._hosts: dict[tuple[str, str, int | None], _HostGate] = {}
+        self._hosts: dict[str, _HostGate] = {}
 
     async def __aenter__(self) -> Self:
         self._start()
@@ -216,8 +216,7 @@ class Fetcher:
     @asynccontextmanager
     async def _host_turn(self, url: str) -> AsyncIterator[None]:
         """Hold one of the per_host places of ``url``'s host; gates of idle hosts are dropped."""
-        parts = urlsplit(url)
-        key = (parts.scheme, parts.hostname or "", parts.port)
+        key = urlsplit(url).hostname or ""  # by host alone: http and https of one server share its limit
         gate = self._hosts.get(key)
         if gate is None:
             gate = self._hosts[key] = _HostGate(asyncio.Semaphore(self._settings.per_host))
