@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from collections.abc import Sequence
 
-from watcher.commands.context import Context, progress
-from watcher.config import Watchlist
+from watcher.commands.context import Context, now, progress
+from watcher.config import SourceConfig, Watchlist
 from watcher.errors import ConfigError
 from watcher.fetch import Fetcher, FetchSettings
 from watcher.match import compile_matcher
@@ -33,10 +34,9 @@ def cmd_poll(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
-async def poll_once(watchlist: Watchlist, store: Store, sources: list, *, echo: bool = True) -> list[PollOutcome]:
+async def poll_once(watchlist: Watchlist, store: Store, sources: Sequence[SourceConfig], *,
+                    echo: bool = True) -> list[PollOutcome]:
     """Sync the sources into the store and poll ``sources`` once, printing a line per source."""
-    from watcher.commands.context import now
-
     store.sync_sources([(s.name, s.url) for s in watchlist.sources], now=now())
     matcher = compile_matcher(watchlist.entries)
     done = 0
