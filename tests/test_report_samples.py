@@ -117,6 +117,7 @@ def sample_history() -> History:
                    "putin": PERIOD.start - day / 4, "border": PERIOD.start - 40 * day},
         pairs_last_seen={("aliyev", "pashinyan"): PERIOD.start - 41 * day},
         source_items={"Hetq": (4, 5, 3, 4, 6, 2, 4, 3, 5, 4, 4, 0), "Azatutyun": (9,) * 12},
+        since=PERIOD.start - 60 * day,
     )
 
 

@@ -67,6 +67,7 @@ def load_history(store: Store, watchlist: Watchlist, digest: DigestConfig, perio
         last_seen=store.last_mentions(period.start, entry_ids=covered),
         pairs_last_seen=store.last_pairings(period.start, entry_ids=actors),
         source_items={name: tuple(n) for name, n in store.source_item_counts([*periods, period]).items()},
+        since=store.first_match_at(),
     )
 
 

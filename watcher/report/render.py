@@ -77,7 +77,8 @@ def _context(d: Digest) -> dict[str, object]:
     return {"when": when, "day": day, "heading": heading, "since": when(d.period.start, True),
             "situation_heading": situation_heading, "pad": pad, "name_width": name_width,
             "up": UP_STYLE, "down": DOWN_STYLE, "key_badge": KEY_STYLE,
-            "span": f"{when(d.period.start, True)} – {when(d.period.end, True)} ({d.timezone})"}
+            "span": f"{when(d.period.start, True)} – {when(d.period.end, True)} ({d.timezone})"
+            if d.period.start.year > 1970 else f"everything up to {when(d.period.end, True)} ({d.timezone})"}
 
 
 def format_time(dt: datetime, zone: ZoneInfo, *, year: bool = False) -> str:
@@ -136,8 +137,8 @@ def trend_mark(row: AttentionRow) -> str:
 
 def versus(row: AttentionRow) -> str:
     """``avg 1.5, prev 1``: what the period's count is compared with."""
-    if len(row.series) < 2:
-        return "no earlier periods"
+    if len(row.series) < 2 or not any(row.series[:-1]):
+        return "none before"
     return f"avg {figure(row.baseline)}, prev {row.previous}"
 
 

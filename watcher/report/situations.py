@@ -153,12 +153,15 @@ def build_situation(situation: SituationConfig, covered: Mapping[str, EntryConfi
     mentioned = {i: frozenset(m.match.entry_id for m in ms if m.match.entry_id in entries) for i, ms in by_item.items()}
     stories = _stories(shown, mentioned, entries, key)
     attention = _attention(entries, shown, mentioned, history)
+    past = history.since is not None and history.since <= period.start
     return SituationReport(
         situation_id=situation.id, title=clean_text(situation.title), query=situation.query,
         item_count=len(shown), outlet_count=len({i.outlet.casefold() for i in shown.values()}),
         key_count=len(key & set(shown)), periods=(*history.periods, period), attention=attention,
-        new=_new(entries, shown, mentioned, history, period), quiet=_quiet(entries, mentioned, history),
-        pairings=_pairings(entries, shown, mentioned, history, period),
+        # Without a past (the first digest of a new store) everything would be "new": say nothing instead.
+        new=_new(entries, shown, mentioned, history, period) if past else (),
+        quiet=_quiet(entries, mentioned, history),
+        pairings=_pairings(entries, shown, mentioned, history, period) if past else (),
         stories=tuple(stories[:max(max_stories, 0)]), more_stories=max(len(stories) - max(max_stories, 0), 0),
         sources=sources,
     )

@@ -41,6 +41,7 @@ class History:
     pairs_last_seen: Mapping[tuple[str, str], datetime] = field(default_factory=dict)  # (a, b), a < b
     # source -> new items per period, the digest's own period last (one more value than ``periods``)
     source_items: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    since: datetime | None = None  # the first match ever stored: before it there is no past to compare with
 
 
 def earlier_periods(start: datetime, fire_times: Sequence[datetime], count: int = CHART_PERIODS - 1,

@@ -62,6 +62,12 @@ class HistoryMixin(StoreBase):
             rows = conn.execute(query).all()
         return {e: _utc(t) for e, t in rows if t is not None and (wanted is None or e in wanted)}
 
+    def first_match_at(self) -> datetime | None:
+        """When the first stored match was found (None for a store without matches)."""
+        with self._read() as conn:
+            first = conn.execute(select(func.min(matches_t.c.found_at))).scalar()
+        return None if first is None else _utc(first)
+
     def last_pairings(self, before: datetime, *, entry_ids: Collection[str]) -> dict[tuple[str, str], datetime]:
         """Per pair (a, b), a < b, of ``entry_ids``: the last found_at at or before ``before`` of an item with both."""
         wanted = set(entry_ids)

@@ -1,0 +1,104 @@
+"""Build a digest over 100,000 stored matches on SQLite; print the time of store queries, build and render.
+
+    python bench/digest_speed.py [--matches 100000] [--days 60]
+
+Items are spread over ``--days`` days from 20 sources, 200 actors and 20 terms in 5 situations; the
+digest is a daily one whose history (12 periods, first mentions, pairings) reaches over all of it. The
+"whole store" line is a first digest, whose period covers every stored match.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from watcher.config import parse_watchlist
+from watcher.digests import preview
+from watcher.models import Item, Match
+from watcher.report import render_html, render_text
+from watcher.store import Store
+from watcher.store.migrate import upgrade
+
+END = datetime(2026, 11, 22, 7, 0, tzinfo=UTC)
+WORDS = "talks border treaty minister meeting visit statement election army economy trade gas corridor".split()
+WORDS += [f"{a}{b}" for a in ("kar", "ser", "tig", "ash", "van", "lor", "gor", "shu") for b in ("an", "ik", "ot", "el",
+                                                                                           "um", "is", "ar", "en")]
+
+
+def watchlist_text(actors: int, terms: int) -> str:
+    lines = ["sources:"] + [f"  - {{name: S{n}, url: 'http://127.0.0.1:9/{n}'}}" for n in range(20)]
+    lines += ["actors:"] + [f"  - {{id: a{n}, name: Actor Number{n}}}" for n in range(actors)]
+    lines += ["terms:"] + [f"  - {{id: t{n}, name: term{n}}}" for n in range(terms)]
+    lines += ["situations:"]
+    for s in range(5):
+        members = ", ".join(f"a{n}" for n in range(s * 40, s * 40 + 40))
+        lines.append(f"  - {{id: s{s}, title: Situation {s}, actors: [{members}], terms: [t{s}, t{s + 5}],"
+                     f" query: 'election AND (a{s * 40} OR minister)'}}")
+    lines += ["digests:", "  - {id: daily, title: Daily, to: [a@example.org], schedule: 'daily 07:00'}"]
+    return "\n".join(lines)
+
+
+def fill(store: Store, matches: int, days: int, rng: random.Random) -> int:
+    """Store items with 2-3 matches each until ``matches`` are stored; return the number of items."""
+    store.sync_sources([(f"S{n}", f"http://127.0.0.1:9/{n}") for n in range(20)], now=END - timedelta(days=days + 1))
+    stored = items = 0
+    hours = days * 24
+    per_hour = max(matches // hours // 20 // 2, 1)
+    for hour in range(hours):
+        now = END - timedelta(hours=hours - hour) + timedelta(minutes=1)
+        for source in range(20):
+            batch: list[Item] = []
+            found: dict[str, list[Match]] = {}
+            for _ in range(per_hour):
+                if stored >= matches:
+                    break
+                entries = rng.sample([f"a{rng.randrange(200)}" for _ in range(3)] + [f"t{rng.randrange(20)}"],
+                                     rng.choice((2, 3)))
+                title = " ".join(rng.sample(WORDS, 5)) + f" {rng.randrange(10_000)}"
+                key = f"http://s{source}.example/{items}"
+                batch.append(Item(key=key, title=title, text=title, link=key, published=now - timedelta(minutes=9)))
+                found[key] = [Match(entry_id=e, field="text", text=e, start=i, end=i + 1, snippet=f"x [[{e}]] y")
+                              for i, e in enumerate(set(entries))]
+                stored += len(found[key])
+                items += 1
+            store.record_success(f"S{source}", now=now, status=200, etag=None, last_modified=None, items=batch,
+                                 matches=found)
+    return items
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--matches", type=int, default=100_000)
+    parser.add_argument("--days", type=int, default=60)
+    parser.add_argument("--db", type=Path, help="keep the filled database here (reused when it exists)")
+    args = parser.parse_args()
+    watchlist = parse_watchlist(watchlist_text(200, 20))
+    digest = watchlist.digests[0]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = args.db or Path(tmp) / "bench.db"
+        url = f"sqlite:///{path.resolve()}"
+        filled = path.exists()
+        upgrade(url)
+        with Store.open(url) as store:
+            if not filled:
+                started = time.perf_counter()
+                items = fill(store, args.matches, args.days, random.Random(5))
+                print(f"stored {args.matches} matches in {items} items over {args.days} days "
+                      f"({time.perf_counter() - started:.1f}s)")
+            for label, since in (("daily digest", END - timedelta(days=1)), ("whole store", END - timedelta(days=999))):
+                started = time.perf_counter()
+                built = preview(store, watchlist, digest, now=END, since=since)
+                mid = time.perf_counter()
+                text, html = render_text(built), render_html(built)
+                done = time.perf_counter()
+                stories = sum(len(s.stories) + s.more_stories for s in built.situations)
+                print(f"{label}: {built.total_items} items, {stories} stories; store + build {mid - started:.2f}s, "
+                      f"render {done - mid:.2f}s ({len(text) + len(html)} chars), total {done - started:.2f}s")
+
+
+if __name__ == "__main__":
+    main()
