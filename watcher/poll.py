@@ -22,6 +22,7 @@ from watcher.match import Matcher
 from watcher.models import PollOutcome
 from watcher.parse import parse_feed
 from watcher.service.decide import Decision, Outcome, decide
+from watcher.sources.poll import fetch_source, prepare_new_items
 from watcher.store import Store
 
 log = logging.getLogger("watcher.poll")
@@ -76,7 +77,8 @@ async def poll_source(
         return decision
 
     try:
-        result = await fetcher.fetch(target, state)
+        result = await fetch_source(source, target, state, store=store, fetcher=fetcher,
+                                    timezone=watchlist.timezone_of(source))
     except FetchError as e:
         decision = schedule(Outcome(ok=False, status=e.status, retry_after=e.retry_after))
         error = f"disabled: {e}" if decision.disabled_reason else str(e)
@@ -102,6 +104,8 @@ async def poll_source(
                            elapsed=time.perf_counter() - started)
     known = store.known_keys([item.key for item in feed.items])
     new_items = [item for item in feed.items if item.key not in known]
+    new_items = await prepare_new_items(source, new_items, watchlist=watchlist, store=store, fetcher=fetcher,
+                                        now=clock())
     matches = {item.key: matcher.match(item) for item in new_items}
     # Items first, schedule second: a crash between the two re-polls the source, it never loses an item.
     items_new, matches_new = store.record_success(
