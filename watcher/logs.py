@@ -38,5 +38,5 @@ def setup_logging(level: str = "INFO", fmt: str = "text") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("httpx", "httpcore", "apscheduler.executors", "mail.log", "alembic.runtime.migration"):
+    for noisy in ("httpx", "httpcore", "apscheduler.executors", "mail.log", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

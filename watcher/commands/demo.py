@@ -8,9 +8,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import tempfile
+from datetime import datetime, timezone
 from pathlib import Path
 
-from watcher.commands.context import Context, now
+from watcher.commands.context import Context
 from watcher.commands.poll import poll_once
 from watcher.config import parse_watchlist
 from watcher.digests import close_period, preview, send_due
@@ -21,6 +22,9 @@ from watcher.store import Store
 from watcher.store.migrate import upgrade
 
 DEMO_DATA = Path(__file__).resolve().parents[1] / "demo_data"
+# The sample news is dated 4-9 March 2026; the demo runs as of that afternoon so the digest reads as
+# it would have then (recent items, no source flagged stale).
+DEMO_NOW = datetime(2026, 3, 9, 14, 0, tzinfo=timezone.utc)
 
 
 def cmd_demo(args: argparse.Namespace, ctx: Context) -> int:
@@ -32,17 +36,19 @@ def cmd_demo(args: argparse.Namespace, ctx: Context) -> int:
             port = base.rsplit(":", 1)[1]
             template = (DEMO_DATA / "demo-watchlist.yaml").read_text(encoding="utf-8")
             watchlist = parse_watchlist(template.replace("{port}", port), "demo-watchlist.yaml")
-            print(f"demo: serving {len(watchlist.sources)} sample feeds at {base}")
+            print(f"demo: serving {len(watchlist.sources)} sample feeds at {base}, "
+                  f"as of {DEMO_NOW:%d %B %Y %H:%M} UTC (the sample news is fictional, dated 4-9 March 2026)")
             upgrade(url)
             with Store.open(url) as store:
-                asyncio.run(poll_once(watchlist, store, [s for s in watchlist.sources if s.enabled]))
+                asyncio.run(poll_once(watchlist, store, [s for s in watchlist.sources if s.enabled],
+                                      clock=lambda: DEMO_NOW))
                 outbox = OutboxMailer(ctx.settings.outbox)
                 for digest in watchlist.digests[:1]:
-                    deliveries = close_period(store, watchlist, digest, now=now(), sender=ctx.settings.mail_from)
-                    send_due(store, outbox, now=now(), sender=ctx.settings.mail_from)
+                    deliveries = close_period(store, watchlist, digest, now=DEMO_NOW, sender=ctx.settings.mail_from)
+                    send_due(store, outbox, now=DEMO_NOW, sender=ctx.settings.mail_from)
                     # The same period again, rendered for the terminal.
                     period = deliveries[0].period if deliveries else None
-                    built = preview(store, watchlist, digest, now=now(),
+                    built = preview(store, watchlist, digest, now=DEMO_NOW,
                                     since=period.start if period else None, until=period.end if period else None)
                     print()
                     print(render_text(built))

@@ -12,7 +12,7 @@ from watcher.errors import ConfigError
 from watcher.fetch import Fetcher, FetchSettings
 from watcher.match import compile_matcher
 from watcher.models import PollOutcome
-from watcher.poll import describe, poll_sources
+from watcher.poll import Clock, describe, poll_sources
 from watcher.store import Store
 
 
@@ -35,9 +35,9 @@ def cmd_poll(args: argparse.Namespace, ctx: Context) -> int:
 
 
 async def poll_once(watchlist: Watchlist, store: Store, sources: Sequence[SourceConfig], *,
-                    echo: bool = True) -> list[PollOutcome]:
+                    echo: bool = True, clock: Clock = now) -> list[PollOutcome]:
     """Sync the sources into the store and poll ``sources`` once, printing a line per source."""
-    store.sync_sources([(s.name, s.url) for s in watchlist.sources], now=now())
+    store.sync_sources([(s.name, s.url) for s in watchlist.sources], now=clock())
     matcher = compile_matcher(watchlist.entries)
     done = 0
 
@@ -51,4 +51,4 @@ async def poll_once(watchlist: Watchlist, store: Store, sources: Sequence[Source
     settings = FetchSettings(user_agent=watchlist.defaults.user_agent) if watchlist.defaults.user_agent else FetchSettings()
     async with Fetcher(settings) as fetcher:
         return await poll_sources(sources, watchlist=watchlist, store=store, matcher=matcher, fetcher=fetcher,
-                                  on_outcome=report)
+                                  clock=clock, on_outcome=report)
