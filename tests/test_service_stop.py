@@ -65,7 +65,8 @@ def test_sigterm_during_a_poll_exits_promptly_and_the_next_start_loses_nothing(
         tmp_path: Path, slow_feed: tuple[str, threading.Event, list[float]]) -> None:
     url, release, seen = slow_feed
     config = tmp_path / "watchlist.yaml"
-    config.write_text(f"defaults: {{every: 1h}}\nsources:\n  - {{name: slow, url: '{url}'}}\n", encoding="utf-8")
+    config.write_text(f"defaults: {{every: 1h}}\nsources:\n  - {{name: slow, url: '{url}'}}\n"
+                      "actors:\n  - {id: pashinyan, name: Nikol Pashinyan}\n", encoding="utf-8")
     db = f"sqlite:///{tmp_path / 'w.db'}"
     env = dict(os.environ, WATCHER_CONFIG=str(config), WATCHER_DATABASE_URL=db, WATCHER_OUTBOX=str(tmp_path / "o"))
     subprocess.run([sys.executable, "-m", "watcher", "db", "upgrade"], env=env, check=True, capture_output=True,

@@ -203,6 +203,9 @@ class Service:
         except WatcherError as e:  # the store failed: the lease runs out and the source is polled again
             log.error("%s: not recorded: %s", source.name, e)
             return
+        except Exception:  # a bug: logged with its traceback; the other sources go on
+            log.exception("%s: poll failed", source.name)
+            return
         self.metrics.observe_poll(outcome)
         if outcome.status != "error":  # errors were already logged where they happened
             log.info("%s", describe(outcome))
