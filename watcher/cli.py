@@ -48,6 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--enable", action="append", default=[], metavar="NAME",
                    help="poll a disabled source (e.g. after 410 Gone) again (repeatable)")
+    p.add_argument("action", nargs="?", choices=("discover", "import", "export"),
+                   help="discover URL: find a site's feed; import FILE.opml: print source entries; export: OPML")
+    p.add_argument("target", nargs="?", help="the URL (discover) or the OPML file (import)")
 
     p = sub.add_parser("status", help="the service: uptime, watchlist in force, sources, next runs, deliveries")
     p.add_argument("--json", action="store_true")

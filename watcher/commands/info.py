@@ -35,8 +35,11 @@ def cmd_matches(args: argparse.Namespace, ctx: Context) -> int:
 
 def cmd_sources(args: argparse.Namespace, ctx: Context) -> int:
     """Each source's health, due time, disabled reason and new URL; a warning when the watchlist is not in force."""
+    from watcher.commands.sources_cmd import cmd_sources_action, stale_sources
     from watcher.commands.status import ALIVE_WITHIN, INSTANCE_PREFIX, source_state, watchlist_status
 
+    if getattr(args, "action", None):
+        return cmd_sources_action(args, ctx)
     moment = now()
     with ctx.store() as store:
         for name in args.enable:
@@ -44,6 +47,7 @@ def cmd_sources(args: argparse.Namespace, ctx: Context) -> int:
                 raise ConfigError(f"no source named {name!r} is stored", hint="see `watcher sources`")
             print(f"{name}: enabled, polled at the service's next tick")
         health = store.source_health()
+        stale = stale_sources(store, health, now=moment)
         schedules = store.source_schedules()
         instances = {k: v for k, v in store.get_states(INSTANCE_PREFIX).items() if moment - v[1] <= ALIVE_WITHIN}
     wl = watchlist_status(ctx.config_path, instances)
@@ -58,6 +62,7 @@ def cmd_sources(args: argparse.Namespace, ctx: Context) -> int:
                 "items": h.total_items, "newest_item": iso(h.newest_item_at),
                 "next_due": iso(sc.next_due_at) if sc else None,
                 "disabled_reason": sc.disabled_reason if sc else None, "moved_to": sc.moved_to if sc else None,
+                "stale": stale[h.name].describe() if h.name in stale else None,
             }, ensure_ascii=False))
         return 0
     if instances and not wl["in_force"]:
@@ -75,6 +80,8 @@ def cmd_sources(args: argparse.Namespace, ctx: Context) -> int:
             line += f", disabled: {sc.disabled_reason} (`watcher sources --enable {h.name}`)"
         elif h.failing:
             line += f", {h.consecutive_failures} failures: {h.last_error}"
+        if h.name in stale:
+            line += f", {stale[h.name].describe()}"
         if sc and sc.moved_to:
             line += f", moved permanently to {sc.moved_to} (update its url in the watchlist)"
         print(line)

@@ -1,0 +1,103 @@
+"""``watcher sources discover URL``, ``sources import FILE.opml``, ``sources export``; the stale flag of
+``watcher sources``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from watcher.commands.context import Context
+from watcher.config import Watchlist
+from watcher.errors import ConfigError, StoreError, WatcherError
+from watcher.models import SourceHealth
+from watcher.sources.stale import Staleness, staleness
+
+if TYPE_CHECKING:
+    from watcher.store import Store
+
+ACTIONS = ("discover", "import", "export")
+
+
+def cmd_sources_action(args: argparse.Namespace, ctx: Context) -> int:
+    """Run ``watcher sources ACTION [TARGET]``."""
+    if args.action in ("discover", "import") and not args.target:
+        raise ConfigError(f"`watcher sources {args.action}` needs a {'URL' if args.action == 'discover' else 'FILE'}")
+    if args.action == "discover":
+        return _discover(args.target, _watchlist_or_none(ctx))
+    if args.action == "import":
+        return _import(Path(args.target), _watchlist_or_none(ctx))
+    return _export(ctx)
+
+
+def _discover(url: str, watchlist: Watchlist | None) -> int:
+    from watcher.fetch import Fetcher, FetchSettings
+    from watcher.sources.discover import Discovery, discover_feed
+
+    agent = watchlist.defaults.user_agent if watchlist else None
+    settings = FetchSettings(user_agent=agent) if agent else FetchSettings()
+
+    async def run() -> Discovery:
+        async with Fetcher(settings, clients=1) as fetcher:
+            return await discover_feed(url, fetcher, try_all=True)
+
+    discovery = asyncio.run(run())
+    for c in discovery.candidates:
+        found = f"{c.items} items" if c.items is not None else f"no feed: {c.error}"
+        title = f" ({c.title})" if c.title else ""
+        print(f"{c.how:<5} {c.url}{title}: {found}")
+    if discovery.chosen is None:
+        print(discovery.summary(), file=sys.stderr)
+        return 1
+    print(f"feed: {discovery.chosen}")
+    return 0
+
+
+def _import(path: Path, watchlist: Watchlist | None) -> int:
+    from watcher.sources.opml import parse_opml, yaml_entries
+
+    try:
+        content = path.read_bytes()
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot read: {e}") from None
+    feeds = parse_opml(content)
+    existing = [s.url for s in watchlist.sources] if watchlist else []
+    entries = yaml_entries(feeds, existing)
+    skipped = len(feeds) - entries.count("  - name: ")
+    print(f"# {len(feeds)} feeds in {path.name}" + (f", {skipped} already in the watchlist" if skipped else "")
+          + ": paste under sources:")
+    print(entries, end="")
+    return 0
+
+
+def _export(ctx: Context) -> int:
+    from watcher.sources.opml import OpmlFeed, to_opml
+
+    watchlist = ctx.watchlist()
+    discovered: dict[str, str | None] = {}
+    try:
+        with ctx.store() as store:
+            discovered = {s.name: store.feed_url_of(s.name) for s in watchlist.sources if s.site}
+    except StoreError:  # no database yet: a site is exported by its homepage
+        pass
+    feeds = [OpmlFeed(name=s.name, url=discovered.get(s.name) or s.url, site=s.site, tags=s.tags)
+             for s in watchlist.sources]
+    sys.stdout.write(to_opml(feeds))
+    return 0
+
+
+def _watchlist_or_none(ctx: Context) -> Watchlist | None:
+    try:
+        return ctx.watchlist()
+    except WatcherError:
+        return None
+
+
+def stale_sources(store: Store, health: Sequence[SourceHealth], *, now: datetime) -> dict[str, Staleness]:
+    """The active sources whose newest item is much older than their usual gap, by name."""
+    found = {h.name: staleness(store.item_times(h.name), now=now) for h in health if h.active}
+    return {name: s for name, s in found.items() if s is not None}
