@@ -16,6 +16,7 @@ import time
 from collections import defaultdict
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -58,7 +59,7 @@ def feeds() -> Iterator[tuple[str, FeedLog]]:
     log = FeedLog()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             body = log.feed(self.path.strip("/").removesuffix(".xml"))
             self.send_response(200)
             self.send_header("Content-Type", "application/rss+xml")
@@ -127,7 +128,7 @@ def test_three_services_poll_once_per_due_time_and_send_each_digest_once(
     # Each due time polled once: two polls of a source are never closer than its interval ...
     for name in SOURCES:
         times = log.requests[name]
-        gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+        gaps = [b - a for a, b in pairwise(times)]
         assert gaps and min(gaps) >= INTERVAL_REAL * 0.95, (name, gaps)
         # ... and none is forgotten: at worst a tick late, or a lease late after the kill.
         assert max(gaps) <= INTERVAL_REAL * 1.1 + 2 * TICK_REAL + LEASE_REAL + 1, (name, gaps)
@@ -141,7 +142,7 @@ def test_three_services_poll_once_per_due_time_and_send_each_digest_once(
     assert len(deliveries) >= 2, deliveries
     ends = [d.period.end for d in deliveries]
     assert len(set(ends)) == len(ends)
-    assert all(d.period.start == prev.period.end for prev, d in zip(deliveries, deliveries[1:], strict=False))
+    assert all(d.period.start == prev.period.end for prev, d in pairwise(deliveries))
     assert all(d.status == "sent" and d.attempts == 1 for d in deliveries)
     assert len(messages) == len(deliveries)
     assert all(e.minute % 5 == 0 and e.second == 0 for e in ends)

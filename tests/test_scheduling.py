@@ -1,3 +1,4 @@
+# ruff: noqa: F811 (pytest fixtures imported from test_store_fixtures are parameters here)
 """Due times on a fake clock: the pure decider's table, then polls through a mock HTTP server and the real store."""
 
 from __future__ import annotations
@@ -14,7 +15,15 @@ from watcher.config import parse_watchlist
 from watcher.fetch import Fetcher
 from watcher.match import compile_matcher
 from watcher.poll import poll_source
-from watcher.service.decide import MAX_BACKOFF, MAX_SERVER_DELAY, Outcome, backoff, decide, jitter, max_age
+from watcher.service.decide import (
+    MAX_BACKOFF,
+    MAX_SERVER_DELAY,
+    Outcome,
+    backoff,
+    decide,
+    jitter,
+    max_age,
+)
 from watcher.store import Store
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -205,7 +214,7 @@ def test_a_lease_keeps_a_source_from_a_second_claimer_until_it_expires(store: St
     assert store.release_leases("two") == 1 and claim(store, T0 + 7 * M, owner="three") == ["a"]
 
 
-def test_a_restart_does_not_repoll_what_is_not_due(db_url: str) -> None:  # noqa: F811
+def test_a_restart_does_not_repoll_what_is_not_due(db_url: str) -> None:
     with Store.open(db_url) as first:
         first.sync_sources([("a", "https://a.example/rss"), ("b", "https://b.example/rss")], now=T0)
         assert {c.name for c in first.claim_due("p1", now=T0, names=["a", "b"], limit=10, lease=5 * M)} == {"a", "b"}

@@ -30,11 +30,11 @@ def test_compose_has_watcher_postgres_and_a_web_mailbox() -> None:
 
 def test_dockerfile_is_slim_non_root_and_migrates_at_start() -> None:
     text = (DEPLOY / "Dockerfile").read_text(encoding="utf-8")
-    assert re.search(r"^FROM python:[\d.]+-slim$", text, re.M)
-    users = re.findall(r"^USER (\S+)$", text, re.M)
+    assert re.search(r"^FROM python:[\d.]+-slim$", text, re.MULTILINE)
+    users = re.findall(r"^USER (\S+)$", text, re.MULTILINE)
     assert users and users[-1] not in {"root", "0"}
     assert "watcher db upgrade" in text.splitlines()[-1] and "exec watcher run" in text.splitlines()[-1]
-    for copied in re.findall(r"^COPY (.+) \S+$", text, re.M):
+    for copied in re.findall(r"^COPY (.+) \S+$", text, re.MULTILINE):
         for path in copied.split():
             assert (REPO / path).exists(), path
 
@@ -46,7 +46,7 @@ def test_the_images_start_command_runs_here(tmp_path: Path) -> None:
                WATCHER_OUTBOX=str(tmp_path / "data" / "outbox"))
     for step in (["check"], ["db", "upgrade"], ["status"]):
         done = subprocess.run([sys.executable, "-m", "watcher", *step], env=env, capture_output=True, text=True,
-                              cwd=REPO, timeout=120)
+                              cwd=REPO, timeout=120, check=False)
         assert done.returncode == 0, (step, done.stderr)
 
 
@@ -58,7 +58,7 @@ def test_systemd_unit_is_hardened_and_verifies() -> None:
     if shutil.which("systemd-analyze") is None:
         pytest.skip("systemd-analyze is not installed")
     done = subprocess.run(["systemd-analyze", "verify", str(DEPLOY / "watcher.service")], capture_output=True,
-                          text=True, timeout=60)
+                          text=True, timeout=60, check=False)
     # The one complaint expected here: the unit's binary is installed under /opt/watcher on the target host.
     problems = [line for line in (done.stdout + done.stderr).splitlines()
                 if line.strip() and "/opt/watcher/bin/watcher" not in line]

@@ -28,7 +28,7 @@ def slow_feed() -> Iterator[tuple[str, threading.Event, list[float]]]:
     seen: list[float] = []
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             seen.append(time.monotonic())
             if len(seen) == 1:
                 release.wait(30)

@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 def cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "watcher", *args], env=env, capture_output=True, text=True,
-                          timeout=60, cwd=REPO)
+                          timeout=60, cwd=REPO, check=False)
 
 
 def test_status_shows_the_watchlist_in_force_through_add_break_fix(tmp_path: Path) -> None:

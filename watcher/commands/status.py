@@ -39,7 +39,7 @@ def watchlist_status(path: Path, instances: Mapping[str, tuple[dict[str, Any], d
     """Whether the file on disk is the watchlist every running service has in force, and why not."""
     sha, _, problems = on_disk(path)
     loaded = {key.removeprefix(INSTANCE_PREFIX): value for key, (value, _) in instances.items()}
-    in_force = sorted({(v.get("watchlist") or {}).get("sha256") for v in loaded.values()} - {None})
+    in_force = sorted({str(sha) for v in loaded.values() if (sha := (v.get("watchlist") or {}).get("sha256"))})
     errors = [v["reload_error"] for v in loaded.values() if v.get("reload_error")]
     why: str | None = None
     if not loaded:

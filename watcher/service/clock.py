@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from watcher.errors import ConfigError
 
@@ -18,13 +18,13 @@ Clock = Callable[[], datetime]
 
 def utcnow() -> datetime:
     """The real time, aware UTC."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def scaled_clock(epoch: float, scale: float) -> Clock:
     """A clock equal to the real one at ``epoch`` that runs ``scale`` times faster."""
     def now() -> datetime:
-        return datetime.fromtimestamp(epoch + (time.time() - epoch) * scale, timezone.utc)
+        return datetime.fromtimestamp(epoch + (time.time() - epoch) * scale, UTC)
     return now
 
 

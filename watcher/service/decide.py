@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import random
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 MAX_BACKOFF = timedelta(hours=6)
@@ -70,7 +70,7 @@ def backoff(interval: timedelta, failures: int) -> timedelta:
     """The wait after ``failures`` consecutive failures: doubling from the interval, capped at MAX_BACKOFF."""
     if failures <= 0:
         return interval
-    doubled = interval * 2 ** min(failures - 1, 32)
+    doubled: timedelta = interval * int(2 ** min(failures - 1, 32))
     return max(interval, min(doubled, MAX_BACKOFF))
 
 
@@ -121,7 +121,7 @@ def _http_date(value: str | None) -> datetime | None:
         moment = parsedate_to_datetime(value.strip())
     except (TypeError, ValueError, IndexError):
         return None  # "Expires: 0" and other invalid dates mean "already expired"
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 __all__ = ["MAX_BACKOFF", "MAX_SERVER_DELAY", "Decision", "Outcome", "backoff", "decide", "jitter", "max_age",

@@ -9,8 +9,13 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from watcher.config import DigestConfig, Watchlist
-from watcher.digests import SendReport, backoff, close_period, delivery_name
-from watcher.digests import MAX_ATTEMPTS
+from watcher.digests import (
+    MAX_ATTEMPTS,
+    SendReport,
+    backoff,
+    close_period,
+    delivery_name,
+)
 from watcher.errors import MailError
 from watcher.mail import Mailer
 from watcher.models import Delivery

@@ -18,7 +18,7 @@ import logging
 import os
 import secrets
 import signal
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +65,7 @@ class Service:
         self.owner = owner or f"{os.uname().nodename}:{os.getpid()}:{secrets.token_hex(3)}"
         self.store = Store.open(settings.database_url)
         self.mailer = make_mailer(settings.smtp_url, settings.outbox)
-        self.scheduler = AsyncIOScheduler(timezone=timezone.utc)
+        self.scheduler = AsyncIOScheduler(timezone=UTC)
         self.metrics = Metrics()
         self.fetcher: Fetcher | None = None
         self.started_at = clock()
@@ -124,7 +124,7 @@ class Service:
 
     def _add_jobs(self) -> None:
         logging.getLogger("apscheduler.scheduler").setLevel(logging.WARNING)  # one line per job added is noise
-        now = datetime.now(timezone.utc)  # the scheduler's own time, even when self.clock is a fake one
+        now = datetime.now(UTC)  # the scheduler's own time, even when self.clock is a fake one
         every = [(self._poll_due, self.tick, "poll"), (self._watch, WATCH_EVERY, "watch"),
                  (self._digests, DIGEST_EVERY, "digests"), (self._deliver, DELIVER_EVERY, "deliver"),
                  (self._prune, PRUNE_EVERY, "prune")]
@@ -192,7 +192,10 @@ class Service:
         for due in claimed:
             task = asyncio.create_task(self._poll(enabled[due.name], due), name=f"poll:{due.name}")
             self._in_flight[due.name] = task
-            task.add_done_callback(lambda _t, name=due.name: self._in_flight.pop(name, None))
+            task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._in_flight.pop(task.get_name().removeprefix("poll:"), None)
 
     async def _poll(self, source: SourceConfig, due: ClaimedSource) -> None:
         if self.fetcher is None:
