@@ -18,7 +18,7 @@ from watcher.store.migrate import downgrade, head_revision
 from watcher.store.schema import SCHEMA_REVISION, metadata
 
 REPO = Path(__file__).resolve().parents[1]
-TABLES = {"sources", "items", "matches", "digest_periods", "deliveries"}
+TABLES = {"sources", "items", "matches", "digest_periods", "deliveries", "service_state"}
 
 
 def tables(url: str) -> set[str]:
