@@ -23,6 +23,7 @@ from watcher.parse.text import MAX_TITLE, html_to_text, one_line, plain_to_text,
 
 MAX_SUMMARY_HTML = 200_000
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]{1,8})*$")
+_ITEM_END = re.compile(r"</(?:[\w.-]+:)?(?:item|entry)\s*>")
 _EMPTY_HINT = "the server answered 200 with nothing in it; the feed may be down"
 
 
@@ -43,7 +44,7 @@ def parse_feed(content: bytes, *, url: str, headers: Sequence[tuple[str, str]] =
     refuse_web_page(text, root, url=url)
     document = without_doctype(text, root_start)
     result = _feedparser(document, url=url, language=header_map.get("content-language"))
-    entries: list[Any] = list(result.get("entries") or [])
+    entries: list[Any] = _complete_entries(list(result.get("entries") or []), document, result)
     problem = _bozo_line(result)
     if not entries and not result.get("version"):
         raise ParseError(f"{url} holds no RSS or Atom feed" + (f" ({problem})" if problem else ""),
@@ -54,6 +55,15 @@ def parse_feed(content: bytes, *, url: str, headers: Sequence[tuple[str, str]] =
     problems = tuple(p for p in (decoded.problem, problem) if p)
     return ParsedFeed(title=title_text(feed.get("title") or "") or None,
                       link=resolve_link(feed.get("link"), url), items=items, problems=problems)
+
+
+def _complete_entries(entries: list[Any], text: str, result: Mapping[str, Any]) -> list[Any]:
+    """The entries that are whole: a document cut short (a dropped connection) ends inside its last item, and
+    half an item (a cut title, no link) must not be stored as a story."""
+    exc = result.get("bozo_exception")
+    if entries and type(exc).__name__ == "SAXParseException" and "no element found" in exc.getMessage():
+        return entries[: len(_ITEM_END.findall(text))]
+    return entries
 
 
 def _feedparser(text: str, *, url: str, language: str | None) -> Any:
