@@ -61,3 +61,9 @@ def test_snippet_is_about_25_words(matcher: Matcher) -> None:
 def test_snippet_keeps_punctuation_glued_to_the_hit(matcher: Matcher) -> None:
     (m,) = matcher.match_text("", "Said (Pashinyan), then left.")
     assert m.snippet == "Said ([[Pashinyan]]), then left."
+
+
+def test_an_empty_watchlist_matches_nothing() -> None:
+    matcher = compile_matcher([])
+    assert matcher.match_text("Pashinyan met Putin", "Пашинян") == ()
+    assert [e for e in matcher.explain("Pashinyan met Putin") if e.matched] == []

@@ -42,6 +42,8 @@ class Verdict:
 
 def scan(tables: Tables, folded: str) -> list[Hit]:
     """Every phrase occurrence in ``folded``, with the endings of any script (the matcher checks scripts)."""
+    if not tables.words:  # an empty watchlist: pyahocorasick refuses to search an empty automaton
+        return []
     words: dict[int, list[tuple[int, int, str]]] = {}
     table = tables.words
     for end, (length, ids) in tables.automaton.iter(folded):
