@@ -111,6 +111,8 @@ def _problem(s: SourceHealth, problem: Problem) -> SourceProblem:
 
 def clean_text(text: str) -> str:
     """One line of text: control and separator characters become spaces, runs of whitespace collapse."""
+    if text.isprintable():  # no control, separator or format (bidi) characters: the common case, fast
+        return " ".join(text.split())
     out = "".join(" " if unicodedata.category(c) in {"Cc", "Zl", "Zp"} or c in _BIDI else c for c in text)
     return " ".join(out.split())
 
