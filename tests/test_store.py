@@ -269,3 +269,14 @@ def test_datetimes_are_aware_utc_in_and_out(store: Store) -> None:
 def test_database_size_is_reported(store: Store) -> None:
     size = store.database_size()
     assert size is not None and size > 0
+
+
+def test_source_health_says_why_a_source_is_disabled(store: Store) -> None:
+    store.sync_sources([("Gone", "http://example.org/gone.xml")], now=T0)
+    assert store.source_health()[0].disabled is False
+    owner = "test"
+    claimed = store.claim_due(owner, now=T0, names=["Gone"], limit=1, lease=timedelta(minutes=1))
+    assert [c.name for c in claimed] == ["Gone"]
+    store.reschedule("Gone", owner=owner, next_due_at=T0, disabled_reason="410 Gone")
+    health = store.source_health()[0]
+    assert health.disabled and health.disabled_reason == "410 Gone"

@@ -126,10 +126,16 @@ class SourceHealth:
     next_due_at: datetime | None = None
     etag: str | None = None
     last_modified: str | None = None
+    disabled_reason: str | None = None  # set when the server said the feed is gone (410)
+    moved_to: str | None = None  # where a permanent redirect pointed
 
     @property
     def failing(self) -> bool:
         return self.consecutive_failures > 0
+
+    @property
+    def disabled(self) -> bool:
+        return self.disabled_reason is not None
 
 
 @dataclass(frozen=True, slots=True)
