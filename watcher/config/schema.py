@@ -131,7 +131,9 @@ class SourceConfig(_Model):
             found = f"found {', '.join(given)}" if given else "found none"
             raise ValueError(f"give exactly one of url:, site:, search:, youtube: ({found})")
         if self.youtube is not None:
-            from watcher.sources.kinds import check_youtube  # the one home of channel syntax
+            from watcher.sources.kinds import (
+                check_youtube,  # the one home of channel syntax
+            )
 
             check_youtube(self.youtube)
         return self
@@ -187,7 +189,9 @@ class DigestConfig(_Model):
     @field_validator("schedule")
     @classmethod
     def _valid_schedule(cls, value: str) -> str:
-        from watcher.service.schedule import parse_schedule  # the one home of schedule syntax
+        from watcher.service.schedule import (
+            parse_schedule,  # the one home of schedule syntax
+        )
 
         parse_schedule(value, "UTC")
         return value

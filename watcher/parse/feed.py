@@ -61,7 +61,7 @@ def _complete_entries(entries: list[Any], text: str, result: Mapping[str, Any]) 
     """The entries that are whole: a document cut short (a dropped connection) ends inside its last item, and
     half an item (a cut title, no link) must not be stored as a story."""
     exc = result.get("bozo_exception")
-    if entries and type(exc).__name__ == "SAXParseException" and "no element found" in exc.getMessage():
+    if entries and exc is not None and type(exc).__name__ == "SAXParseException" and "no element found" in exc.getMessage():
         return entries[: len(_ITEM_END.findall(text))]
     return entries
 

@@ -6,7 +6,13 @@ Modules: ``kinds`` (feed URLs, pure), ``discover`` (a site's feed), ``fulltext``
 watchlist imports this package and must not pay for the HTTP or HTML libraries.
 """
 
-from watcher.sources.kinds import discovers, search_query, search_url, source_url, youtube_feed_url
+from watcher.sources.kinds import (
+    discovers,
+    search_query,
+    search_url,
+    source_url,
+    youtube_feed_url,
+)
 from watcher.sources.stale import Staleness, staleness
 
 __all__ = ["Staleness", "discovers", "search_query", "search_url", "source_url", "staleness", "youtube_feed_url"]

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
-import lxml.html
+import lxml.html  # type: ignore[import-untyped]
 from lxml import etree
 
 from watcher.errors import FetchError, ParseError
@@ -90,7 +90,7 @@ def _page_base(root: lxml.html.HtmlElement, url: str) -> str:
     for base in root.iter("base"):
         href = (base.get("href") or "").strip()
         if href:
-            return urljoin(url, href)
+            return str(urljoin(url, href))
     return url
 
 
@@ -148,7 +148,7 @@ async def discover_feed(url: str, fetcher: Fetcher, *, try_all: bool = False, ti
 
 def _looks_like_xml(content: bytes) -> bool:
     head = content[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    return head.startswith(b"<?xml") or head.startswith(b"<rss") or head.startswith(b"<feed") or head.startswith(b"<rdf")
+    return head.startswith((b"<?xml", b"<rss", b"<feed", b"<rdf"))
 
 
 def _first_line(text: str) -> str:

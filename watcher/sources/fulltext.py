@@ -55,9 +55,9 @@ def with_article(item: Item, article: str | None) -> Item:
     return dataclasses.replace(item, text=article)
 
 
-async def add_fulltext(items: Sequence[Item], fetcher: Fetcher,
-                       settings: FulltextSettings = FulltextSettings()) -> list[Item]:
+async def add_fulltext(items: Sequence[Item], fetcher: Fetcher, settings: FulltextSettings | None = None) -> list[Item]:
     """``items`` with each one's page text as its text, as far as the limits allow; never raises for a page."""
+    settings = settings or FulltextSettings()
     out = list(items)
     deadline = time.monotonic() + settings.total_timeout
     for index, item in enumerate(out[: settings.max_items]):

@@ -25,6 +25,7 @@ from watcher.store import Store
 
 log = logging.getLogger("watcher.sources")
 SAME_STORY_WITHIN = timedelta(days=7)
+FULLTEXT = FulltextSettings()
 _BROKEN = frozenset({400, 404, 410})  # the remembered feed is gone: look for the new one
 
 
@@ -70,7 +71,7 @@ def _is_feed(result: FetchResult, timezone: str) -> bool:
 
 async def prepare_new_items(source: SourceConfig, items: Sequence[Item], *, watchlist: Watchlist, store: Store,
                             fetcher: Fetcher, now: datetime,
-                            fulltext: FulltextSettings = FulltextSettings()) -> list[Item]:
+                            fulltext: FulltextSettings = FULLTEXT) -> list[Item]:
     """New items as they should be matched and stored: stories already stored via another route dropped,
     article text added for ``fulltext`` sources."""
     kept = list(items)

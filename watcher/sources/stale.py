@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -31,8 +32,7 @@ def staleness(times: Sequence[datetime], *, now: datetime, factor: int = FACTOR,
     ordered = sorted(set(times))
     if len(ordered) < MIN_ITEMS:
         return None
-    gaps = [later - earlier for earlier, later in zip(ordered, ordered[1:])]
-    usual = median(gaps)
+    usual = timedelta(seconds=median((later - earlier).total_seconds() for earlier, later in itertools.pairwise(ordered)))
     limit = max(usual * factor, floor)
     age = now - ordered[-1]
     return Staleness(newest_age=age, usual_gap=usual, limit=limit) if age > limit else None
