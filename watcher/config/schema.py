@@ -288,15 +288,18 @@ def _query_problems(watchlist: Watchlist) -> list[tuple[Path, str]]:
     from watcher.match.query import parse_query
 
     problems: list[tuple[Path, str]] = []
-    for section, entries in (("actors", watchlist.actors), ("terms", watchlist.terms),
-                             ("situations", watchlist.situations)):
-        for i, entry in enumerate(entries):
-            if entry.query is None:
-                continue
-            try:
-                parse_query(entry.query)
-            except QueryError as e:
-                problems.append(((section, i, "query"), f"{e} at position {e.position + 1}: {entry.query!r}"))
+    queries: list[tuple[str, int, str | None]] = [
+        *(("actors", i, a.query) for i, a in enumerate(watchlist.actors)),
+        *(("terms", i, t.query) for i, t in enumerate(watchlist.terms)),
+        *(("situations", i, s.query) for i, s in enumerate(watchlist.situations)),
+    ]
+    for section, i, query in queries:
+        if query is None:
+            continue
+        try:
+            parse_query(query)
+        except QueryError as e:
+            problems.append(((section, i, "query"), f"{e} at position {e.position + 1}: {query!r}"))
     return problems
 
 

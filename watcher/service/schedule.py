@@ -40,7 +40,7 @@ class Schedule:
         if self.crontab is None:
             return None
         trigger = self.trigger()
-        nxt = trigger.get_next_fire_time(None, moment)
+        nxt: datetime | None = trigger.get_next_fire_time(None, moment)
         if nxt is not None and nxt <= moment:
             nxt = trigger.get_next_fire_time(nxt, nxt)
         return nxt
