@@ -18,6 +18,9 @@ from watcher.report.trends import Change, Counts, History, Novelty, baseline, ch
 
 MAX_STORIES = 10
 MAX_ATTENTION_ROWS = 15
+# Grouping compares titles; beyond this many items (a first digest over months) only the newest are grouped,
+# the older ones each count as a story of their own, so a huge period stays bounded in time.
+MAX_GROUPED = 2000
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,8 +241,10 @@ def _stories(shown: Mapping[int, DigestItem], mentioned: Mapping[int, frozenset[
              entries: Mapping[str, EntryConfig], key: Collection[int]) -> list[Story]:
     candidates = [StoryItem(item_id=i.item_id, title=i.title, outlet=i.outlet, published=i.published, link=i.link,
                             entries=mentioned[i.item_id]) for i in shown.values()]
+    candidates.sort(key=lambda c: (c.published, c.item_id), reverse=True)
+    groups = group_stories(candidates[:MAX_GROUPED]) + [[c] for c in candidates[MAX_GROUPED:]]
     stories = []
-    for group in group_stories(candidates):
+    for group in groups:
         lead = shown[headline(group).item_id]
         outlets: dict[str, ItemRef] = {}
         for member in group:
