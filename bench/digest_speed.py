@@ -25,8 +25,9 @@ from watcher.store.migrate import upgrade
 
 END = datetime(2026, 11, 22, 7, 0, tzinfo=UTC)
 WORDS = "talks border treaty minister meeting visit statement election army economy trade gas corridor".split()
-WORDS += [f"{a}{b}" for a in ("kar", "ser", "tig", "ash", "van", "lor", "gor", "shu") for b in ("an", "ik", "ot", "el",
-                                                                                           "um", "is", "ar", "en")]
+# Headlines draw on a few thousand words, a few of them common: a Zipf-like vocabulary of 4,096 made-up words.
+WORDS += [f"{a}{b}{c}" for a in ("kar", "ser", "tig", "ash", "van", "lor", "gor", "shu") for b in "aeiouyxz"
+          for c in ("an", "ik", "ot", "el", "um", "is", "ar", "en", "ov", "ed", "ul", "ing", "ax", "ep", "ur", "io")]
 
 
 def watchlist_text(actors: int, terms: int) -> str:
@@ -58,7 +59,7 @@ def fill(store: Store, matches: int, days: int, rng: random.Random) -> int:
                     break
                 entries = rng.sample([f"a{rng.randrange(200)}" for _ in range(3)] + [f"t{rng.randrange(20)}"],
                                      rng.choice((2, 3)))
-                title = " ".join(rng.sample(WORDS, 5)) + f" {rng.randrange(10_000)}"
+                title = " ".join(WORDS[min(int(rng.paretovariate(0.6)) - 1, len(WORDS) - 1)] for _ in range(7))
                 key = f"http://s{source}.example/{items}"
                 batch.append(Item(key=key, title=title, text=title, link=key, published=now - timedelta(minutes=9)))
                 found[key] = [Match(entry_id=e, field="text", text=e, start=i, end=i + 1, snippet=f"x [[{e}]] y")
