@@ -36,7 +36,7 @@ def test_smtp_delivers_a_digest_that_parses_back(smtp_server: SmtpServer) -> Non
     (got,) = smtp_server.messages
     assert got.mail_from == SENDER and got.rcpt_tos == ("analyst@example.org",)
     msg = got.message
-    assert msg["Subject"] == "South Caucasus daily: 4 items, Nikol Pashinyan 4"
+    assert msg["Subject"] == "South Caucasus daily: 4 items, Peace process: Nikol Pashinyan 4"
     plain, html = msg.get_body(("plain",)), msg.get_body(("html",))
     assert plain is not None and html is not None
     assert "*Նիկոլ Փաշինյան*ը" in plain.get_content() and "*Никол Пашинян*" in plain.get_content()
