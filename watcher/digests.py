@@ -9,7 +9,7 @@ is never sent again.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -30,6 +30,7 @@ BEGINNING = datetime(1970, 1, 1, tzinfo=timezone.utc)  # the first digest covers
 MAX_ATTEMPTS = 8
 _BACKOFF = timedelta(minutes=1)
 _BACKOFF_CAP = timedelta(hours=6)
+SEND_LEASE = timedelta(minutes=10)  # longer than any SMTP conversation: a dead sender's mail is retried after it
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,16 +119,26 @@ def close_period(store: Store, watchlist: Watchlist, digest: DigestConfig, *, no
     return store.close_period(digest.id, built.period, messages, now=now)
 
 
-def send_due(store: Store, mailer: Mailer, *, now: datetime, sender: str) -> SendReport:
-    """Try every pending delivery that is due; a failure is retried later with exponential backoff."""
+def send_due(store: Store, mailer: Mailer, *, now: datetime, sender: str,
+             on_sent: Callable[[Delivery], None] | None = None,
+             on_failed: Callable[[Delivery], None] | None = None) -> SendReport:
+    """Send every due delivery this process manages to claim; a failure is retried later with backoff.
+
+    Claiming first (the store moves the delivery's next attempt past the SMTP conversation) means two
+    processes, or a service and a manual `digest --send`, never send the same delivery.
+    """
     sent = retrying = given_up = 0
     for delivery in store.due_deliveries(now=now):
+        if not store.claim_delivery(delivery.id, now=now, until=now + SEND_LEASE):
+            continue  # another process is sending it
         try:
             mailer.send(delivery.message, sender=sender, recipients=[delivery.recipient], name=delivery_name(delivery))
         except MailError as e:
             attempts = delivery.attempts + 1
             retry_at = None if attempts >= MAX_ATTEMPTS else now + backoff(attempts)
             store.mark_failed(delivery.id, now=now, error=str(e), next_attempt_at=retry_at)
+            if on_failed is not None:
+                on_failed(delivery)
             if retry_at is None:
                 given_up += 1
                 log.error("digest %s to %s: giving up after %d attempts: %s", delivery.digest_id,
@@ -136,10 +147,12 @@ def send_due(store: Store, mailer: Mailer, *, now: datetime, sender: str) -> Sen
                 retrying += 1
                 log.warning("digest %s to %s: %s; retrying at %s", delivery.digest_id, delivery.recipient, e,
                             retry_at.isoformat(timespec="seconds"))
-        else:
-            store.mark_sent(delivery.id, now=now)
-            sent += 1
-            log.info("digest %s sent to %s", delivery.digest_id, delivery.recipient)
+            continue
+        store.mark_sent(delivery.id, now=now)
+        sent += 1
+        if on_sent is not None:
+            on_sent(delivery)
+        log.info("digest %s sent to %s", delivery.digest_id, delivery.recipient)
     return SendReport(sent, retrying, given_up)
 
 

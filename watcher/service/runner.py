@@ -26,6 +26,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from watcher.config import SourceConfig, Watchlist, parse_watchlist
+from watcher.digests import send_due
 from watcher.errors import ConfigError, WatcherError
 from watcher.fetch import Fetcher, FetchSettings
 from watcher.mail import make_mailer
@@ -34,7 +35,7 @@ from watcher.metrics import Metrics
 from watcher.poll import describe, poll_source
 from watcher.service.clock import Clock, utcnow
 from watcher.service.http import start_http
-from watcher.service.jobs import close_due, send_claimed
+from watcher.service.jobs import close_due
 from watcher.service.lock import FileLock
 from watcher.settings import Settings
 from watcher.store import Store
@@ -236,7 +237,7 @@ class Service:
             await self._deliver()
 
     async def _deliver(self) -> None:
-        report = send_claimed(self.store, self.mailer, now=self.clock(), sender=self.settings.mail_from,
+        report = send_due(self.store, self.mailer, now=self.clock(), sender=self.settings.mail_from,
                               on_sent=lambda d: self.metrics.digests.labels(d.digest_id).inc(),
                               on_failed=lambda d: self.metrics.delivery_failures.labels(d.digest_id).inc())
         if report.sent or report.retrying or report.given_up:
