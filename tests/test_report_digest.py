@@ -21,7 +21,7 @@ from test_report_samples import (
 
 from watcher.models import Period, SourceHealth
 from watcher.report import build_digest, digest_to_json, source_problems
-from watcher.report.digest import clean_text, safe_link, split_marks
+from watcher.report.parts import clean_text, safe_link, split_marks
 
 
 def build(matches, digest=DAILY, sources=(), **kw):  # type: ignore[no-untyped-def]

@@ -14,7 +14,6 @@ from watcher import __version__
 from watcher.errors import ConfigError, WatcherError
 
 
-
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every command."""
     parser = argparse.ArgumentParser(prog="watcher", description="Poll news sources, match a watchlist, mail digests.")

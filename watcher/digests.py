@@ -11,14 +11,23 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from watcher.config import DigestConfig, Watchlist
 from watcher.errors import MailError
 from watcher.mail import Mailer
 from watcher.match import compile_matcher
 from watcher.models import Delivery, Period, StoredMatch
-from watcher.report import Counts, Digest, History, build_digest, compose_message, earlier_periods, render_html, render_text
+from watcher.report import (
+    Counts,
+    Digest,
+    History,
+    build_digest,
+    compose_message,
+    earlier_periods,
+    render_html,
+    render_text,
+)
 from watcher.report.digest import covered_entries
 from watcher.report.trends import CHART_PERIODS
 from watcher.service.schedule import parse_schedule, previous_before
@@ -26,7 +35,7 @@ from watcher.store import Store
 
 log = logging.getLogger("watcher.digest")
 
-BEGINNING = datetime(1970, 1, 1, tzinfo=timezone.utc)  # the first digest covers everything stored
+BEGINNING = datetime(1970, 1, 1, tzinfo=UTC)  # the first digest covers everything stored
 MAX_ATTEMPTS = 8
 _BACKOFF = timedelta(minutes=1)
 _BACKOFF_CAP = timedelta(hours=6)
@@ -163,6 +172,6 @@ def backoff(attempts: int) -> timedelta:
 
 def delivery_name(delivery: Delivery) -> str:
     """A stable, file-name-safe name for one delivery (the outbox's file name)."""
-    stamp = delivery.period.end.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = delivery.period.end.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
     recipient = "".join(c if c.isalnum() or c in "@.-_" else "_" for c in delivery.recipient)
     return f"{delivery.digest_id}-{stamp}-{recipient}"

@@ -19,7 +19,7 @@ def _handler(root: Path) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        def do_GET(self) -> None:
             name = self.path.split("?", 1)[0].lstrip("/")
             path = (root / name).resolve()
             if root not in path.parents or not path.is_file():

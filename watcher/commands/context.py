@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import sys
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -42,7 +42,7 @@ class Context:
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def parse_when(text: str, *, now: datetime) -> datetime:
@@ -53,7 +53,7 @@ def parse_when(text: str, *, now: datetime) -> datetime:
         moment = datetime.fromisoformat(text)
     except ValueError:
         raise ConfigError(f"{text!r} is not a time: write 7d, 2026-11-01 or 2026-11-01T07:00+04:00") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def iso(moment: datetime | None) -> str | None:

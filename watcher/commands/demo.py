@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from watcher.commands.context import Context
@@ -24,7 +24,7 @@ from watcher.store.migrate import upgrade
 DEMO_DATA = Path(__file__).resolve().parents[1] / "demo_data"
 # The sample news is dated 4-9 March 2026; the demo runs as of that afternoon so the digest reads as
 # it would have then (recent items, no source flagged stale).
-DEMO_NOW = datetime(2026, 3, 9, 14, 0, tzinfo=timezone.utc)
+DEMO_NOW = datetime(2026, 3, 9, 14, 0, tzinfo=UTC)
 
 
 def cmd_demo(args: argparse.Namespace, ctx: Context) -> int:

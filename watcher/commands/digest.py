@@ -36,7 +36,7 @@ def cmd_digest(args: argparse.Namespace, ctx: Context) -> int:
             queued = close_period(store, watchlist, digest, now=moment, sender=sender)
             print(f"digest {digest.id}: {len(queued)} message(s) queued")
         report = send_due(store, make_mailer(ctx.settings.smtp_url, ctx.settings.outbox), now=moment, sender=sender)
-    where = ctx.settings.smtp_url and "over SMTP" or f"to {ctx.settings.outbox}/"
+    where = (ctx.settings.smtp_url and "over SMTP") or f"to {ctx.settings.outbox}/"
     print(f"sent {report.sent} {where}, {report.retrying} pending retry, {report.given_up} given up")
     return 0 if not report.retrying and not report.given_up else 1
 

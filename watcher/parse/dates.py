@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import re
 import time
-from datetime import datetime, timedelta, timezone as dt_timezone, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import timezone as dt_timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from watcher.errors import ConfigError
 
-UTC = dt_timezone.utc
+UTC = UTC
 FUTURE_TOLERANCE = timedelta(minutes=5)  # clock skew between the outlet and us
 
 _ZONES = {  # hours east of UTC; ambiguous abbreviations (IST, AMT, BST in some lists) are left out or common

@@ -1,19 +1,11 @@
 """The report stage: build a Digest from stored matches (pure), render it as text and HTML, compose the mail."""
 
-from watcher.report.digest import (
-    Digest,
-    DigestItem,
-    EntrySection,
-    SourceProblem,
-    build_digest,
-    covered_entries,
-    digest_to_json,
-    source_problems,
-)
+from watcher.report.digest import Digest, EntrySection, build_digest, covered_entries, digest_to_json
 from watcher.report.message import compose_message, subject
+from watcher.report.parts import DigestItem, SourceProblem, source_problems
+from watcher.report.render import render_html, render_text
 from watcher.report.situations import SituationReport, Story
 from watcher.report.trends import Counts, History, earlier_periods
-from watcher.report.render import render_html, render_text
 
 __all__ = [
     "Counts",

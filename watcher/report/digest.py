@@ -20,9 +20,7 @@ from watcher.report.parts import (
     SourceProblem,
     clean_text,
     digest_item,
-    safe_link,
     source_problems,
-    split_marks,
 )
 from watcher.report.situations import MAX_STORIES, SituationReport, build_situation, situations_of
 from watcher.report.trends import History, regular

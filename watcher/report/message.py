@@ -11,7 +11,8 @@ from email.policy import SMTP
 from email.utils import format_datetime, parseaddr
 
 from watcher.errors import MailError
-from watcher.report.digest import Digest, clean_text
+from watcher.report.digest import Digest
+from watcher.report.parts import clean_text
 from watcher.report.situations import AttentionRow, SituationReport
 
 _MAX_SUBJECT = 150

@@ -15,7 +15,8 @@ import nh3
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
-from watcher.report.digest import Digest, DigestItem, EntrySection, split_marks
+from watcher.report.digest import Digest, EntrySection
+from watcher.report.parts import DigestItem, split_marks
 from watcher.report.situations import AttentionRow, ItemRef, SituationReport, Story
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
@@ -81,7 +81,7 @@ def previous_before(schedule: Schedule, moment: datetime, count: int) -> list[da
         found = []
         fire = trigger.get_next_fire_time(None, moment - window)
         while fire is not None and fire < moment:
-            found.append(fire.astimezone(timezone.utc))
+            found.append(fire.astimezone(UTC))
             fire = trigger.get_next_fire_time(fire, fire + timedelta(seconds=1))
         if len(found) >= count:
             break

@@ -15,9 +15,9 @@ from sqlalchemy.orm import aliased
 
 from watcher.models import Period
 from watcher.store.base import BATCH, StoreBase
+from watcher.store.schema import UTCDateTime, sources
 from watcher.store.schema import items as items_t
 from watcher.store.schema import matches as matches_t
-from watcher.store.schema import UTCDateTime, sources
 
 
 def _bucket(column: Any, periods: Sequence[Period]) -> ColumnElement[Any]:
