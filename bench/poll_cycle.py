@@ -20,10 +20,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.polling import loadcheck, peers, watcher_runs  # noqa: E402
-from bench.polling.report import Results, machine, render  # noqa: E402
-from bench.polling.server import FeedServer, ServerConfig  # noqa: E402
-from bench.polling.watchlists import MENTIONED, actors, mentionable, write_watchlist  # noqa: E402
+from bench.polling import loadcheck, peers, watcher_runs
+from bench.polling.report import Results, machine, render
+from bench.polling.server import FeedServer, ServerConfig
+from bench.polling.watchlists import MENTIONED, actors, mentionable, write_watchlist
 
 BENCH = Path(__file__).resolve().parent
 

@@ -18,14 +18,20 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from bench.polling import watcher_runs  # noqa: E402
-from bench.polling.measure import Sample, Summary, count_rows, run_measured  # noqa: E402
-from bench.polling.news import Mentionable, feed_spec, head_and_tail, item_text, render_item, russian_forms  # noqa: E402
-from bench.polling.report import Results, machine, render  # noqa: E402
-from bench.polling.server import FeedServer, ServerConfig, not_modified  # noqa: E402
-from bench.polling.watchlists import actors, mentionable, write_watchlist  # noqa: E402
-
-from watcher.config import load_watchlist  # noqa: E402
+from bench.polling import watcher_runs
+from bench.polling.measure import Sample, Summary, count_rows, run_measured
+from bench.polling.news import (
+    Mentionable,
+    feed_spec,
+    head_and_tail,
+    item_text,
+    render_item,
+    russian_forms,
+)
+from bench.polling.report import Results, machine, render, targets
+from bench.polling.server import FeedServer, ServerConfig, not_modified
+from bench.polling.watchlists import actors, mentionable, write_watchlist
+from watcher.config import load_watchlist
 
 PASHINYAN = Mentionable("Nikol Pashinyan", "Никол Пашинян")
 
@@ -164,3 +170,24 @@ def test_report_has_the_machine_and_every_table() -> None:
     assert "| 200 | 50 | 3.00 (2.00-4.00) | 3.00 (2.00-4.00) | 1.00 |" in text
     assert "| parse | 1.25 | 0.50 |" in text and "- load was high" in text
     assert json.dumps(results.meta)  # plain strings only
+
+
+def test_targets_are_judged_from_the_cells_of_the_run() -> None:
+    def summary(wall: float, cpu: float, items: int, rss: float = 100.0) -> Summary:
+        return Summary.of([Sample(wall, cpu, rss, items, 0)])
+
+    results = Results(
+        cycles=[(1000, "watcher", {"cold": summary(3.0, 2.0, 50_000), "warm": summary(1.5, 1.0, 0, 300.0)}),
+                (1000, "reader 3.26 (workers=10)", {"cold": summary(39.0, 30.0, 50_000), "warm": summary(2.4, 2.0, 0)})],
+        growth=[(100, 500, {"cold": summary(1.0, 1.0, 5_000)}), (1000, 500, {"cold": summary(3.0, 10.0, 50_000)}),
+                (1000, 50, {"cold": summary(3.0, 8.0, 50_000)}), (5000, 500, {"cold": summary(9.0, 50.0, 250_000)})],
+        latency=[(1000, 50.0, summary(6.0, 2.0, 50_000), summary(3.0, 2.0, 50_000))])
+    judged = {goal: (measured, met) for goal, measured, met in targets(results)}
+    assert judged["cold poll at N = 1,000 at most 4 s"] == ("3.00 s", True)
+    assert judged["warm poll at N = 1,000 at most 1 s"] == ("1.50 s", False)
+    assert judged["cold: at least 10x faster than reader"] == ("13.00x", True)
+    assert judged["warm: at least 2x faster than reader"] == ("1.60x", False)
+    assert judged["peak memory under 250 MB"] == ("300 MB", False)
+    assert judged["CPU per item from N = 100 to 5,000 flat (within 1.2x)"] == ("0.200 -> 0.200 ms (1.00x)", True)
+    assert judged["CPU per item from T = 50 to 500 at most 1.5x"] == ("0.160 -> 0.200 ms (1.25x)", True)
+    assert judged["cold with 50 ms latency within 1.5x (N = 1,000)"] == ("2.00x", False)

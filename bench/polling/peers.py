@@ -12,7 +12,7 @@ import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from .measure import Sample, Summary, run_measured
 from .server import FeedServer
@@ -51,7 +51,7 @@ def ensure(peer: Peer) -> str:
     probe = [str(peer.python), "-c",
              f"import {peer.module}, importlib.metadata as m; print(m.version({peer.distribution!r}))"]
     if peer.python.exists():
-        found = subprocess.run(probe, capture_output=True, text=True, timeout=120)
+        found = subprocess.run(probe, check=False, capture_output=True, text=True, timeout=120)
         if found.returncode == 0:
             return found.stdout.strip()
     subprocess.run([sys.executable, "-m", "venv", "--clear", str(VENVS / peer.name)], check=True, timeout=600)
@@ -68,13 +68,13 @@ class SmtpSink:
         self._lock = threading.Lock()
         self._controller: Any = None
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd's name)
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         """Count the message."""
         with self._lock:
             self.received += 1
         return "250 OK"
 
-    def __enter__(self) -> SmtpSink:
+    def __enter__(self) -> Self:
         from aiosmtpd.controller import Controller
 
         # aiosmtpd checks its server by connecting to the port it was given, so port 0 will not do.
@@ -109,13 +109,13 @@ def rss2email_cycle(folder: Path, server: FeedServer, sink: SmtpSink, runs: int,
     for run in range(runs):
         data = folder / f"rss2email-{run}.json"
         data.unlink(missing_ok=True)
-        for kind in samples:
+        for kind, kept in samples.items():
             if kind != "cold" and kind != "warm":
                 server.bump(new_items)
             before = sink.received
             sample = run_measured([str(RSS2EMAIL.bin / "r2e"), "-c", str(config), "-d", str(data), "run"],
                                   env=env, log=folder / f"r2e-{kind.replace(' ', '')}-{run}.log")
-            samples[kind].append(Sample(sample.wall, sample.cpu, sample.rss_mb, sink.received - before, 0))
+            kept.append(Sample(sample.wall, sample.cpu, sample.rss_mb, sink.received - before, 0))
     return {kind: Summary.of(s) for kind, s in samples.items()}
 
 
@@ -133,14 +133,14 @@ def reader_cycle(folder: Path, server: FeedServer, names: list[str], runs: int,
         for suffix in ("", "-wal", "-shm"):
             Path(f"{database}{suffix}").unlink(missing_ok=True)
         entries = 0
-        for kind in samples:
+        for kind, kept in samples.items():
             if kind != "cold" and kind != "warm":
                 server.bump(new_items)
             log = folder / f"reader-{kind.replace(' ', '')}-{run}.log"
             sample = run_measured([str(READER.python), str(DRIVER), "update", str(database), str(urls)],
                                   env=dict(os.environ), log=log)
             result = json.loads(log.read_text().strip().splitlines()[-1])
-            samples[kind].append(Sample(sample.wall, sample.cpu, sample.rss_mb, int(result["entries"]) - entries))
+            kept.append(Sample(sample.wall, sample.cpu, sample.rss_mb, int(result["entries"]) - entries))
             entries = int(result["entries"])
             if kind == "cold" and run == 0:
                 search = _search(folder, database, names_file)
