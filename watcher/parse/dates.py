@@ -152,3 +152,11 @@ def _has_no_zone(raw: str) -> bool:
     rest = raw[times[-1].end():].strip()
     rest = re.sub(r"^(?:AM|PM)\b", "", rest, flags=re.IGNORECASE).strip()
     return not rest
+
+
+def ours_reads(raw: str) -> bool:
+    """True when parse_date decides ``raw`` without a fallback reading (it reads it, or gives up on it)."""
+    try:
+        return _ours(" ".join(raw.split())[:100], UTC) is not None
+    except (ValueError, OverflowError):
+        return True

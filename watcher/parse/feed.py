@@ -17,6 +17,7 @@ from watcher.errors import ParseError
 from watcher.models import Item, ParsedFeed
 from watcher.parse.dates import as_utc, load_timezone, parse_date
 from watcher.parse.encoding import charset_from_content_type, decode_document, gunzip
+from watcher.parse.fast import fast_parse
 from watcher.parse.keys import canonical_link, content_hash, guid_key, resolve_link, unique_guids
 from watcher.parse.sniff import refuse_web_page, root_element, without_doctype
 from watcher.parse.text import MAX_TITLE, html_to_text, one_line, plain_to_text, title_text
@@ -28,8 +29,12 @@ _EMPTY_HINT = "the server answered 200 with nothing in it; the feed may be down"
 
 
 def parse_feed(content: bytes, *, url: str, headers: Sequence[tuple[str, str]] = (), fetched_at: datetime,
-               timezone: str = "UTC") -> ParsedFeed:
-    """Parse one fetched document into items; raises ParseError when it holds no feed at all."""
+               timezone: str = "UTC", fast_path: bool = True) -> ParsedFeed:
+    """Parse one fetched document into items; raises ParseError when it holds no feed at all.
+
+    A clean RSS/Atom document takes the lxml fast path (``fast_path=False`` forces feedparser); it yields
+    the same items, and anything it does not reproduce exactly goes to feedparser.
+    """
     local = load_timezone(timezone)
     fetched_at = as_utc(fetched_at)
     if content[:2] == b"\x1f\x8b":  # some servers send gzip without Content-Encoding
@@ -43,18 +48,28 @@ def parse_feed(content: bytes, *, url: str, headers: Sequence[tuple[str, str]] =
     root_start, root = root_element(text)
     refuse_web_page(text, root, url=url)
     document = without_doctype(text, root_start)
-    result = _feedparser(document, url=url, language=header_map.get("content-language"))
-    entries: list[Any] = _complete_entries(list(result.get("entries") or []), document, result)
-    problem = _bozo_line(result)
-    if not entries and not result.get("version"):
-        raise ParseError(f"{url} holds no RSS or Atom feed" + (f" ({problem})" if problem else ""),
-                         hint="check that the URL is the feed itself and not a page or an API")
-    feed = result.get("feed") or {}
+    language = header_map.get("content-language")
+    fast = fast_parse(document, url=url, language=language) if fast_path else None
+    if fast is not None:
+        feed, entries, problem = fast.feed, fast.entries, None
+    else:
+        feed, entries, problem = _slow_parse(document, url=url, language=language)
     language = _language(feed.get("language"))
     items = _items(entries, url=url, fetched_at=fetched_at, local=local, language=language)
     problems = tuple(p for p in (decoded.problem, problem) if p)
     return ParsedFeed(title=title_text(feed.get("title") or "") or None,
                       link=resolve_link(feed.get("link"), url), items=items, problems=problems)
+
+
+def _slow_parse(document: str, *, url: str, language: str | None) -> tuple[Mapping[str, Any], list[Any], str | None]:
+    """feedparser's feed, whole entries and problem line; ParseError when the document holds no feed."""
+    result = _feedparser(document, url=url, language=language)
+    entries: list[Any] = _complete_entries(list(result.get("entries") or []), document, result)
+    problem = _bozo_line(result)
+    if not entries and not result.get("version"):
+        raise ParseError(f"{url} holds no RSS or Atom feed" + (f" ({problem})" if problem else ""),
+                         hint="check that the URL is the feed itself and not a page or an API")
+    return result.get("feed") or {}, entries, problem
 
 
 def _complete_entries(entries: list[Any], text: str, result: Mapping[str, Any]) -> list[Any]:

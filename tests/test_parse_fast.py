@@ -1,0 +1,139 @@
+"""The lxml fast path against feedparser: over every corpus file, golden feed and hostile document, the
+fast path yields exactly the feedparser path's ParsedFeed, or hands the document to feedparser."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from conftest import corpus_files
+from test_parse_golden import CASES, GOLDEN, FETCHED_AT
+from watcher.errors import ParseError
+from watcher.models import ParsedFeed
+from watcher.parse import parse_feed
+from watcher.parse.encoding import decode_document, gunzip
+from watcher.parse.fast import fast_parse
+from watcher.parse.sniff import root_element, without_doctype
+
+FETCHED = datetime(2026, 11, 22, 12, 0, tzinfo=timezone.utc)
+# Corpus files the fast path must take (clean RSS 2.0, RSS 1.0 and Atom); the rest may go to feedparser.
+FAST_CORPUS = {
+    "dhvcc__bbc_news_frontpage.rss.xml", "ffp__aljazeera_all.rss.xml", "dhvcc__slashdot_rss1.0_iso-8859-1.rdf.xml",
+    "tehte__ukranews_default_ns.rss.xml", "nodefp__oren_ru_windows-1251.rss.xml.gz", "miniflux__heise_rss0.9_rdf.xml",
+}
+
+
+def both(content: bytes, *, url: str, headers: tuple[tuple[str, str], ...] = (), zone: str = "UTC",
+         fetched_at: datetime = FETCHED) -> tuple[ParsedFeed | str, ParsedFeed | str]:
+    """The result of each path: a ParsedFeed, or the ParseError's text."""
+    results: list[ParsedFeed | str] = []
+    for fast in (True, False):
+        try:
+            results.append(parse_feed(content, url=url, headers=headers, fetched_at=fetched_at, timezone=zone,
+                                      fast_path=fast))
+        except ParseError as exc:
+            results.append(str(exc))
+    return results[0], results[1]
+
+
+def takes_fast_path(content: bytes, *, url: str, language: str | None = None) -> bool:
+    """True when the fast path reads the document itself instead of handing it to feedparser."""
+    if content[:2] == b"\x1f\x8b":
+        content = gunzip(content)
+    text = decode_document(content).text.lstrip()
+    start, _ = root_element(text)
+    return fast_parse(without_doctype(text, start), url=url, language=language) is not None
+
+
+@pytest.mark.parametrize("path", corpus_files(), ids=lambda p: p.name)
+def test_corpus_file_same_items_both_ways(path: Path) -> None:
+    url = f"https://corpus.example/{path.name}"
+    fast, slow = both(path.read_bytes(), url=url)
+    assert fast == slow
+    if path.name in FAST_CORPUS:
+        assert takes_fast_path(path.read_bytes(), url=url)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_golden_feed_same_items_both_ways(name: str) -> None:
+    url, headers, zone = CASES[name]
+    fast, slow = both((GOLDEN / name).read_bytes(), url=url, headers=headers, zone=zone, fetched_at=FETCHED_AT)
+    assert fast == slow
+
+
+def test_golden_feeds_mostly_take_the_fast_path() -> None:
+    fast = [name for name in CASES if takes_fast_path((GOLDEN / name).read_bytes(), url=CASES[name][0])]
+    assert {"rss20.xml", "atom.xml", "rss10.rdf", "cp1251.xml"} <= set(fast)
+
+
+URL = "https://hostile.example/feed.xml"
+
+
+def rss(items: str, prolog: str = "", channel: str = "<title>T</title>") -> bytes:
+    return f'<?xml version="1.0" encoding="utf-8"?>{prolog}<rss version="2.0"><channel>{channel}{items}</channel></rss>'.encode()
+
+
+HOSTILE = {
+    "entity_bomb": rss("<item><title>a &lol2; b</title><link>https://h.example/1</link></item>",
+                       '<!DOCTYPE rss [<!ENTITY lol0 "lol"><!ENTITY lol1 "&lol0;&lol0;"><!ENTITY lol2 "&lol1;&lol1;">]>'),
+    "external_entity": rss("<item><title>&xxe;</title><link>https://h.example/1</link></item>",
+                           '<!DOCTYPE rss [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'),
+    "html_entity": rss("<item><title>a&nbsp;b</title><link>https://h.example/1</link></item>"),
+    "truncated": rss("<item><title>one</title><link>https://h.example/1</link></item>"
+                     "<item><title>two</title><link>https://h.example/2</link></item>")[:-40],
+    "markup_in_description": rss("<item><title>t</title><description><p>Hello <b>world</b></p></description></item>"),
+    "cdata_script": rss("<item><title>t<![CDATA[<script>x</script>]]></title><link>javascript:alert(1)</link>"
+                        "<description><![CDATA[<p>Hi</p><script>alert(1)</script>]]></description></item>"),
+    "guid_permalink": rss("<item><title>t</title><guid>42</guid></item><item><title>u</title>"
+                          "<guid isPermaLink=\"false\">x</guid><link>/rel/2?a=1&amp;b=2</link></item>"),
+    "same_guid": rss("<item><title>a</title><guid>https://h.example/same</guid></item>"
+                     "<item><title>b</title><guid>https://h.example/same</guid></item>"),
+    "empty_link_href": rss('<item><title>t</title><atom:link xmlns:atom="http://www.w3.org/2005/Atom" href=""/></item>'),
+    "xml_base": rss('<item xml:base="https://other.example/x/"><title>t</title><link>rel</link></item>'),
+    "xml_lang": rss('<item><title xml:lang="ru">т</title><link>https://h.example/1</link></item>'),
+    "mojibake": "<?xml version='1.0'?><rss version='2.0'><channel><item><title>Ã©tÃ©</title>"
+                "<description>\u0080 price \u0099</description></item></channel></rss>".encode(),
+    "two_descriptions": rss("<item><title>t</title><description>one</description><description>two</description></item>"),
+    "content_then_description": rss('<item><title>t</title><content:encoded xmlns:content='
+                                    '"http://purl.org/rss/1.0/modules/content/">&lt;p&gt;long text&lt;/p&gt;'
+                                    "</content:encoded><description>short</description></item>"),
+    "author_email": rss("<item><title>t</title><author>anna@example.com (Anna)</author></item>"),
+    "source": rss('<item><title>Story - Outlet</title><source url="https://outlet.example/rss">Outlet</source>'
+                  "<link>https://news.example/1</link></item>"),
+    "odd_dates": rss("<item><title>a</title><pubDate>Tuesday, 4 June 2026 10:00</pubDate></item>"
+                     "<item><title>b</title><pubDate>2026-06-04T10:00:00.123+04:00</pubDate></item>"
+                     "<item><title>c</title><pubDate>not a date</pubDate><dc:date xmlns:dc="
+                     '"http://purl.org/dc/elements/1.1/">2026-06-01</dc:date></item>'),
+    "unknown_namespace_title": rss('<item><x:title xmlns:x="urn:x">X</x:title><title>t</title></item>'),
+    "prefix_rebound": rss('<item><dc:title xmlns:dc="urn:not-dc">X</dc:title><title>t</title></item>'),
+    "atom": b'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="hy"><title type="text">F</title>'
+            b'<link href="https://h.example/"/><entry><title type="html">A &amp;lt;b&amp;gt;</title>'
+            b'<id>urn:1</id><author><name>N</name><email>n@h.example</email></author>'
+            b'<content type="html">&lt;p&gt;x&lt;/p&gt;</content><summary>s</summary>'
+            b'<link rel="alternate" href="/a/1"/><updated>2026-06-01T00:00:00Z</updated></entry></feed>',
+    "atom_xhtml": b'<feed xmlns="http://www.w3.org/2005/Atom"><entry><title>t</title><id>urn:2</id>'
+                  b'<content type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml"><p>x</p></div></content></entry></feed>',
+    "nested_items": rss("<item><title>a</title><item><title>b</title></item></item>"),
+    "empty": rss(""),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_hostile_document_same_result_both_ways(name: str) -> None:
+    fast, slow = both(HOSTILE[name], url=URL, headers=(("content-language", "en"),))
+    assert fast == slow
+
+
+@pytest.mark.parametrize("name", ["entity_bomb", "external_entity", "html_entity", "truncated",
+                                  "markup_in_description", "xml_base", "xml_lang", "atom_xhtml", "nested_items",
+                                  "two_descriptions", "empty"])
+def test_what_the_fast_path_does_not_reproduce_goes_to_feedparser(name: str) -> None:
+    assert not takes_fast_path(HOSTILE[name], url=URL)
+
+
+@pytest.mark.parametrize("name", ["guid_permalink", "same_guid", "mojibake", "content_then_description", "source",
+                                  "odd_dates", "atom", "author_email", "cdata_script"])
+def test_clean_documents_take_the_fast_path(name: str) -> None:
+    assert takes_fast_path(HOSTILE[name], url=URL)
