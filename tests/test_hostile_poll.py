@@ -118,8 +118,9 @@ digests:
 
     async def run() -> list[PollOutcome]:
         async with Fetcher(LIMITS) as fetcher:
+            # The store's clock is the test's NOW, however long after collection this test runs.
             return await poll_sources(watchlist.sources, watchlist=watchlist, store=store, matcher=matcher,
-                                      fetcher=fetcher)
+                                      fetcher=fetcher, clock=lambda: NOW)
 
     tracemalloc.start()
     try:
