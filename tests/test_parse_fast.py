@@ -3,21 +3,24 @@ fast path yields exactly the feedparser path's ParsedFeed, or hands the document
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-
 from conftest import corpus_files
-from test_parse_golden import CASES, GOLDEN, FETCHED_AT
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_parse_golden import CASES, FETCHED_AT, GOLDEN
+
 from watcher.errors import ParseError
 from watcher.models import ParsedFeed
 from watcher.parse import parse_feed
 from watcher.parse.encoding import decode_document, gunzip
 from watcher.parse.fast import fast_parse
 from watcher.parse.sniff import root_element, without_doctype
+from watcher.parse.text import _strip_tags, html_to_text, normalise_text
 
-FETCHED = datetime(2026, 11, 22, 12, 0, tzinfo=timezone.utc)
+FETCHED = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 # Corpus files the fast path must take (clean RSS 2.0, RSS 1.0 and Atom); the rest may go to feedparser.
 FAST_CORPUS = {
     "dhvcc__bbc_news_frontpage.rss.xml", "ffp__aljazeera_all.rss.xml", "dhvcc__slashdot_rss1.0_iso-8859-1.rdf.xml",
@@ -137,3 +140,10 @@ def test_what_the_fast_path_does_not_reproduce_goes_to_feedparser(name: str) -> 
                                   "odd_dates", "atom", "author_email", "cdata_script"])
 def test_clean_documents_take_the_fast_path(name: str) -> None:
     assert takes_fast_path(HOSTILE[name], url=URL)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_characters="<&"), max_size=400)
+       | st.sampled_from(["", "word " * 60_000, "a\r\n" * 70_000, "\u00ad\u200b x \x85 y\u2028z " * 20_000]))
+def test_html_to_text_shortcut_for_plain_text_equals_the_html_parser(raw: str) -> None:
+    assert html_to_text(raw) == normalise_text(_strip_tags(raw))

@@ -8,17 +8,18 @@ fields we read, unusual content types.  None hands the document to feedparser, t
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass
 from typing import Any
 
-from feedparser.datetimes import _parse_date  # type: ignore[import-untyped]
-from feedparser.html import _cp1252  # type: ignore[import-untyped]
-from feedparser.mixin import _FeedParserMixin  # type: ignore[import-untyped]
-from feedparser.urls import _urljoin, make_safe_absolute_uri  # type: ignore[import-untyped]
-from lxml import etree
+from feedparser.datetimes import _parse_date
+from feedparser.html import _cp1252
+from feedparser.mixin import _FeedParserMixin
+from feedparser.urls import _urljoin, make_safe_absolute_uri
+from lxml import etree  # type: ignore[import-untyped]
 
-from watcher.parse.dates import UTC, ours_reads
+from watcher.parse.dates import ours_reads
 
 _XML_DECLARATION = re.compile(r"^<\?xml[^>]*\?>")
 _PREFIX_DECLARATION = re.compile(r"""xmlns:([\w.-]+)\s*=\s*["']([^"']*)["']""")
@@ -145,9 +146,9 @@ class _Reader:
                 continue
             for name in element.attrib:
                 name = name.lower()
-                if name.endswith(("}base", "}lang")) or name in ("base", "lang"):
-                    if element is not root or name.endswith("base") or name not in (_XML_LANG.lower(), "lang"):
-                        raise _HandOff  # a changed base changes resolved links; a changed language the items'
+                if (name.endswith(("}base", "}lang")) or name in ("base", "lang")) and (
+                        element is not root or name.endswith("base") or name not in (_XML_LANG.lower(), "lang")):
+                    raise _HandOff  # a changed base changes resolved links; a changed language the items'
             if self._key(element) in ("item", "entry") and element not in items:
                 raise _HandOff  # nested or misplaced items
 
@@ -361,8 +362,6 @@ def _alternate_html(element: Any, *, atom: bool) -> bool:
 
 def _fix(value: str) -> str:
     """feedparser's last touches on text: UTF-8 read as Latin-1 is undone, C1 controls become cp1252."""
-    try:
+    with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
         value = value.encode("iso-8859-1").decode("utf-8")
-    except (UnicodeEncodeError, UnicodeDecodeError):
-        pass
     return value.translate(_cp1252)

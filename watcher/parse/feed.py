@@ -50,6 +50,7 @@ def parse_feed(content: bytes, *, url: str, headers: Sequence[tuple[str, str]] =
     document = without_doctype(text, root_start)
     language = header_map.get("content-language")
     fast = fast_parse(document, url=url, language=language) if fast_path else None
+    feed: Mapping[str, Any]
     if fast is not None:
         feed, entries, problem = fast.feed, fast.entries, None
     else:

@@ -11,6 +11,8 @@ MAX_TEXT = 100_000
 # Markup beyond this is not parsed, so a hostile item costs bounded time; real items are far smaller.
 MAX_HTML_INPUT = 1_000_000
 _SLICE = 65_536
+# What _strip_tags keeps of text without markup: whole slices until more than MAX_TEXT was read.
+_PLAIN_READ = min(MAX_HTML_INPUT, (MAX_TEXT // _SLICE + 1) * _SLICE)
 
 _DROPPED = frozenset({"script", "style", "template", "noscript", "iframe", "object", "embed", "svg", "math",
                       "head", "title", "select", "textarea"})
@@ -74,6 +76,9 @@ def _strip_tags(markup: str) -> str:
 
 def html_to_text(html_text: str) -> str:
     """Plain text of an HTML fragment: tags stripped, entities decoded, blocks on their own lines."""
+    if "<" not in html_text and "&" not in html_text:
+        # No markup and no entity: the HTML parser would hand the slices it reads back as they are.
+        return normalise_text(html_text[:_PLAIN_READ])
     text = _strip_tags(html_text)
     # Descriptions escaped twice (`&amp;nbsp;`, `&amp;lt;p&amp;gt;`) still hold entities or markup here.
     if _LEFTOVER_ENTITY.search(text):
