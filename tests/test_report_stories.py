@@ -136,3 +136,21 @@ def test_prefix_filtering_finds_exactly_the_similar_pairs(titles: list[list[str]
                 parent[find(a)] = find(b)
     naive = sorted(sorted(i for i in range(len(items)) if find(i) == root) for root in {find(i) for i in range(len(items))})
     assert sorted(grouped(items)) == naive
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(["alpha", "beta", "gamma", "delta", "omega", "sigma"]), min_size=1, max_size=5),
+                min_size=30, max_size=80))
+def test_dense_titles_join_the_same_components_as_every_pair(titles: list[list[str]]) -> None:
+    # Most titles look alike here: whole components are skipped, which must not lose a join.
+    items = [item(n, " ".join(words), f"O{n}", n) for n, words in enumerate(titles)]
+    words = [title_words(i.title) for i in items]
+    groups = {n: {n} for n in range(len(items))}
+    for a in range(len(items)):
+        for b in range(a):
+            if len(words[a] & words[b]) >= min(2, len(words[a]), len(words[b])) and jaccard(words[a], words[b]) >= 0.5:
+                joined = groups[a] | groups[b]
+                for n in joined:
+                    groups[n] = joined
+    naive = sorted(sorted(g) for g in {frozenset(g) for g in groups.values()})
+    assert grouped(items) == naive

@@ -47,29 +47,16 @@ def group_stories(items: Sequence[StoryItem], *, similar: float = SIMILAR,
                   window: timedelta = CROSS_LANGUAGE_WINDOW) -> list[list[StoryItem]]:
     """Items grouped into stories; each group oldest first, groups in order of their first item."""
     ordered = sorted(items, key=lambda i: (i.published, i.item_id))
-    parent = list(range(len(ordered)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    def union(a: int, b: int) -> None:
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-
+    sets = _Components(len(ordered))
     for a, b in _same_links(ordered):
-        union(a, b)
-    for a, b in _similar_titles([title_words(i.title) for i in ordered], similar):
-        union(a, b)
+        sets.union(a, b)
+    _join_similar_titles(sets, [title_words(i.title) for i in ordered], similar)
     for a, b in _same_entries_other_script(ordered, window):
-        union(a, b)
-    groups: dict[int, list[StoryItem]] = defaultdict(list)
-    for index, item in enumerate(ordered):
-        groups[find(index)].append(item)
-    return [groups[root] for root in sorted(groups)]
+        sets.union(a, b)
+    groups: dict[int, list[StoryItem]] = {}
+    for index, item in enumerate(ordered):  # a component's first item comes first, so groups keep that order
+        groups.setdefault(sets.find(index), []).append(item)
+    return list(groups.values())
 
 
 def title_words(title: str) -> frozenset[str]:
@@ -120,13 +107,56 @@ def _same_links(items: Sequence[StoryItem]) -> Iterable[tuple[int, int]]:
             yield first.setdefault(link, index), index
 
 
-def _similar_titles(words: Sequence[frozenset[str]], threshold: float) -> Iterable[tuple[int, int]]:
+class _Components:
+    """Union-find over item indices, by size; each component carries the title words its items index."""
+
+    def __init__(self, size: int) -> None:
+        self.parent = list(range(size))
+        self.size = [1] * size
+        self.index: dict[int, dict[str, list[tuple[int, int]]]] = {}  # root -> word -> (item, position)
+        self.roots: dict[str, set[int]] = defaultdict(set)  # word -> roots of components that index it
+
+    def find(self, i: int) -> int:
+        """The root of ``i``'s component."""
+        parent = self.parent
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def union(self, a: int, b: int) -> None:
+        """Join the components of ``a`` and ``b``, the smaller one's index moved into the larger's."""
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return
+        if self.size[ra] < self.size[rb]:
+            ra, rb = rb, ra
+        self.parent[rb] = ra
+        self.size[ra] += self.size[rb]
+        moved = self.index.pop(rb, None)
+        if moved:
+            into = self.index.setdefault(ra, {})
+            for word, entries in moved.items():
+                into.setdefault(word, []).extend(entries)
+                roots = self.roots[word]
+                roots.discard(rb)
+                roots.add(ra)
+
+    def add(self, i: int, word: str, position: int) -> None:
+        """Index item ``i`` under ``word`` at ``position`` of its rarest-first words."""
+        root = self.find(i)
+        self.index.setdefault(root, {}).setdefault(word, []).append((i, position))
+        self.roots[word].add(root)
+
+
+def _join_similar_titles(sets: _Components, words: Sequence[frozenset[str]], threshold: float) -> None:
     # AllPairs prefix filtering: with words ordered rarest first and sets visited smallest first, two sets
     # with Jaccard >= t share a word among the first n - ceil(t * n) + 1 words of the larger and the first
     # n - ceil(2t / (1 + t) * n) + 1 of the smaller, so only those are indexed and probed; the positions of
     # the first shared word bound the overlap, which rules out most of the remaining candidates.
+    # Only components matter, not every similar pair: candidates are kept per component, and a component
+    # already joined to the item is skipped whole, so a period where most titles look alike stays linear.
     frequency = Counter(w for ws in words for w in ws)
-    index: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for i in sorted(range(len(words)), key=lambda n: len(words[n])):
         ws = words[i]
         if not ws:
@@ -136,18 +166,22 @@ def _similar_titles(words: Sequence[frozenset[str]], threshold: float) -> Iterab
         indexed = len(ranked) - math.ceil(2 * threshold / (1 + threshold) * len(ranked) - 1e-9) + 1
         seen: set[int] = set()
         for position, w in enumerate(ranked[:probe]):
-            for j, other_position in index[w]:
-                if j in seen:
+            for root in list(sets.roots.get(w, ())):
+                if sets.find(root) == sets.find(i):
                     continue
-                seen.add(j)
-                other = words[j]
-                needed = math.ceil(threshold / (1 + threshold) * (len(ws) + len(other)) - 1e-9)
-                if 1 + min(len(ws) - position - 1, len(other) - other_position - 1) < needed:
-                    continue
-                if len(ws & other) >= min(2, len(ws), len(other)) and jaccard(ws, other) >= threshold:
-                    yield min(i, j), max(i, j)
-            if position < indexed:
-                index[w].append((i, position))
+                for j, other_position in sets.index.get(root, {}).get(w, ()):
+                    if j in seen:
+                        continue
+                    seen.add(j)
+                    other = words[j]
+                    needed = math.ceil(threshold / (1 + threshold) * (len(ws) + len(other)) - 1e-9)
+                    if 1 + min(len(ws) - position - 1, len(other) - other_position - 1) < needed:
+                        continue
+                    if len(ws & other) >= min(2, len(ws), len(other)) and jaccard(ws, other) >= threshold:
+                        sets.union(i, j)
+                        break  # the rest of this component is joined now
+        for position, w in enumerate(ranked[:indexed]):
+            sets.add(i, w, position)
 
 
 def _same_entries_other_script(items: Sequence[StoryItem], window: timedelta) -> Iterable[tuple[int, int]]:
