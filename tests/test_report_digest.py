@@ -19,9 +19,10 @@ from test_report_samples import (
     stored,
 )
 
-from watcher.models import Period, SourceHealth
+from watcher.models import Match, Period, SourceHealth, StoredMatch
 from watcher.report import build_digest, digest_to_json, source_problems
 from watcher.report.parts import clean_text, safe_link, split_marks
+from watcher.report.situations import MAX_GROUPED
 
 
 def build(matches, digest=DAILY, sources=(), **kw):  # type: ignore[no-untyped-def]
@@ -141,6 +142,8 @@ def test_feed_text_is_one_line_and_unsafe_links_are_dropped() -> None:
     ("https://a.am/x?y=1#z", "https://a.am/x?y=1#z"), (" HTTP://A.AM/ ", "HTTP://A.AM/"),
     ("javascript:alert(1)", None), ("data:text/html,x", None), ("//a.am/x", None), ("/relative", None),
     ("https://a.am/x y", None), ("https://a.am/\nx", None), ("", None), (None, None), ("https://", None),
+    ("https://a.am/\u00a0x", None), ("https://a.am/\u2028x", None), ("https://a.am/\x01x", None),
+    ("https://a.am/\x7fx", "https://a.am/\x7fx"),
 ])
 def test_safe_link(url: str | None, expected: str | None) -> None:
     assert safe_link(url) == expected
@@ -215,3 +218,19 @@ def test_period_of_other_length() -> None:
     week = Period(PERIOD.end - timedelta(days=7), PERIOD.end)
     d = build_digest(DAILY, WATCHLIST, sample_matches(), [], week, now=NOW)
     assert d.period == week and d.total_items == 4
+
+
+def test_stories_past_the_grouping_bound_are_counted_and_an_old_key_item_still_leads() -> None:
+    # Past MAX_GROUPED items each is a story of its own: ranked and counted without being built.
+    n = MAX_GROUPED + 30
+    items = [stored(i, f"Pashinyan headline w{i}a w{i}b", hours=1 + i / 200, link=f"https://example.org/news/{i}")
+             for i in range(n)]
+    matches = [StoredMatch(id=i, stored_item=si, match=Match(entry_id="pashinyan", field="text", text="Pashinyan",
+                                                             start=0, end=9, snippet=f"[[Pashinyan]] said {i}"),
+                           found_at=si.first_seen) for i, si in enumerate(items)]
+    peace = next(s for s in build(matches, key_items={"peace": {n - 1}}).situations if s.situation_id == "peace")
+    assert (peace.item_count, peace.key_count, len(peace.stories), peace.more_stories) == (n, 1, 10, n - 10)
+    first, second = peace.stories[:2]
+    assert (first.key, first.title, first.snippet) == (True, f"Pashinyan headline w{n - 1}a w{n - 1}b",
+                                                       f"[[Pashinyan]] said {n - 1}")
+    assert (second.key, second.title) == (False, "Pashinyan headline w0a w0b")  # then the newest

@@ -20,6 +20,7 @@ from watcher.report.parts import (
     SourceProblem,
     clean_text,
     digest_item,
+    item_facts,
     source_problems,
 )
 from watcher.report.situations import MAX_STORIES, SituationReport, build_situation, situations_of
@@ -83,19 +84,24 @@ def build_digest(digest: DigestConfig, watchlist: Watchlist, matches: Sequence[S
     history = history or History()
     # (start, end]: a match found exactly at the previous digest's end was already reported there.
     in_period = [sm for sm in matches if period.start < sm.found_at <= period.end]
-    by_entry: dict[str, list[StoredMatch]] = {}
+    # Title, outlet and link of each item once: a first digest over months holds tens of thousands.
+    facts: dict[int, DigestItem] = {}
+    of_entry: dict[str, list[StoredMatch]] = {}  # any entry id, situations' ids (stored query matches) too
     for sm in in_period:
-        if sm.match.entry_id in covered:
-            by_entry.setdefault(sm.match.entry_id, []).append(sm)
-    sections = [_section(covered[eid], ms, max_items) for eid, ms in by_entry.items()]
+        if sm.stored_item.id not in facts:
+            facts[sm.stored_item.id] = item_facts(sm.stored_item)
+        of_entry.setdefault(sm.match.entry_id, []).append(sm)
+    by_entry = {eid: ms for eid, ms in of_entry.items() if eid in covered}
+    sections = [_section(covered[eid], ms, max_items, facts) for eid, ms in by_entry.items()]
     kind_rank = {"person": 0, "organization": 0, "place": 0, "term": 1}
     sections.sort(key=lambda s: (kind_rank[s.kind], -s.item_count, s.name.casefold(), s.entry_id))
     total = len({sm.stored_item.id for ms in by_entry.values() for sm in ms})
     problems = source_problems(sources, now=now, stale_after=stale_after, regular=regular,
                                items_per_period=history.source_items)
     situations = tuple(
-        build_situation(s, covered, in_period, period, history, (key_items or {}).get(s.id, ()), problems,
-                        max_stories=max_stories)
+        build_situation(s, covered, [sm for e in dict.fromkeys((*s.actors, *s.terms, s.id)) for sm in of_entry.get(e, ())],
+                        period, history, (key_items or {}).get(s.id, ()), problems, max_stories=max_stories,
+                        facts=facts)
         for s in situations_of(digest, watchlist, covered))
     return Digest(
         digest_id=digest.id,
@@ -123,20 +129,22 @@ def covered_entries(digest: DigestConfig, watchlist: Watchlist) -> dict[str, Ent
     return entries
 
 
-def _section(entry: EntryConfig, matches: list[StoredMatch], max_items: int) -> EntrySection:
+def _section(entry: EntryConfig, matches: list[StoredMatch], max_items: int,
+             facts: Mapping[int, DigestItem]) -> EntrySection:
     by_item: dict[int, list[StoredMatch]] = {}
     for sm in matches:
         by_item.setdefault(sm.stored_item.id, []).append(sm)
-    items = sorted((digest_item(ms) for ms in by_item.values()), key=lambda i: (i.published, i.item_id), reverse=True)
-    shown = items[:max(max_items, 0)]
+    newest = sorted(by_item, key=lambda i: (facts[i].published, i), reverse=True)
+    # Snippets only for the items shown: the rest are counted.
+    shown = [digest_item(by_item[i], facts[i]) for i in newest[:max(max_items, 0)]]
     return EntrySection(
         entry_id=entry.id,
         name=clean_text(entry.name),
         kind=entry.kind,
-        item_count=len(items),
-        outlet_count=len({i.outlet.casefold() for i in items}),
+        item_count=len(newest),
+        outlet_count=len({facts[i].outlet.casefold() for i in newest}),
         items=tuple(shown),
-        more=len(items) - len(shown),
+        more=len(newest) - len(shown),
     )
 
 

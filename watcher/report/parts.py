@@ -8,17 +8,18 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Literal
 
-from watcher.models import SourceHealth, StoredMatch
+from watcher.models import SourceHealth, StoredItem, StoredMatch
 
 MAX_SNIPPETS_PER_ITEM = 2
 STALE_AFTER = timedelta(days=3)
 
 _MARK = re.compile(r"\[\[(.+?)\]\]", re.DOTALL)
 _SAFE_LINK = re.compile(r"^https?://[^\s/?#]+", re.IGNORECASE)
+_UNSAFE_IN_LINK = re.compile(r"[\s\x00-\x1f]")  # \s is exactly str.isspace(); one C scan instead of a loop
 _MAX_ERROR = 300
 Problem = Literal["failing", "stale", "quiet"]
 
@@ -50,15 +51,18 @@ class SourceProblem:
     newest_item_at: datetime | None = None
 
 
-def digest_item(matches: list[StoredMatch]) -> DigestItem:
-    """One item with its best snippets, from its matches (at least one, all of the same item)."""
-    stored = matches[0].stored_item
+def digest_item(matches: Sequence[StoredMatch], facts: DigestItem | None = None) -> DigestItem:
+    """One item with its best snippets, from its matches (at least one, all of the same item).
+
+    ``facts`` is the item's ``item_facts`` when already known: a digest computes them once per item.
+    """
+    facts = facts or item_facts(matches[0].stored_item)
+    return replace(facts, snippets=item_snippets(matches))
+
+
+def item_facts(stored: StoredItem) -> DigestItem:
+    """An item as a digest shows it, without snippets (those depend on whose matches are shown)."""
     item = stored.item
-    ordered = sorted(matches, key=lambda sm: (sm.match.field != "text", sm.match.start, sm.id))
-    text = _unique(clean_text(sm.match.snippet) for sm in ordered if sm.match.field == "text")
-    title = _unique(clean_text(sm.match.snippet) for sm in ordered if sm.match.field == "title")
-    # A text snippet says more than the title shown above it; the title's is the fallback that still shows the hit.
-    snippets = text[:MAX_SNIPPETS_PER_ITEM] or title[:1]
     return DigestItem(
         item_id=stored.id,
         title=clean_text(item.title) or "(no title)",
@@ -66,9 +70,19 @@ def digest_item(matches: list[StoredMatch]) -> DigestItem:
         source=clean_text(stored.source),
         published=item.published,
         link=safe_link(item.link),
-        snippets=tuple(s for s in snippets if s),
+        snippets=(),
         language=item.language,
     )
+
+
+def item_snippets(matches: Sequence[StoredMatch]) -> tuple[str, ...]:
+    """The best snippets of one item's matches: text snippets first, else one of the title's."""
+    ordered = sorted(matches, key=lambda sm: (sm.match.field != "text", sm.match.start, sm.id))
+    text = _unique(clean_text(sm.match.snippet) for sm in ordered if sm.match.field == "text")
+    title = _unique(clean_text(sm.match.snippet) for sm in ordered if sm.match.field == "title")
+    # A text snippet says more than the title shown above it; the title's is the fallback that still shows the hit.
+    snippets = text[:MAX_SNIPPETS_PER_ITEM] or title[:1]
+    return tuple(s for s in snippets if s)
 
 
 def source_problems(sources: Sequence[SourceHealth], *, now: datetime, stale_after: timedelta = STALE_AFTER,
@@ -126,7 +140,7 @@ def safe_link(url: str | None) -> str | None:
     if not url:
         return None
     url = url.strip()
-    return url if _SAFE_LINK.match(url) and not any(c.isspace() or ord(c) < 32 for c in url) else None
+    return url if _SAFE_LINK.match(url) and not _UNSAFE_IN_LINK.search(url) else None
 
 
 def split_marks(snippet: str) -> list[tuple[str, bool]]:

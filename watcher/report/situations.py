@@ -6,13 +6,14 @@ computed, and the ids of items that match each situation's query come in; frozen
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from watcher.config.schema import DigestConfig, EntryConfig, SituationConfig, Watchlist
 from watcher.models import EntryKind, Period, StoredMatch
-from watcher.report.parts import DigestItem, SourceProblem, clean_text, digest_item
+from watcher.report.parts import DigestItem, SourceProblem, clean_text, item_facts, item_snippets
 from watcher.report.stories import StoryItem, group_stories, headline
 from watcher.report.trends import Change, Counts, History, Novelty, baseline, change, novelty, pairs, regular
 
@@ -142,19 +143,33 @@ def situations_of(digest: DigestConfig, watchlist: Watchlist, covered: Mapping[s
 
 def build_situation(situation: SituationConfig, covered: Mapping[str, EntryConfig], matches: Sequence[StoredMatch],
                     period: Period, history: History, key_items: Collection[int],
-                    sources: tuple[SourceProblem, ...], *, max_stories: int = MAX_STORIES) -> SituationReport:
-    """The section of one situation; ``matches`` are the period's, of any entry (filtered here)."""
+                    sources: tuple[SourceProblem, ...], *, max_stories: int = MAX_STORIES,
+                    facts: Mapping[int, DigestItem] | None = None) -> SituationReport:
+    """The section of one situation; ``matches`` are the period's, of any entry (filtered here).
+
+    ``facts`` maps item ids to their ``item_facts`` when the caller has them already.
+    """
     entries = {i: covered[i] for i in (*situation.actors, *situation.terms) if i in covered}
     by_item: dict[int, list[StoredMatch]] = {}
+    key = set(key_items)
+    found: dict[int, set[str]] = {}
     for sm in matches:
-        if sm.match.entry_id in entries or sm.match.entry_id == situation.id:
-            by_item.setdefault(sm.stored_item.id, []).append(sm)
-    # A stored query match (the situation's id as entry) marks a key item but is not an entry mention.
-    key = set(key_items) | {i for i, ms in by_item.items() if any(m.match.entry_id == situation.id for m in ms)}
-    by_item = {i: ms for i, ms in by_item.items() if any(m.match.entry_id in entries for m in ms)}
-    shown = {i: digest_item(ms) for i, ms in by_item.items()}
-    mentioned = {i: frozenset(m.match.entry_id for m in ms if m.match.entry_id in entries) for i, ms in by_item.items()}
-    stories = _stories(shown, mentioned, entries, key)
+        entry_id, item_id = sm.match.entry_id, sm.stored_item.id
+        if entry_id == situation.id:  # a stored query match marks a key item but is not an entry mention
+            key.add(item_id)
+        elif entry_id not in entries:
+            continue
+        else:
+            found.setdefault(item_id, set()).add(entry_id)
+        by_item.setdefault(item_id, []).append(sm)
+    mentioned = {i: frozenset(ids) for i, ids in found.items()}
+    by_item = {i: by_item[i] for i in mentioned}
+    # Snippets are left out here: only the lead items of the stories shown need them.
+    shown = {i: facts[i] if facts is not None and i in facts else item_facts(ms[0].stored_item)
+             for i, ms in by_item.items()}
+    in_order = sorted(shown.values(), key=lambda i: (i.published, i.item_id))
+    top = max(max_stories, 0)
+    stories, story_count = _stories(shown, in_order[::-1], mentioned, entries, key, by_item, top)
     attention = _attention(entries, shown, mentioned, history)
     past = history.since is not None and history.since <= period.start
     return SituationReport(
@@ -162,10 +177,10 @@ def build_situation(situation: SituationConfig, covered: Mapping[str, EntryConfi
         item_count=len(shown), outlet_count=len({i.outlet.casefold() for i in shown.values()}),
         key_count=len(key & set(shown)), periods=(*history.periods, period), attention=attention,
         # Without a past (the first digest of a new store) everything would be "new": say nothing instead.
-        new=_new(entries, shown, mentioned, history, period) if past else (),
+        new=_new(entries, in_order, mentioned, history, period) if past else (),
         quiet=_quiet(entries, mentioned, history),
-        pairings=_pairings(entries, shown, mentioned, history, period) if past else (),
-        stories=tuple(stories[:max(max_stories, 0)]), more_stories=max(len(stories) - max(max_stories, 0), 0),
+        pairings=_pairings(entries, in_order, mentioned, history, period) if past else (),
+        stories=tuple(stories), more_stories=max(story_count - top, 0),
         sources=sources,
     )
 
@@ -175,15 +190,15 @@ def _ref(item: DigestItem) -> ItemRef:
                    published=item.published, language=item.language)
 
 
-def _in_order(shown: Mapping[int, DigestItem]) -> list[DigestItem]:
-    return sorted(shown.values(), key=lambda i: (i.published, i.item_id))
-
-
 def _attention(entries: Mapping[str, EntryConfig], shown: Mapping[int, DigestItem],
                mentioned: Mapping[int, frozenset[str]], history: History) -> tuple[AttentionRow, ...]:
+    items_of: dict[str, list[DigestItem]] = {}
+    for i, ids in mentioned.items():
+        for entry_id in ids:
+            items_of.setdefault(entry_id, []).append(shown[i])
     rows: list[AttentionRow] = []
     for entry_id, entry in entries.items():
-        items = [shown[i] for i, ids in mentioned.items() if entry_id in ids]
+        items = items_of.get(entry_id, [])
         before = [c.items for c in history.counts.get(entry_id, (Counts(),) * len(history.periods))]
         if not items and not any(before):
             continue
@@ -196,16 +211,19 @@ def _attention(entries: Mapping[str, EntryConfig], shown: Mapping[int, DigestIte
     return tuple(rows[:MAX_ATTENTION_ROWS])
 
 
-def _new(entries: Mapping[str, EntryConfig], shown: Mapping[int, DigestItem], mentioned: Mapping[int, frozenset[str]],
+def _new(entries: Mapping[str, EntryConfig], in_order: Sequence[DigestItem], mentioned: Mapping[int, frozenset[str]],
          history: History, period: Period) -> tuple[NewEntry, ...]:
+    first: dict[str, DigestItem] = {}
+    for item in in_order:
+        for entry_id in mentioned[item.item_id]:
+            first.setdefault(entry_id, item)
     out: list[NewEntry] = []
     for entry_id, entry in entries.items():
-        first = next((i for i in _in_order(shown) if entry_id in mentioned[i.item_id]), None)
         last = history.last_seen.get(entry_id)
         found = novelty(last, period.start)
-        if first is not None and found is not None:
+        if entry_id in first and found is not None:
             out.append(NewEntry(entry_id=entry_id, name=clean_text(entry.name), kind=entry.kind, novelty=found,
-                                last_seen=last, item=_ref(first)))
+                                last_seen=last, item=_ref(first[entry_id])))
     out.sort(key=lambda n: (n.novelty != "first-ever", n.name.casefold(), n.entry_id))
     return tuple(out)
 
@@ -223,10 +241,10 @@ def _quiet(entries: Mapping[str, EntryConfig], mentioned: Mapping[int, frozenset
     return tuple(out)
 
 
-def _pairings(entries: Mapping[str, EntryConfig], shown: Mapping[int, DigestItem],
+def _pairings(entries: Mapping[str, EntryConfig], in_order: Sequence[DigestItem],
               mentioned: Mapping[int, frozenset[str]], history: History, period: Period) -> tuple[Pairing, ...]:
     found: dict[tuple[str, str], Pairing] = {}
-    for item in _in_order(shown):
+    for item in in_order:
         actors = [e for e in mentioned[item.item_id] if entries[e].kind != "term"]
         for pair in pairs(actors):
             last = history.pairs_last_seen.get(pair)
@@ -237,24 +255,41 @@ def _pairings(entries: Mapping[str, EntryConfig], shown: Mapping[int, DigestItem
     return tuple(sorted(found.values(), key=lambda p: (p.novelty != "first-ever", p.item.published, p.entry_ids)))
 
 
-def _stories(shown: Mapping[int, DigestItem], mentioned: Mapping[int, frozenset[str]],
-             entries: Mapping[str, EntryConfig], key: Collection[int]) -> list[Story]:
-    candidates = [StoryItem(item_id=i.item_id, title=i.title, outlet=i.outlet, published=i.published, link=i.link,
-                            entries=mentioned[i.item_id]) for i in shown.values()]
-    candidates.sort(key=lambda c: (c.published, c.item_id), reverse=True)
-    groups = group_stories(candidates[:MAX_GROUPED]) + [[c] for c in candidates[MAX_GROUPED:]]
-    stories = []
-    for group in groups:
-        lead = shown[headline(group).item_id]
-        outlets: dict[str, ItemRef] = {}
-        for member in group:
-            outlets.setdefault(member.outlet.casefold(), _ref(shown[member.item_id]))
-        ids = {e for m in group for e in m.entries}
-        stories.append(Story(
-            title=lead.title, link=lead.link, language=lead.language, first_published=group[0].published,
-            key=any(m.item_id in key for m in group), outlets=tuple(outlets.values()),
-            entries=tuple(sorted((clean_text(entries[e].name) for e in ids), key=str.casefold)),
-            item_count=len(group), snippet=next(iter(lead.snippets), None)))
-    stories.sort(key=lambda s: (not s.key, -len(s.outlets), -s.item_count, -s.first_published.timestamp(),
-                                s.title.casefold()))
-    return stories
+def _stories(shown: Mapping[int, DigestItem], newest: Sequence[DigestItem], mentioned: Mapping[int, frozenset[str]],
+             entries: Mapping[str, EntryConfig], key: Collection[int], matches: Mapping[int, Sequence[StoredMatch]],
+             top: int) -> tuple[list[Story], int]:
+    """The ``top`` stories in order, and how many there are in all; ``newest`` is ``shown``, newest first."""
+    grouped = group_stories([_story_item(i, mentioned) for i in newest[:MAX_GROUPED]])
+
+    def rank(group: list[StoryItem]) -> tuple[bool, int, int, float, str]:
+        lead = headline(group) if len(group) > 1 else group[0]
+        return (not any(m.item_id in key for m in group), -len({m.outlet.casefold() for m in group}), -len(group),
+                -group[0].published.timestamp(), shown[lead.item_id].title.casefold())
+
+    # Ranked on a few numbers; only the stories shown are built, with their lead's snippet. Items past the
+    # grouping bound are stories of their own, ranked without building anything for them.
+    best: list[tuple[tuple[bool, int, int, float, str], int, list[StoryItem] | DigestItem]]
+    best = heapq.nsmallest(top, ((rank(g), n, g) for n, g in enumerate(grouped)))
+    best += heapq.nsmallest(top, (((i.item_id not in key, -1, -1, -i.published.timestamp(), i.title.casefold()),
+                                   len(grouped) + n, i) for n, i in enumerate(newest[MAX_GROUPED:])))
+    chosen = [g if isinstance(g, list) else [_story_item(g, mentioned)] for _, _, g in heapq.nsmallest(top, best)]
+    return [_story(g, shown, entries, key, matches) for g in chosen], len(grouped) + max(len(newest) - MAX_GROUPED, 0)
+
+
+def _story_item(item: DigestItem, mentioned: Mapping[int, frozenset[str]]) -> StoryItem:
+    return StoryItem(item_id=item.item_id, title=item.title, outlet=item.outlet, published=item.published,
+                     link=item.link, entries=mentioned[item.item_id])
+
+
+def _story(group: list[StoryItem], shown: Mapping[int, DigestItem], entries: Mapping[str, EntryConfig],
+           key: Collection[int], matches: Mapping[int, Sequence[StoredMatch]]) -> Story:
+    lead = shown[headline(group).item_id]
+    outlets: dict[str, ItemRef] = {}
+    for member in group:
+        outlets.setdefault(member.outlet.casefold(), _ref(shown[member.item_id]))
+    ids = {e for m in group for e in m.entries}
+    return Story(
+        title=lead.title, link=lead.link, language=lead.language, first_published=group[0].published,
+        key=any(m.item_id in key for m in group), outlets=tuple(outlets.values()),
+        entries=tuple(sorted((clean_text(entries[e].name) for e in ids), key=str.casefold)),
+        item_count=len(group), snippet=next(iter(item_snippets(matches[lead.item_id])), None))
