@@ -1,6 +1,8 @@
 """Build a digest over 100,000 stored matches on SQLite; print the time of store queries, build and render.
 
-    python bench/digest_speed.py [--matches 100000] [--days 60]
+    python bench/digest_speed.py [--matches 100000] [--days 60] [--repeat 3] [--db PATH]
+
+Times are medians of ``--repeat`` runs, wall clock and CPU (the CPU time is what to compare on a shared machine).
 
 Items are spread over ``--days`` days from 20 sources, 200 actors and 20 terms in 5 situations; the
 digest is a daily one whose history (12 periods, first mentions, pairings) reaches over all of it. The
@@ -15,11 +17,12 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from statistics import median
 
-from watcher.config import parse_watchlist
+from watcher.config import DigestConfig, Watchlist, parse_watchlist
 from watcher.digests import preview
 from watcher.models import Item, Match
-from watcher.report import render_html, render_text
+from watcher.report import Digest, render_html, render_text
 from watcher.store import Store
 from watcher.store.migrate import upgrade
 
@@ -44,37 +47,37 @@ def watchlist_text(actors: int, terms: int) -> str:
 
 
 def fill(store: Store, matches: int, days: int, rng: random.Random) -> int:
-    """Store items with 2-3 matches each until ``matches`` are stored; return the number of items."""
+    """Store items with 2-3 matches each, exactly ``matches`` in all, spread evenly over ``days``; return the items."""
     store.sync_sources([(f"S{n}", f"http://127.0.0.1:9/{n}") for n in range(20)], now=END - timedelta(days=days + 1))
-    stored = items = 0
-    hours = days * 24
-    per_hour = max(matches // hours // 20 // 2, 1)
-    for hour in range(hours):
-        now = END - timedelta(hours=hours - hour) + timedelta(minutes=1)
-        for source in range(20):
-            batch: list[Item] = []
-            found: dict[str, list[Match]] = {}
-            for _ in range(per_hour):
-                if stored >= matches:
-                    break
-                entries = rng.sample([f"a{rng.randrange(200)}" for _ in range(3)] + [f"t{rng.randrange(20)}"],
-                                     rng.choice((2, 3)))
-                title = " ".join(WORDS[min(int(rng.paretovariate(0.6)) - 1, len(WORDS) - 1)] for _ in range(7))
-                key = f"http://s{source}.example/{items}"
-                batch.append(Item(key=key, title=title, text=title, link=key, published=now - timedelta(minutes=9)))
-                found[key] = [Match(entry_id=e, field="text", text=e, start=i, end=i + 1, snippet=f"x [[{e}]] y")
-                              for i, e in enumerate(set(entries))]
-                stored += len(found[key])
-                items += 1
-            store.record_success(f"S{source}", now=now, status=200, etag=None, last_modified=None, items=batch,
-                                 matches=found)
-    return items
+    planned: list[list[str]] = []  # each item's entries, drawn first so the total is exactly ``matches``
+    stored = 0
+    while stored < matches:
+        entries = sorted(set(rng.sample([f"a{rng.randrange(200)}" for _ in range(3)] + [f"t{rng.randrange(20)}"],
+                                        rng.choice((2, 3)))))[:matches - stored]
+        planned.append(entries)
+        stored += len(entries)
+    slots = days * 24 * 20
+    for slot in range(slots):
+        hour, source = divmod(slot, 20)
+        now = END - timedelta(hours=days * 24 - hour) + timedelta(minutes=1)
+        batch: list[Item] = []
+        found: dict[str, list[Match]] = {}
+        for n in range(slot * len(planned) // slots, (slot + 1) * len(planned) // slots):
+            title = " ".join(WORDS[min(int(rng.paretovariate(0.6)) - 1, len(WORDS) - 1)] for _ in range(7))
+            key = f"http://s{source}.example/{n}"
+            batch.append(Item(key=key, title=title, text=title, link=key, published=now - timedelta(minutes=9)))
+            found[key] = [Match(entry_id=e, field="text", text=e, start=i, end=i + 1, snippet=f"x [[{e}]] y")
+                          for i, e in enumerate(planned[n])]
+        store.record_success(f"S{source}", now=now, status=200, etag=None, last_modified=None, items=batch,
+                             matches=found)
+    return len(planned)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--matches", type=int, default=100_000)
     parser.add_argument("--days", type=int, default=60)
+    parser.add_argument("--repeat", type=int, default=3, help="runs per digest; medians are printed")
     parser.add_argument("--db", type=Path, help="keep the filled database here (reused when it exists)")
     args = parser.parse_args()
     watchlist = parse_watchlist(watchlist_text(200, 20))
@@ -91,15 +94,24 @@ def main() -> None:
                 print(f"stored {args.matches} matches in {items} items over {args.days} days "
                       f"({time.perf_counter() - started:.1f}s)")
             for label, since in (("daily digest", END - timedelta(days=1)), ("whole store", END - timedelta(days=999))):
-                started = time.perf_counter()
-                built = preview(store, watchlist, digest, now=END, since=since)
-                mid = time.perf_counter()
-                text, html = render_text(built), render_html(built)
-                done = time.perf_counter()
+                runs = [timed(store, watchlist, digest, since) for _ in range(args.repeat)]
+                built, chars = runs[-1][0], runs[-1][1]
                 stories = sum(len(s.stories) + s.more_stories for s in built.situations)
-                print(f"{label}: {built.total_items} items, {stories} stories; store + build {mid - started:.2f}s, "
-                      f"render {done - mid:.2f}s ({len(text) + len(html)} chars), total {done - started:.2f}s")
+                build_wall, build_cpu = median([r[2] for r in runs]), median([r[3] for r in runs])
+                render_wall, render_cpu = median([r[4] for r in runs]), median([r[5] for r in runs])
+                print(f"{label}: {built.total_items} items, {stories} stories, {chars} chars; median of {args.repeat}: "
+                      f"store + build {build_wall:.2f}s ({build_cpu:.2f}s CPU), render {render_wall:.2f}s "
+                      f"({render_cpu:.2f}s CPU), total {build_wall + render_wall:.2f}s ({build_cpu + render_cpu:.2f}s CPU)")
 
+
+def timed(store: Store, watchlist: Watchlist, digest: DigestConfig,
+          since: datetime) -> tuple[Digest, int, float, float, float, float]:
+    """One preview and render: the digest, its size, then wall and CPU seconds of store + build and of render."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    built = preview(store, watchlist, digest, now=END, since=since)
+    mid_wall, mid_cpu = time.perf_counter(), time.process_time()
+    chars = len(render_text(built)) + len(render_html(built))
+    return (built, chars, mid_wall - wall, mid_cpu - cpu, time.perf_counter() - mid_wall, time.process_time() - mid_cpu)
 
 if __name__ == "__main__":
     main()
