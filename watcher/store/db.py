@@ -15,6 +15,8 @@ from watcher.store.schema import SCHEMA_REVISION
 
 BUSY_TIMEOUT_S = 30.0  # SQLite: how long a writer waits for another writer's lock before "database is locked"
 UPGRADE_HINT = "run `watcher db upgrade`"
+WAL_CHECKPOINT_PAGES = 10_000  # pages of 4 KB
+WAL_SIZE_LIMIT = 64 * 1024 * 1024  # bytes
 WRITE = "watcher_write"  # execution option: this transaction writes (SQLite takes the write lock at BEGIN)
 
 
@@ -55,6 +57,11 @@ def make_engine(url: URL) -> Engine:
         cursor.execute("PRAGMA synchronous=NORMAL")  # safe with WAL: a power cut loses at most the last commits
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(busy * 1000)}")
+        # A poll commits often: checkpointing every 40 MB of WAL instead of every 4 MB copies each index page
+        # back once rather than again and again, and syncs less (a third of the wall time of storing items).
+        cursor.execute(f"PRAGMA wal_autocheckpoint={WAL_CHECKPOINT_PAGES}")
+        cursor.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")  # the WAL file shrinks back after a burst
+        cursor.execute("PRAGMA temp_store=MEMORY")  # sorts of digest queries never touch the disk
         cursor.close()
 
     event.listen(engine, "connect", on_connect)

@@ -31,7 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeDecorator
 
-SCHEMA_REVISION = "0004"
+SCHEMA_REVISION = "0005"
 
 # Named constraints make SQLite and PostgreSQL reflect the same names, so migrations can drop them.
 metadata = MetaData(naming_convention={
@@ -102,7 +102,7 @@ items = Table(
     # Keys are canonical URLs of any length: uniqueness is enforced on their SHA-256, which fits any index.
     Column("key_hash", String(64), nullable=False, unique=True),
     Column("key", Text, nullable=False),
-    Column("source_id", ForeignKey("sources.id"), nullable=False, index=True),
+    Column("source_id", ForeignKey("sources.id"), nullable=False),
     Column("title", Text, nullable=False),
     Column("text", Text, nullable=False),
     Column("link", Text),
@@ -111,8 +111,10 @@ items = Table(
     Column("publisher", Text),
     Column("language", String(35)),
     Column("summary_html", Text),
-    Column("published_at", UTCDateTime, nullable=False, index=True),
+    Column("published_at", UTCDateTime, nullable=False),
     Column("first_seen_at", UTCDateTime, nullable=False, index=True),
+    # One feed's items sit together (a poll's inserts touch few pages), and a source's newest are read from it.
+    Index(None, "source_id", "published_at"),
 )
 
 matches = Table(
