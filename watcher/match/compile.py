@@ -53,6 +53,14 @@ class Word:
             return tail in inflect.any_tails(self.own, self.person)
         return tail in inflect.tails(self.own, script, self.person)
 
+    def any_tails(self) -> frozenset[str] | None:
+        """Every tail ``accepts`` takes in some script (None: any tail), for the scan's set lookups."""
+        if self.prefix:
+            return None
+        if not self.inflects:
+            return frozenset({self.own} | (set() if self.person else {"s"}))
+        return inflect.any_tails(self.own, self.person)
+
 
 @dataclass(frozen=True, slots=True)
 class Phrase:
@@ -88,6 +96,7 @@ class Tables:
     ends: dict[int, tuple[int, ...]]  # word -> phrases it ends
     queried_by: dict[int, tuple[int, ...]]  # phrase -> entries whose query uses it
     automaton: ahocorasick.Automaton
+    loose: tuple[frozenset[str] | None, ...]  # word -> Word.any_tails(), looked up once per candidate
 
 
 def word_keys(text: str) -> list[str]:
@@ -205,22 +214,24 @@ def compile_tables(entries: Sequence[EntryConfig], queries: Mapping[str, str] | 
             literals.append((term, tuple(dict.fromkeys(own + linked))))
         plan = plans[index]
         plans[index] = Plan(plan.entry, plan.mentions, plan.context, plan.exclude, query, tuple(literals))
+    ends: dict[int, list[int]] = {}
+    for i, phrase in enumerate(b.phrases):
+        for wid in phrase.words[-1]:
+            ends.setdefault(wid, []).append(i)
     automaton = ahocorasick.Automaton()
     by_stem: dict[str, list[int]] = {}
     for i, word in enumerate(b.words):
         by_stem.setdefault(word.stem, []).append(i)
     for stem, ids in by_stem.items():
-        automaton.add_word(" " + stem, (len(stem), tuple(ids)))
+        # Whether the stem ends a phrase: first names, say, end none, and no match starts with them.
+        automaton.add_word(" " + stem, (len(stem), tuple(ids), any(i in ends for i in ids)))
     if by_stem:
         automaton.make_automaton()
-    ends: dict[int, list[int]] = {}
-    for i, phrase in enumerate(b.phrases):
-        for wid in phrase.words[-1]:
-            ends.setdefault(wid, []).append(i)
     queried_by: dict[int, list[int]] = {}
     for index, plan in enumerate(plans):
         for _, pids in plan.literals:
             for pid in pids:
                 queried_by.setdefault(pid, []).append(index)
     return Tables(tuple(b.words), tuple(b.phrases), tuple(plans), {k: tuple(v) for k, v in ends.items()},
-                  {k: tuple(dict.fromkeys(v)) for k, v in queried_by.items()}, automaton)
+                  {k: tuple(dict.fromkeys(v)) for k, v in queried_by.items()}, automaton,
+                  tuple(word.any_tails() for word in b.words))

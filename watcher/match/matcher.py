@@ -16,10 +16,13 @@ from watcher.match.normalize import (
     Prepared,
     fold_prepared,
     key,
+    masked,
+    masking_may_add,
     prepare,
     script,
+    spelled,
 )
-from watcher.match.scan import Hit, Verdict, decide, scan
+from watcher.match.scan import Candidate, Hit, Verdict, candidates, decide, scan
 from watcher.match.snippet import snippet
 from watcher.models import Field, Item, Match
 
@@ -47,9 +50,19 @@ class Matcher:
     def match_text(self, title: str, text: str = "") -> tuple[Match, ...]:
         """Every mention of a watch entry in ``title`` and ``text``."""
         fields = {"title": title or "", "text": text or ""}
-        prepared = {f: prepare(t) for f, t in fields.items() if t}
-        folded = {f: fold_prepared(p) for f, p in prepared.items()}
-        hits = {f: scan(self._tables, s) for f, s in folded.items()}
+        # Most items name nobody: look before blanking links and tags, which only removes candidates,
+        # and go on only where a stem that ends a phrase starts a word.
+        first = {f: _first_look(self._tables, t) for f, t in fields.items() if t}
+        if not any(found is None or any(last for _, (_, _, last) in found) for _, _, found in first.values()):
+            return ()
+        prepared, folded, hits = {}, {}, {}
+        for f, (spelt, fold, found) in first.items():
+            blanked = masked(fields[f])
+            if blanked != fields[f] or found is None:
+                spelt = spelled(blanked)
+                fold = fold_prepared(spelt)
+                found = None
+            prepared[f], folded[f], hits[f] = spelt, fold, scan(self._tables, fold, found)
         if not any(hits.values()):
             return ()
         rough = decide(self._tables, hits, {f: _word_index(s) for f, s in folded.items()})
@@ -151,6 +164,13 @@ class _Located:
         written = found[:len(hit.words) - 1] + found[-1:]
         return all(tables.words[wid].accepts(tail, script(word))
                    for wid, tail, word in zip(hit.words, hit.tails, written))
+
+
+def _first_look(tables: Tables, text: str) -> tuple[Prepared, str, list[Candidate] | None]:
+    """``text`` spelt and folded as it is, and the automaton's candidates in it (None: blank first)."""
+    spelt = spelled(text)
+    fold = fold_prepared(spelt)
+    return spelt, fold, None if masking_may_add(spelt) else candidates(tables, fold)
 
 
 def _word_index(folded: str) -> Callable[[int], int]:

@@ -37,7 +37,10 @@ TOKEN_RE = re.compile(rf"[{TOKEN_CHARS}]+")
 _TAG_RE = re.compile(r"</?[A-Za-z][^<>]*>")
 _TLD = r"\.(?:com|org|net|ru|am|az|info|io|gov|edu|ge|ua|by|kz|uk|de|fr|news|tv)(?![\w])"
 _TLD_RE = re.compile(_TLD, re.IGNORECASE)
-_URL_RE = re.compile(r"(?:https?://|ftp://|www\.)[^\s<>\"']+", re.IGNORECASE)
+# Case-insensitive ``(?:https?://|ftp://|www\.)`` spelt so that the first character is a class: the
+# regex engine then skips to the candidates in C instead of trying every position (3x faster).
+_URL_RE = re.compile(r"[hHfFwW](?:(?<=[hH])[tT][tT][pP][sS\u017f]?://|(?<=[fF])[tT][pP]://|(?<=[wW])[wW][wW]\.)"
+                     r"[^\s<>\"']+")
 _ANCHOR_RE = re.compile(rf"@\w|{_TLD}", re.IGNORECASE)
 _CHUNK_RE = re.compile(r"\S+")
 
@@ -108,8 +111,10 @@ class _Codec(NamedTuple):
     name: str
     keys: bytes  # byte -> its key letter, or a control byte standing for a longer key
     delete: bytes  # bytes whose key is empty (h, ь)
-    longer: tuple[tuple[bytes, bytes], ...]  # control byte -> the longer key (x: ks, щ: sc)
+    longer: dict[int, tuple[bytes, bytes]]  # control byte -> itself and the longer key (x: ks, щ: sc)
+    plain: bytes  # every byte but the control bytes: deleting these leaves the longer keys to spell out
     sizes: bytes  # byte -> length of its key
+    odd: tuple[int, ...]  # the lengths other than 1 (h: 0, x: 2)
 
 
 # Nearly all the news we read is Western Latin (English, with its curly quotes) or Cyrillic.
@@ -119,7 +124,8 @@ _CODECS = ("cp1252", "cp1251")
 @lru_cache(maxsize=len(_CODECS))
 def _codec(name: str) -> _Codec:
     table = key_table()
-    keys, delete, longer, sizes = bytearray(range(256)), bytearray(), [], bytearray(256)
+    keys, delete, sizes = bytearray(range(256)), bytearray(), bytearray(256)
+    marks: dict[str, int] = {}  # one control byte per longer key, whatever the case of the letter
     spare = iter(b for b in range(1, 32) if b not in b"\t\n\r")
     for b in range(256):
         char = bytes([b]).decode(name, errors="replace")
@@ -130,9 +136,10 @@ def _codec(name: str) -> _Codec:
         elif not value:
             delete.append(b)
         else:
-            keys[b] = next(spare)
-            longer.append((bytes([keys[b]]), value.encode("ascii")))
-    return _Codec(name, bytes(keys), bytes(delete), tuple(longer), bytes(sizes))
+            keys[b] = marks[value] if value in marks else marks.setdefault(value, next(spare))
+    longer = {mark: (bytes([mark]), value.encode("ascii")) for value, mark in marks.items()}
+    plain = bytes(b for b in range(256) if b not in longer)
+    return _Codec(name, bytes(keys), bytes(delete), longer, plain, bytes(sizes), tuple(set(sizes) - {1}))
 
 
 class Prepared(NamedTuple):
@@ -145,10 +152,32 @@ class Prepared(NamedTuple):
 
 def prepare(text: str) -> Prepared:
     """Length-preserving rewrites before the letter map: links, tags, Armenian and Azerbaijani words."""
+    return spelled(masked(text))
+
+
+def masked(text: str) -> str:
+    """``text`` with HTML tags, URLs, e-mail addresses and domain names blanked (same length).
+
+    Blanking never starts a word (each blanked span ends before a character that is no letter), so
+    a text without a candidate hit keeps none once blanked: callers may look before they blank.
+    """
     if "<" in text:
         text = _TAG_RE.sub(_blank, text)
     if "@" in text or "://" in text or "www." in text or _TLD_RE.search(text):
         text = _mask_links(text)
+    return text
+
+
+def masking_may_add(prepared: Prepared) -> bool:
+    """Whether blanking could change a key outside the blanked spans: an Azerbaijani word reads c and x
+    by its other letters, and a domain name glued to it by a soft hyphen or an accent takes some away."""
+    return prepared.codec is None and _AZ_LETTER_RE.search(prepared.text) is not None
+
+
+def spelled(text: str) -> Prepared:
+    """The rewrites of ``prepare`` after blanking: Armenian and Azerbaijani words, the single-byte bytes."""
+    if text.isascii():  # most English news: ASCII is cp1252 byte for byte, and encodes by copying
+        return Prepared(text, _codec(_CODECS[0]), text.encode("ascii"))
     for name in _CODECS:  # a text these spell has no Armenian, Azerbaijani or astral characters
         try:
             return Prepared(text, _codec(name), text.encode(name))
@@ -176,9 +205,17 @@ def _mask_links(text: str) -> str:
         while end < len(text) and not text[end].isspace() and text[end] not in "<>\"'),;":
             end += 1
         spans.append((start, end - 1 if text[end - 1] in ".:!?" else end))
-    for start, end in spans:
-        text = text[:start] + " " * (end - start) + text[end:]
-    return text
+    if not spans:
+        return text
+    # one copy of the text, the spans (which may overlap) blanked in order
+    pieces, done = [], 0
+    for start, end in sorted(spans):
+        if end > done:
+            start = max(start, done)
+            pieces += (text[done:start], " " * (end - start))
+            done = end
+    pieces.append(text[done:])
+    return "".join(pieces)
 
 
 def _blank(m: re.Match[str]) -> str:
@@ -211,9 +248,9 @@ def fold_prepared(prepared: Prepared) -> str:
     codec = prepared.codec
     if codec is not None:
         data = prepared.data.translate(codec.keys, codec.delete)
-        for mark, value in codec.longer:
-            if mark in data:
-                data = data.replace(mark, value)
+        present = data.translate(None, codec.plain)  # one pass finds which longer keys occur
+        for mark in set(present):
+            data = data.replace(*codec.longer[mark])
         return " " + data.decode("ascii") + " "
     # Armenian, Azerbaijani and the rest: str.translate costs 60 ns a character there, a memo
     # lookup per chunk between spaces is cheaper.
@@ -262,16 +299,18 @@ class Offsets:
     chunk (the runs between spaces, each followed by a space): its chunk first, then inside it.
     """
 
-    __slots__ = ("_chunks", "_ends", "_prepared", "_run", "_sizes", "_starts")
+    __slots__ = ("_chunks", "_ends", "_odd", "_prepared", "_run", "_sizes", "_starts")
 
     def __init__(self, prepared: Prepared) -> None:
         self._prepared = prepared.text
         self._sizes: dict[int, list[int]] = {}  # a chunk's running key lengths
         self._chunks: list[str] = []
         self._starts: list[int] = []
+        self._odd: tuple[int, ...] = ()
         if prepared.codec is not None:
             self._run = prepared.data.translate(prepared.codec.sizes)
-            self._ends = list(accumulate(sum(self._run[i:i + _BLOCK]) for i in range(0, len(self._run), _BLOCK)))
+            self._odd = prepared.codec.odd
+            self._ends = []  # summed as far as needed (_sum_blocks): a hit is seldom at the end of a long text
         else:
             self._run = b""
             self._chunks = prepared.text.split()  # their starts are found as far as needed (_start_of)
@@ -279,6 +318,8 @@ class Offsets:
 
     def _index(self, folded: int) -> int:
         """The original index of the character whose key holds folded character ``folded`` (0-based, unpadded)."""
+        if self._run:
+            self._sum_blocks(folded)
         k = min(bisect_right(self._ends, folded), len(self._ends) - 1)
         inner = folded - (self._ends[k - 1] if k else 0)
         if k not in self._sizes:
@@ -288,6 +329,14 @@ class Offsets:
                 sizes = map(len, map(key_table().__getitem__, map(ord, self._chunks[k])))
             self._sizes[k] = list(accumulate(sizes))
         return self._start_of(k) + bisect_right(self._sizes[k], inner)
+
+    def _sum_blocks(self, folded: int) -> None:
+        """Folded lengths of the blocks up to the one holding ``folded``, counted in C (most sizes are 1)."""
+        ends, run = self._ends, self._run
+        while (not ends or ends[-1] <= folded) and len(ends) * _BLOCK < len(run):
+            block = run[len(ends) * _BLOCK:(len(ends) + 1) * _BLOCK]
+            total = len(block) + sum((size - 1) * block.count(size) for size in self._odd)
+            ends.append(total + (ends[-1] if ends else 0))
 
     def _start_of(self, k: int) -> int:
         if self._run:

@@ -40,19 +40,34 @@ class Verdict:
     reason: str = ""
 
 
-def scan(tables: Tables, folded: str) -> list[Hit]:
-    """Every phrase occurrence in ``folded``, with the endings of any script (the matcher checks scripts)."""
+Candidate = tuple[int, tuple[int, tuple[int, ...], bool]]  # end of the stem; its length, words, whether it ends a phrase
+
+
+def candidates(tables: Tables, folded: str) -> list[Candidate]:
+    """The automaton's pass: where a word of ``folded`` starts with a stem (usually nowhere)."""
     if not tables.words:  # an empty watchlist: pyahocorasick refuses to search an empty automaton
         return []
+    return list(tables.automaton.iter(folded))
+
+
+def scan(tables: Tables, folded: str,
+         found: list[Candidate] | None = None) -> list[Hit]:
+    """Every phrase occurrence in ``folded``, with the endings of any script (the matcher checks scripts).
+
+    ``found``: the ``candidates`` of ``folded`` when the caller already has them.
+    """
     words: dict[int, list[tuple[int, int, str]]] = {}
-    table = tables.words
-    for end, (length, ids) in tables.automaton.iter(folded):
+    loose = tables.loose
+    for end, (length, ids, _) in candidates(tables, folded) if found is None else found:
         tail_end = folded.index(" ", end + 1)
         tail = folded[end + 1:tail_end]
         start = end - length + 1
         for wid in ids:
-            if table[wid].accepts(tail):
+            tails = loose[wid]
+            if tails is None or tail in tails:
                 words.setdefault(start, []).append((wid, tail_end, tail))
+    if not words:
+        return []
     hits: list[Hit] = []
     for start, found in words.items():
         for wid, tail_end, tail in found:
@@ -84,7 +99,9 @@ def _back(tables: Tables, folded: str, words: dict[int, list[tuple[int, int, str
 
 def _start_before(folded: str, start: int) -> int | None:
     """Where the word before the one at ``start`` begins (None at the beginning)."""
-    end = len(folded[:start].rstrip())
+    end = start  # folded text has no whitespace but spaces; no copy of the text (it may be long)
+    while end and folded[end - 1] == " ":
+        end -= 1
     return folded.rfind(" ", 0, end) + 1 if end else None
 
 
