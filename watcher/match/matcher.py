@@ -53,16 +53,18 @@ class Matcher:
         # Most items name nobody: look before blanking links and tags, which only removes candidates,
         # and go on only where a stem that ends a phrase starts a word.
         first = {f: _first_look(self._tables, t) for f, t in fields.items() if t}
-        if not any(found is None or any(last for _, (_, _, last) in found) for _, _, found in first.values()):
+        if not any(seen is None or any(last for _, (_, _, last) in seen) for _, _, seen in first.values()):
             return ()
-        prepared, folded, hits = {}, {}, {}
-        for f, (spelt, fold, found) in first.items():
+        prepared: dict[str, Prepared] = {}
+        folded: dict[str, str] = {}
+        hits: dict[str, list[Hit]] = {}
+        for f, (spelt, fold, seen) in first.items():
             blanked = masked(fields[f])
-            if blanked != fields[f] or found is None:
+            if blanked != fields[f] or seen is None:
                 spelt = spelled(blanked)
                 fold = fold_prepared(spelt)
-                found = None
-            prepared[f], folded[f], hits[f] = spelt, fold, scan(self._tables, fold, found)
+                seen = None
+            prepared[f], folded[f], hits[f] = spelt, fold, scan(self._tables, fold, seen)
         if not any(hits.values()):
             return ()
         rough = decide(self._tables, hits, {f: _word_index(s) for f, s in folded.items()})

@@ -208,7 +208,8 @@ def _mask_links(text: str) -> str:
     if not spans:
         return text
     # one copy of the text, the spans (which may overlap) blanked in order
-    pieces, done = [], 0
+    pieces: list[str] = []
+    done = 0
     for start, end in sorted(spans):
         if end > done:
             start = max(start, done)

@@ -51,14 +51,14 @@ def candidates(tables: Tables, folded: str) -> list[Candidate]:
 
 
 def scan(tables: Tables, folded: str,
-         found: list[Candidate] | None = None) -> list[Hit]:
+         seen: list[Candidate] | None = None) -> list[Hit]:
     """Every phrase occurrence in ``folded``, with the endings of any script (the matcher checks scripts).
 
-    ``found``: the ``candidates`` of ``folded`` when the caller already has them.
+    ``seen``: the ``candidates`` of ``folded`` when the caller already has them.
     """
     words: dict[int, list[tuple[int, int, str]]] = {}
     loose = tables.loose
-    for end, (length, ids, _) in candidates(tables, folded) if found is None else found:
+    for end, (length, ids, _) in candidates(tables, folded) if seen is None else seen:
         tail_end = folded.index(" ", end + 1)
         tail = folded[end + 1:tail_end]
         start = end - length + 1
