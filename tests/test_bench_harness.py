@@ -18,9 +18,9 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from bench.polling import watcher_runs
-from bench.polling.measure import Sample, Summary, count_rows, run_measured
-from bench.polling.news import (
+from bench.polling import watcher_runs  # noqa: E402
+from bench.polling.measure import Sample, Summary, count_rows, run_measured  # noqa: E402
+from bench.polling.news import (  # noqa: E402
     Mentionable,
     feed_spec,
     head_and_tail,
@@ -28,10 +28,10 @@ from bench.polling.news import (
     render_item,
     russian_forms,
 )
-from bench.polling.report import Results, machine, render, targets
-from bench.polling.server import FeedServer, ServerConfig, not_modified
-from bench.polling.watchlists import actors, mentionable, write_watchlist
-from watcher.config import load_watchlist
+from bench.polling.report import Results, machine, render, targets  # noqa: E402
+from bench.polling.server import FeedServer, ServerConfig, not_modified  # noqa: E402
+from bench.polling.watchlists import actors, mentionable, write_watchlist  # noqa: E402
+from watcher.config import load_watchlist  # noqa: E402
 
 PASHINYAN = Mentionable("Nikol Pashinyan", "Никол Пашинян")
 

@@ -14,7 +14,7 @@ from xml.sax.saxutils import escape, quoteattr
 BASE_TIME = 1_767_225_600  # 2026-01-01T00:00:00Z; item j of a feed is published j minutes later
 MENTION_SHARE = 0.10
 
-_EN = ("government minister talks border ceasefire parliament election opposition protest capital region "
+_EN_WORDS = ("government minister talks border ceasefire parliament election opposition protest capital region "
        "agreement delegation peace treaty security council officials statement report week deputy party "
        "economy energy pipeline trade sanctions negotiations road corridor village troops withdrawal "
        "humanitarian refugees court ruling investigation corruption budget reform vote president prime "
@@ -22,8 +22,8 @@ _EN = ("government minister talks border ceasefire parliament election oppositio
        "confirmed rejected demanded warned expected local residents journalists media independent national "
        "new old first second last major minor senior former acting interim official joint international "
        "a the of in on at for with against after before during under over near between across "
-       "and or but while as its their his her this that these those is was were will would could").split()
-_RU = ("правительство министр переговоры граница перемирие парламент выборы оппозиция протест столица регион "
+       "and or but while as its their his her this that these those is was were will would could")
+_RU_WORDS = ("правительство министр переговоры граница перемирие парламент выборы оппозиция протест столица регион "
        "соглашение делегация мир договор безопасность совет чиновники заявление доклад неделя депутат партия "
        "экономика энергетика трубопровод торговля санкции дорога коридор село войска вывод гуманитарный "
        "беженцы суд решение расследование коррупция бюджет реформа голосование президент премьер "
@@ -31,7 +31,8 @@ _RU = ("правительство министр переговоры гран�
        "отклонил потребовал предупредил ожидается местные жители журналисты СМИ независимые национальные "
        "новый старый первый второй последний бывший временный официальный совместный международный "
        "в на за с против после до во время под над около между и или но пока как их его её этот эти был "
-       "была были будет мог бы «Кольцо» — по словам").split()
+       "была были будет мог бы «Кольцо» — по словам")
+_EN, _RU = _EN_WORDS.split(), _RU_WORDS.split()
 _RU_CASES = {"ян": ("яна", "яну", "яном"), "ов": ("ова", "ову", "овым"), "ев": ("ева", "еву", "евым"),
              "ин": ("ина", "ину", "иным"), "ский": ("ского", "скому", "ским")}
 
@@ -77,7 +78,7 @@ def _mention(rng: random.Random, actor: Mentionable, language: str) -> str:
         surname = actor.latin.split()[-1]
         return rng.choice((actor.latin, actor.latin, surname + "'s", f"{actor.latin}'s"))
     surname = actor.cyrillic.split()[-1]
-    return rng.choice((actor.cyrillic,) + russian_forms(surname))
+    return rng.choice((actor.cyrillic, *russian_forms(surname)))
 
 
 def _words(rng: random.Random, vocabulary: list[str], count: int) -> list[str]:

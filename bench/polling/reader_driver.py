@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from reader import make_reader
+from reader import make_reader  # type: ignore[import-not-found]  # only in reader's own venv
 
 
 def update(database: str, urls_file: str) -> dict[str, float]:

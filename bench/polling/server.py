@@ -15,6 +15,7 @@ import multiprocessing
 import urllib.request
 from dataclasses import dataclass, field
 from email.utils import formatdate, parsedate_to_datetime
+from typing import Self
 from urllib.parse import parse_qs, urlsplit
 
 from .news import BASE_TIME, MENTION_SHARE, FeedSpec, Mentionable, feed_spec, head_and_tail, render_item
@@ -108,7 +109,7 @@ class _Http(asyncio.Protocol):
 
     def _answer(self, head: bytes) -> None:
         lines = head.decode("latin-1").split("\r\n")
-        method, target, version = (lines[0].split(" ") + ["", "", ""])[:3]
+        method, target, version = ([*lines[0].split(" "), "", "", ""])[:3]
         headers = {}
         for line in lines[1:]:
             name, _, value = line.partition(":")
@@ -198,7 +199,7 @@ class FeedServer:
         self.ports: list[int] = []
         self._process: multiprocessing.process.BaseProcess | None = None
 
-    def __enter__(self) -> FeedServer:
+    def __enter__(self) -> Self:
         context = multiprocessing.get_context("spawn")
         receive, send = context.Pipe(duplex=False)
         self._process = context.Process(target=_main, args=(self.config, send), name="feedserver", daemon=True)
@@ -220,7 +221,8 @@ class FeedServer:
     def control(self, path: str) -> dict[str, float]:
         """Call a control path (``/_bump?k=5``...) and return the server's counters."""
         with urllib.request.urlopen(f"http://127.0.0.1:{self.ports[0]}{path}", timeout=600) as response:
-            return json.loads(response.read())
+            answer: dict[str, float] = json.loads(response.read())
+            return answer
 
     def bump(self, k: int) -> dict[str, float]:
         """Publish ``k`` new items in every feed (returns once every feed is rendered again)."""

@@ -42,7 +42,7 @@ def real_actors(path: Path = REPO / "watchlist.yaml") -> list[dict[str, Any]]:
 def generated_actor(n: int, rng: random.Random, seen: set[str]) -> dict[str, Any]:
     """A new person with 2-4 spellings whose Latin surname is not in ``seen``."""
     while True:
-        parts = rng.sample(_SYLLABLES, rng.randint(2, 3)) + [rng.choice(_ENDINGS)]
+        parts = [*rng.sample(_SYLLABLES, rng.randint(2, 3)), rng.choice(_ENDINGS)]
         latin = "".join(p[0] for p in parts).capitalize()
         if latin not in seen:
             break
