@@ -52,7 +52,7 @@ async def start_http(listen: str, metrics: Metrics, health: Health) -> asyncio.S
             writer.write(head + (b"" if method == "HEAD" else body))
             await writer.drain()
         except (TimeoutError, ConnectionError, UnicodeDecodeError):
-            pass  # a client that hangs up or sends nonsense gets nothing
+            log.debug("http: a client hung up or sent nonsense; it gets no answer")
         finally:
             writer.close()
 
