@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
-
 from conftest import corpus_files
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from mutations import mutated_documents
+
 from watcher.errors import ParseError
 from watcher.models import ParsedFeed
 from watcher.parse import canonical_link, html_to_text, parse_feed
 from watcher.parse.text import title_text
 
-FETCHED = datetime(2026, 11, 22, 12, 0, tzinfo=timezone.utc)
+FETCHED = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 # Files whose item count is lower than the MANIFEST's because items share a key (the first one is kept).
 SHARED_KEYS = {
     "ffp__almonitor.rss.xml": 11,  # 9 items repeat another item's link
@@ -101,22 +103,9 @@ def test_random_bytes_raise_only_parse_error(content: bytes) -> None:
     check_invariants(parsed)
 
 
-@st.composite
-def mutated_corpus_document(draw: st.DrawFn) -> bytes:
+def mutated_corpus_document() -> st.SearchStrategy[bytes]:
     """A small corpus document with a few bytes flipped, deleted, inserted or the tail cut off."""
-    data = bytearray(draw(st.sampled_from(_SMALL)).read_bytes())
-    for _ in range(draw(st.integers(1, 4))):
-        position = draw(st.integers(0, max(0, len(data) - 1)))
-        action = draw(st.sampled_from(["flip", "delete", "insert", "truncate"]))
-        if action == "flip" and data:
-            data[position] = draw(st.integers(0, 255))
-        elif action == "delete":
-            del data[position:position + draw(st.integers(1, 64))]
-        elif action == "insert":
-            data[position:position] = draw(st.binary(min_size=1, max_size=16))
-        else:
-            del data[position:]
-    return bytes(data)
+    return mutated_documents(_SMALL, max_steps=4)
 
 
 @pytest.mark.skipif(not _SMALL, reason="../shared/corpus/feeds is not beside the repository")

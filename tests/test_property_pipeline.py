@@ -15,6 +15,7 @@ import pytest
 from conftest import corpus_files
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from mutations import mutated_documents
 from test_report_samples import DAILY, WATCHLIST
 
 from watcher.errors import ParseError
@@ -79,24 +80,9 @@ def parse(content: bytes) -> ParsedFeed | None:
         return None
 
 
-@st.composite
-def mutated_corpus_document(draw: st.DrawFn) -> bytes:
+def mutated_corpus_document() -> st.SearchStrategy[bytes]:
     """A small corpus document with bytes flipped, cut or inserted, names and hostile text spliced in."""
-    data = bytearray(draw(st.sampled_from(_SMALL)).read_bytes())
-    for _ in range(draw(st.integers(1, 5))):
-        position = draw(st.integers(0, max(0, len(data) - 1)))
-        action = draw(st.sampled_from(["flip", "delete", "insert", "splice", "truncate"]))
-        if action == "flip" and data:
-            data[position] = draw(st.integers(0, 255))
-        elif action == "delete":
-            del data[position:position + draw(st.integers(1, 64))]
-        elif action == "insert":
-            data[position:position] = draw(st.binary(min_size=1, max_size=16))
-        elif action == "splice":
-            data[position:position] = draw(st.sampled_from(NAMES + HOSTILE_BITS)).encode()
-        else:
-            del data[position:]
-    return bytes(data)
+    return mutated_documents(_SMALL, splices=NAMES + HOSTILE_BITS, max_steps=5)
 
 
 @pytest.mark.skipif(not _SMALL, reason="../shared/corpus/feeds is not beside the repository")
