@@ -25,6 +25,7 @@ class Settings:
     http_listen: str | None = None  # host:port for /healthz and /metrics; off when unset
     log_format: str = "text"  # text or json
     log_level: str = "INFO"
+    poll_workers: int | None = None  # processes of a `watcher poll`; None: one per core
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -36,6 +37,9 @@ class Settings:
         smtp_url = env.get("WATCHER_SMTP_URL") or None
         if smtp_url and not smtp_url.startswith(("smtp://", "smtps://")):
             raise ConfigError(f"WATCHER_SMTP_URL must start with smtp:// or smtps://, not {smtp_url.split(':')[0]}:")
+        workers = env.get("WATCHER_POLL_WORKERS") or None
+        if workers is not None and not (workers.isdigit() and int(workers) >= 1):
+            raise ConfigError(f"WATCHER_POLL_WORKERS={workers!r}: use a whole number of processes, 1 or more")
         return cls(
             database_url=env.get("WATCHER_DATABASE_URL") or DEFAULT_DATABASE_URL,
             smtp_url=smtp_url,
@@ -44,4 +48,5 @@ class Settings:
             http_listen=env.get("WATCHER_HTTP") or None,
             log_format=log_format,
             log_level=(env.get("WATCHER_LOG_LEVEL") or "INFO").upper(),
+            poll_workers=int(workers) if workers else None,
         )

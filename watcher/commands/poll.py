@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from watcher.commands.context import Context, now, progress
 from watcher.config import SourceConfig, Watchlist
@@ -12,7 +11,7 @@ from watcher.errors import ConfigError
 from watcher.fetch import Fetcher, FetchSettings
 from watcher.match import compile_matcher
 from watcher.models import PollOutcome
-from watcher.poll import Clock, describe, poll_sources
+from watcher.poll import Clock, describe, poll, poll_sources
 from watcher.store import Store
 
 
@@ -26,7 +25,7 @@ def cmd_poll(args: argparse.Namespace, ctx: Context) -> int:
         raise ConfigError(f"no source named {', '.join(sorted(unknown))!r} in {ctx.config_path} (sources: {known})")
     sources = [s for s in watchlist.sources if (s.name in names if names else s.enabled)]
     with ctx.store() as store:
-        outcomes = asyncio.run(poll_once(watchlist, store, sources))
+        outcomes = poll_now(watchlist, store, sources, workers=ctx.settings.poll_workers)
     new_items = sum(o.items_new for o in outcomes)
     new_matches = sum(o.matches_new for o in outcomes)
     errors = sum(o.status == "error" for o in outcomes)
@@ -34,21 +33,38 @@ def cmd_poll(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
-async def poll_once(watchlist: Watchlist, store: Store, sources: Sequence[SourceConfig], *,
-                    echo: bool = True, clock: Clock = now) -> list[PollOutcome]:
-    """Sync the sources into the store and poll ``sources`` once, printing a line per source."""
+def poll_now(watchlist: Watchlist, store: Store, sources: Sequence[SourceConfig], *, workers: int | None = None,
+             echo: bool = True, clock: Clock = now) -> list[PollOutcome]:
+    """Sync the sources into the store and poll ``sources`` once, in worker processes when there are many."""
     store.sync_sources([(s.name, s.url) for s in watchlist.sources], now=clock())
-    matcher = compile_matcher(watchlist.entries)
+    return poll(sources, watchlist=watchlist, store=store, matcher=compile_matcher(watchlist.entries),
+                settings=fetch_settings(watchlist), clock=clock, on_outcome=_reporter(len(sources), echo),
+                workers=workers)
+
+
+def fetch_settings(watchlist: Watchlist) -> FetchSettings:
+    """The fetcher's settings: the watchlist may name the User-Agent to send."""
+    return FetchSettings(user_agent=watchlist.defaults.user_agent) if watchlist.defaults.user_agent else FetchSettings()
+
+
+def _reporter(total: int, echo: bool) -> Callable[[PollOutcome], None]:
     done = 0
 
     def report(outcome: PollOutcome) -> None:
         nonlocal done
         done += 1
-        progress(done, len(sources), outcome.source)
+        progress(done, total, outcome.source)
         if echo:
             print(describe(outcome), flush=True)
 
-    settings = FetchSettings(user_agent=watchlist.defaults.user_agent) if watchlist.defaults.user_agent else FetchSettings()
-    async with Fetcher(settings) as fetcher:
-        return await poll_sources(sources, watchlist=watchlist, store=store, matcher=matcher, fetcher=fetcher,
-                                  clock=clock, on_outcome=report)
+    return report
+
+
+async def poll_once(watchlist: Watchlist, store: Store, sources: Sequence[SourceConfig], *,
+                    echo: bool = True, clock: Clock = now) -> list[PollOutcome]:
+    """``poll_now`` in this process, from inside an event loop."""
+    store.sync_sources([(s.name, s.url) for s in watchlist.sources], now=clock())
+    async with Fetcher(fetch_settings(watchlist)) as fetcher:
+        return await poll_sources(sources, watchlist=watchlist, store=store,
+                                  matcher=compile_matcher(watchlist.entries), fetcher=fetcher, clock=clock,
+                                  on_outcome=_reporter(len(sources), echo))

@@ -1,6 +1,7 @@
 """The store stage: SQLite or PostgreSQL behind :class:`Store`; SQLAlchemy never leaves this package."""
 
+from watcher.store.items import Success
 from watcher.store.migrate import upgrade
 from watcher.store.store import Store
 
-__all__ = ["Store", "upgrade"]
+__all__ = ["Store", "Success", "upgrade"]

@@ -55,6 +55,12 @@ class Success:
 
 # Built once: coercing a fresh IN list of literals cost more than the query itself.
 _STORED_HASHES = select(items_t.c.key_hash).where(items_t.c.key_hash.in_(bindparam("hashes", expanding=True)))
+# A feed lists its newest items; twice the longest feeds seen (100-200 items) covers a slow one's window.
+RECENT_KEYS = 400
+_RECENT_KEYS = (select(items_t.c.key)
+                .where(items_t.c.source_id == select(sources.c.id).where(sources.c.name == bindparam("name"))
+                       .scalar_subquery())
+                .order_by(items_t.c.published_at.desc()).limit(bindparam("limit")))
 _ITEM_INSERT = ("key_hash", "key", "source_id", "title", "text", "link", "guid", "author", "publisher", "language",
                 "summary_html", "published_at", "first_seen_at")
 _MATCH_INSERT = ("item_id", "entry_id", "field", "text", "start", "end", "snippet", "rule", "found_at")
@@ -120,6 +126,11 @@ class ItemsMixin(StoreBase):
             for chunk in batched(list(by_hash)):
                 known.update(by_hash[h] for h in conn.execute(_STORED_HASHES, {"hashes": chunk}).scalars().all())
         return known
+
+    def recent_keys(self, source: str, *, limit: int = RECENT_KEYS) -> set[str]:
+        """Keys of the ``limit`` items of ``source`` published last: what its feed most likely still lists."""
+        with self._read() as conn:
+            return set(conn.execute(_RECENT_KEYS, {"name": source, "limit": limit}).scalars())
 
     def matches_between(self, period: Period, *, entry_ids: Collection[str] | None = None) -> list[StoredMatch]:
         """Matches found in (period.start, period.end], optionally only of ``entry_ids``, by found_at then id."""

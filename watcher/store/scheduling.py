@@ -9,12 +9,12 @@ one process per file anyway).
 from __future__ import annotations
 
 import json
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, not_, or_, select, update
+from sqlalchemy import and_, bindparam, delete, exists, func, not_, or_, select, update
 
 from watcher.store.base import StoreBase, batched
 from watcher.store.db import translate_errors
@@ -23,6 +23,12 @@ from watcher.store.schema import sources as table
 
 INSTANCE_PREFIX = "instance:"  # service_state key of each running service's heartbeat and watchlist in force
 RELOAD_KEY = "reload"  # service_state key of the last `watcher reload` request
+# reschedule() for many rows: a lease held by another owner is left alone; a reason given disables the source.
+_RESCHEDULE = update(table).where(
+    table.c.name == bindparam("b_name"),
+    or_(table.c.lease_owner.is_(None), table.c.lease_owner == bindparam("b_owner")),
+).values(next_due_at=bindparam("b_next"), lease_owner=None, lease_until=None,
+         disabled_reason=func.coalesce(bindparam("b_reason"), table.c.disabled_reason))
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +96,16 @@ class SchedulingMixin(StoreBase):
         with self._write() as conn:
             result = conn.execute(update(table).where(table.c.name == source, held).values(**values))
         return bool(result.rowcount)
+
+    def reschedule_many(self, decisions: Sequence[tuple[str, datetime | None, str | None]], *,
+                        owner: str | None) -> None:
+        """``reschedule`` for many (source, next_due_at, disabled_reason) in one statement."""
+        if not decisions:
+            return
+        params = [{"b_name": name, "b_next": due, "b_reason": reason, "b_owner": owner}
+                  for name, due, reason in decisions]
+        with self._write() as conn:
+            conn.execute(_RESCHEDULE, params)
 
     def failures_of(self, source: str) -> int:
         """The source's consecutive failures (0 for a source never stored)."""

@@ -36,6 +36,15 @@ class Store(SourcesMixin, ItemsMixin, DigestsMixin, HistoryMixin, SchedulingMixi
             raise
         return cls(engine)
 
+    @property
+    def shareable(self) -> bool:
+        """Whether another process can open this database (not a SQLite database in this process's memory)."""
+        return self.backend != "sqlite" or sqlite_path(self._engine.url) is not None
+
+    def after_fork(self) -> None:
+        """Call first thing in a forked child: connections never cross a fork, new ones are opened on demand."""
+        self._engine.dispose(close=False)
+
     def close(self) -> None:
         """Release every pooled connection."""
         self._engine.dispose()

@@ -1,7 +1,5 @@
-"""One poll of many sources: fetch -> parse -> match -> store, one source's failure never stopping the rest.
-
-    source config --fetch--> FetchResult --parse--> ParsedFeed --(new items only)--match--> Matches
-                                                                                  \\--store (one transaction)
+"""One source polled on its own: fetch -> parse -> match -> store in one go, with its lease (the service's way,
+and the way of sources whose kind needs the store mid-poll: a site's discovered feed, full article text).
 
 A ``WatcherError`` (network, HTTP status, not a feed) is recorded on its source and reported as an
 outcome; anything else is a bug and propagates.
@@ -9,10 +7,9 @@ outcome; anything else is a bug and propagates.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from watcher.config import SourceConfig, Watchlist
@@ -21,6 +18,7 @@ from watcher.fetch import Fetcher
 from watcher.match import Matcher
 from watcher.models import PollOutcome
 from watcher.parse import parse_feed
+from watcher.poll.record import next_try
 from watcher.service.decide import Decision, Outcome, decide
 from watcher.sources.poll import fetch_source, prepare_new_items
 from watcher.store import Store
@@ -31,28 +29,6 @@ Clock = Callable[[], datetime]
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-async def poll_sources(
-    sources: Sequence[SourceConfig],
-    *,
-    watchlist: Watchlist,
-    store: Store,
-    matcher: Matcher,
-    fetcher: Fetcher,
-    clock: Clock = utcnow,
-    on_outcome: Callable[[PollOutcome], None] | None = None,
-) -> list[PollOutcome]:
-    """Poll ``sources`` concurrently (the fetcher bounds concurrency); one outcome per source, in order."""
-
-    async def one(source: SourceConfig) -> PollOutcome:
-        outcome = await poll_source(source, watchlist=watchlist, store=store, matcher=matcher,
-                                    fetcher=fetcher, clock=clock)
-        if on_outcome is not None:
-            on_outcome(outcome)
-        return outcome
-
-    return list(await asyncio.gather(*(one(s) for s in sources)))
 
 
 async def poll_source(
@@ -83,7 +59,7 @@ async def poll_source(
         decision = schedule(Outcome(ok=False, status=e.status, retry_after=e.retry_after))
         error = f"disabled: {e}" if decision.disabled_reason else str(e)
         store.record_failure(source.name, now=clock(), error=error, status=e.status)
-        log.warning("%s: %s%s", source.name, error, _next(decision))
+        log.warning("%s: %s%s", source.name, error, next_try(decision))
         return PollOutcome(source.name, "error", http_status=e.status, error=error,
                            elapsed=time.perf_counter() - started)
     freshness = Outcome(ok=True, status=result.status, cache_control=result.header("cache-control"),
@@ -99,7 +75,7 @@ async def poll_source(
     except ParseError as e:
         decision = schedule(Outcome(ok=False, status=result.status))
         store.record_failure(source.name, now=clock(), error=str(e), status=result.status)
-        log.warning("%s: %s%s", source.name, e, _next(decision))
+        log.warning("%s: %s%s", source.name, e, next_try(decision))
         return PollOutcome(source.name, "error", http_status=result.status, error=str(e),
                            elapsed=time.perf_counter() - started)
     known = store.known_keys([item.key for item in feed.items])
@@ -121,12 +97,6 @@ async def poll_source(
         items_seen=len(feed.items), items_new=items_new, matches_new=matches_new,
         elapsed=time.perf_counter() - started, problems=feed.problems,
     )
-
-
-def _next(decision: Decision) -> str:
-    if decision.next_due_at is None:
-        return f"; not polled again until its url changes or `watcher sources --enable` ({decision.disabled_reason})"
-    return f"; next try at {decision.next_due_at.isoformat(timespec='seconds')}"
 
 
 def describe(outcome: PollOutcome) -> str:

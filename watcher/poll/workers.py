@@ -1,0 +1,151 @@
+"""Worker processes for a large poll: each fetches, parses and matches a share of the sources.
+
+One Python process is bound to one core, and parsing and matching a thousand feeds is CPU work, so the poll
+forks workers (the compiled matcher and the plan are inherited, not rebuilt) and keeps the writing in the
+parent: one writer, batched transactions, no lock contention. Sources are shared out by host, so the
+fetcher's per-host politeness limit still holds across workers. Where ``fork`` is not available (or the
+database lives in this process's memory) the poll runs in one process instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import sys
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from types import TracebackType
+from typing import Any, Self
+from urllib.parse import urlsplit
+
+from watcher.fetch import Fetcher, FetchSettings
+from watcher.match import Matcher
+from watcher.poll.shard import Fetched, Job, poll_shard
+from watcher.store import Store
+
+log = logging.getLogger("watcher.poll")
+SEND_EVERY = 20  # results per message from a worker...
+SEND_WITHIN = 0.05  # ... or sooner, in seconds, so the parent's writes keep pace
+
+
+def can_fork() -> bool:
+    """Whether workers can be forked here (Linux; macOS's fork is unsafe with system frameworks)."""
+    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
+
+
+def split_by_host(jobs: Sequence[Job], count: int) -> list[list[Job]]:
+    """``jobs`` in ``count`` shares of near-equal size, all of one host's jobs in the same share."""
+    by_host: dict[str, list[Job]] = {}
+    for job in jobs:
+        by_host.setdefault(urlsplit(job.url).netloc.lower(), []).append(job)
+    shares: list[list[Job]] = [[] for _ in range(count)]
+    for group in sorted(by_host.values(), key=len, reverse=True):
+        min(shares, key=len).extend(group)
+    return [share for share in shares if share]
+
+
+class Workers:
+    """Forked workers polling ``shares``; ``async for batch in workers.results()`` yields their results."""
+
+    def __init__(self, shares: Sequence[Sequence[Job]], *, matcher: Matcher, settings: FetchSettings,
+                 store: Store) -> None:
+        self._shares = shares
+        self._matcher = matcher
+        self._settings = settings
+        self._store = store
+        self._processes: list[tuple[BaseProcess, Connection]] = []
+
+    def __enter__(self) -> Self:
+        context = multiprocessing.get_context("fork")
+        for share in self._shares:
+            receiver, sender = context.Pipe(duplex=False)
+            process = context.Process(target=_work, args=(share, self._matcher, self._settings, self._store, sender),
+                                      name="watcher-poll-worker", daemon=True)
+            process.start()
+            sender.close()  # the child holds the only writing end: its exit is our EOF
+            self._processes.append((process, receiver))
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        for process, receiver in self._processes:
+            receiver.close()
+            if exc is not None:
+                process.terminate()
+            process.join(10)
+        self._processes = []
+
+    async def results(self, take: Callable[[Fetched], None]) -> None:
+        """Hand every result to ``take`` as it arrives; RuntimeError when a worker fails (a bug, not a feed)."""
+        loop = asyncio.get_running_loop()
+        inbox: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+        for _, receiver in self._processes:
+            loop.add_reader(receiver.fileno(), _read, receiver, inbox, loop)
+        running = len(self._processes)
+        failure: str | None = None
+        try:
+            while running:
+                kind, payload = await inbox.get()
+                if kind == "results":
+                    for fetched in payload:
+                        take(fetched)
+                elif kind == "failed":
+                    failure = failure or payload
+                    running -= 1
+                else:  # "done" or the pipe's end
+                    running -= 1
+        finally:
+            for _, receiver in self._processes:
+                if not receiver.closed:
+                    loop.remove_reader(receiver.fileno())
+        if failure is not None:
+            raise RuntimeError(f"a poll worker failed:\n{failure}")
+        for process, _ in self._processes:
+            process.join(10)
+            if process.exitcode:
+                raise RuntimeError(f"a poll worker exited with code {process.exitcode}")
+
+
+def _read(receiver: Connection, inbox: asyncio.Queue[tuple[str, Any]], loop: asyncio.AbstractEventLoop) -> None:
+    try:
+        message = receiver.recv()
+    except (EOFError, OSError):
+        message = ("gone", None)
+    if message[0] != "results":  # the worker's last word: its pipe's end must not count it twice
+        loop.remove_reader(receiver.fileno())
+    inbox.put_nowait(message)
+
+
+def _work(share: Sequence[Job], matcher: Matcher, settings: FetchSettings, store: Store, sender: Connection) -> None:
+    """A worker's life: poll its share, stream the results, say how it ended."""
+    store.after_fork()
+    try:
+        asyncio.run(_poll_share(share, matcher, settings, store, sender))
+        sender.send(("done", None))
+    except BaseException:
+        sender.send(("failed", traceback.format_exc()))
+    finally:
+        sender.close()
+        store.close()
+
+
+async def _poll_share(share: Sequence[Job], matcher: Matcher, settings: FetchSettings, store: Store,
+                      sender: Connection) -> None:
+    buffer: list[Fetched] = []
+    sent = time.monotonic()
+
+    def emit(fetched: Fetched) -> None:
+        nonlocal buffer, sent
+        buffer.append(fetched)
+        if len(buffer) >= SEND_EVERY or time.monotonic() - sent >= SEND_WITHIN:
+            sender.send(("results", buffer))
+            buffer, sent = [], time.monotonic()
+
+    async with Fetcher(settings) as fetcher:
+        await poll_shard(share, fetcher=fetcher, matcher=matcher, known=store.recent_keys, emit=emit)
+    if buffer:
+        sender.send(("results", buffer))
