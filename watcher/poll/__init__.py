@@ -27,13 +27,19 @@ from watcher.poll.workers import Workers, can_fork, split_by_host
 from watcher.sources.kinds import discovers
 from watcher.store import Store
 
-__all__ = ["Clock", "default_workers", "describe", "poll", "poll_source", "poll_sources", "utcnow"]
+__all__ = ["Clock", "default_workers", "describe", "poll", "poll_source", "poll_sources", "utcnow", "worker_count"]
 SOURCES_PER_WORKER = 100  # below this, forking costs more than it saves
 
 
 def default_workers() -> int:
     """One worker per core (at most 8): the poll's CPU work is parsing and matching."""
     return max(1, min(8, os.cpu_count() or 1))
+
+
+def worker_count(jobs: int, *, workers: int | None, store: Store) -> int:
+    """How many processes poll ``jobs`` plain sources: this one alone unless there are enough to share out."""
+    count = min(workers or default_workers(), jobs // SOURCES_PER_WORKER)
+    return count if count >= 2 and can_fork() and store.shareable else 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,8 +82,8 @@ def poll(sources: Sequence[SourceConfig], *, watchlist: Watchlist, store: Store,
     """Poll ``sources`` once, in up to ``workers`` processes (default: one per core); call with no event loop
     running (workers are forked before one starts)."""
     plan = Plan.of(sources, watchlist=watchlist, store=store)
-    count = min(workers or default_workers(), len(plan.jobs) // SOURCES_PER_WORKER)
-    if count < 2 or not can_fork() or not store.shareable:
+    count = worker_count(len(plan.jobs), workers=workers, store=store)
+    if count < 2:
         return asyncio.run(_in_process(sources, watchlist, store, matcher, settings, clock, on_outcome))
     recorder = Recorder(store, watchlist=watchlist, sources=sources, failures=plan.failures, clock=clock,
                         on_outcome=on_outcome)

@@ -1,0 +1,152 @@
+"""A poll of many sources: batched writes and forked workers store exactly what one process polling one source
+at a time would, over a real local feed server and a real database (SQLite, and PostgreSQL when configured)."""
+
+# ruff: noqa: F811 (pytest fixtures imported from test_store_fixtures are parameters here)
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_store_fixtures import db_url, empty_url  # noqa: F401 (fixtures)
+
+from watcher.config import Watchlist
+from watcher.config.loader import parse_watchlist
+from watcher.feedserver import serve_folder
+from watcher.fetch import FetchSettings
+from watcher.match import compile_matcher
+from watcher.models import FetchState, Period, PollOutcome
+from watcher.poll import SOURCES_PER_WORKER, poll, worker_count
+from watcher.poll.shard import Job
+from watcher.poll.workers import can_fork, split_by_host
+from watcher.store import Store, upgrade
+from watcher.store.db import make_engine, parse_url
+
+NOW = datetime(2026, 3, 9, 12, 0, tzinfo=UTC)
+FEEDS = 2 * SOURCES_PER_WORKER + 10  # enough for two workers
+SETTINGS = FetchSettings(concurrency=16, per_host=16)  # one host serves every feed here
+
+
+def write_feed(folder: Path, index: int, items: int) -> None:
+    """Feed ``index`` with ``items`` items; every third mentions Pashinyan, in English or in Russian."""
+    entries = []
+    for j in range(items):
+        mention = ("Nikol Pashinyan met the mayor" if j % 2 else "Пашиняна встретили в Гюмри") if j % 3 == 0 else ""
+        when = format_datetime(NOW - timedelta(hours=items - j))
+        entries.append(f"<item><title>Story {index}-{j}</title><link>https://news.example/{index}/{j}</link>"
+                       f"<description>{mention} Report number {j} from desk {index}.</description>"
+                       f"<pubDate>{when}</pubDate></item>")
+    (folder / f"f{index}.xml").write_text(
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>Desk {index}</title>'
+        f"<link>https://news.example/{index}</link>{''.join(entries)}</channel></rss>", encoding="utf-8")
+
+
+def watchlist_of(base: str) -> Watchlist:
+    sources = "".join(f'  - {{name: desk-{i:03d}, url: "{base}/f{i}.xml"}}\n' for i in range(FEEDS))
+    return parse_watchlist(f"""\
+sources:
+{sources}  - {{name: gone, url: "{base}/missing.xml"}}
+actors:
+  - {{id: pashinyan, name: Nikol Pashinyan}}
+digests:
+  - {{id: daily, title: Daily, to: [analyst@example.org], schedule: "0 7 * * *"}}
+""")
+
+
+@pytest.fixture
+def feeds(tmp_path: Path) -> Iterator[tuple[Path, str]]:
+    folder = tmp_path / "feeds"
+    folder.mkdir()
+    for i in range(FEEDS):
+        write_feed(folder, i, 6)
+    with serve_folder(folder) as base:
+        yield folder, base
+
+
+def poll_all(store: Store, watchlist: Watchlist, workers: int) -> dict[str, PollOutcome]:
+    store.sync_sources([(s.name, s.url) for s in watchlist.sources], now=NOW)
+    outcomes = poll(watchlist.sources, watchlist=watchlist, store=store, matcher=compile_matcher(watchlist.entries),
+                    settings=SETTINGS, clock=lambda: NOW, workers=workers)
+    assert [o.source for o in outcomes] == [s.name for s in watchlist.sources]
+    return {o.source: o for o in outcomes}
+
+
+def stored(store: Store) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """Items, matches and source states, without ids and in a fixed order."""
+    period = Period(NOW - timedelta(days=30), NOW + timedelta(days=1))
+    items = sorted((i.source, i.item.key, i.item.title, i.item.text) for i in store.items_between(period))
+    matches = sorted((m.stored_item.item.key, m.match.entry_id, m.match.field, m.match.start, m.match.text)
+                     for m in store.matches_between(period))
+    health = sorted((h.name, h.last_status, h.consecutive_failures, h.total_items, h.etag is not None)
+                    for h in store.source_health())
+    return items, matches, health
+
+
+def three_polls(url: str, folder: Path, base: str, workers: int) -> list[Any]:
+    """Cold, warm (all 304) and after two feeds gained an item: the outcomes and what is stored after each."""
+    watchlist = watchlist_of(base)
+    seen: list[Any] = []
+    with Store.open(url) as store:
+        for step in ("cold", "warm", "new"):
+            if step == "new":
+                write_feed(folder, 3, 7)
+                write_feed(folder, FEEDS - 1, 7)
+            outcomes = poll_all(store, watchlist, workers)
+            seen.append(({n: (o.status, o.http_status, o.items_seen, o.items_new, o.matches_new, o.error)
+                          for n, o in outcomes.items()}, stored(store)))
+    return seen
+
+
+def test_workers_store_what_one_process_stores(db_url: str, feeds: tuple[Path, str], tmp_path: Path) -> None:
+    folder, base = feeds
+    if not can_fork():
+        pytest.skip("worker processes need fork (Linux)")
+    with Store.open(db_url) as store:
+        assert worker_count(FEEDS, workers=2, store=store) == 2
+    in_workers = three_polls(db_url, folder, base, workers=2)
+
+    other = tmp_path / "one.db"
+    upgrade(f"sqlite:///{other}")
+    for i in range(FEEDS):
+        write_feed(folder, i, 6)
+    in_one = three_polls(f"sqlite:///{other}", folder, base, workers=1)
+    assert in_workers == in_one
+
+    cold, warm, new = in_workers
+    outcomes, (items, matches, _) = cold
+    assert outcomes["gone"][0] == "error" and outcomes["gone"][1] == 404
+    assert sum(o[3] for o in outcomes.values()) == len(items) == FEEDS * 6
+    assert sum(o[4] for o in outcomes.values()) == len(matches) == FEEDS * 2
+    assert {o[0] for n, o in warm[0].items() if n != "gone"} == {"not-modified"}
+    assert dict((h[0], h[2]) for h in warm[1][2])["gone"] == 2
+    assert {n: o[3] for n, o in new[0].items() if o[3]} == {"desk-003": 1, f"desk-{FEEDS - 1:03d}": 1}
+
+
+def test_split_by_host_keeps_a_host_together_and_shares_evenly() -> None:
+    jobs = [Job(f"s{i}", f"https://host{i % 5}.example/feed{i}", FetchState()) for i in range(50)]
+    jobs += [Job(f"big{i}", f"https://BIG.example/{i}", FetchState()) for i in range(30)]
+    shares = split_by_host(jobs, 3)
+    assert sorted(j.source for share in shares for j in share) == sorted(j.source for j in jobs)
+    hosts = [{j.url.split("/")[2].lower() for j in share} for share in shares]
+    assert all(not (a & b) for i, a in enumerate(hosts) for b in hosts[i + 1:])
+    assert sorted(len(share) for share in shares) == [20, 30, 30]
+    assert split_by_host(jobs[:2], 4) == [[jobs[0]], [jobs[1]]]
+
+
+def test_small_polls_and_memory_databases_stay_in_one_process(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    upgrade(url)
+    with Store.open(url) as store:
+        assert worker_count(SOURCES_PER_WORKER * 2 - 1, workers=4, store=store) == 1
+        assert worker_count(SOURCES_PER_WORKER * 8, workers=1, store=store) == 1
+        if can_fork():
+            assert worker_count(SOURCES_PER_WORKER * 8, workers=3, store=store) == 3
+    memory = Store(make_engine(parse_url("sqlite://")))
+    try:
+        assert not memory.shareable
+        assert worker_count(SOURCES_PER_WORKER * 8, workers=3, store=memory) == 1
+    finally:
+        memory.close()
