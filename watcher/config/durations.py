@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import timedelta
 
@@ -16,14 +17,17 @@ def parse_duration(value: object) -> timedelta:
         seconds = value.total_seconds()
     elif isinstance(value, bool):
         raise ValueError("expected a duration such as 15m, 2h or 7d")
-    elif isinstance(value, (int, float)):
-        seconds = float(value)
+    elif isinstance(value, (int, float)) and value == value:  # NaN is the one number unequal to itself
+        seconds = float(value) if abs(value) < 1e300 else (math.inf if value > 0 else -math.inf)
     elif isinstance(value, str) and _WHOLE.match(value.lower()):
         seconds = sum(int(n) * _UNITS[u] for n, u in _PART.findall(value.lower()))
     else:
         raise ValueError(f"{value!r} is not a duration: write it as 90s, 15m, 1h30m, 2d or 1w")
     if seconds <= 0:
         raise ValueError("a duration must be greater than zero")
+    # timedelta overflows past a billion days, and YAML's .inf is a float like any other.
+    if seconds >= timedelta.max.total_seconds():
+        raise ValueError(f"{value!r} is not a duration: too long")
     return timedelta(seconds=seconds)
 
 
