@@ -1,7 +1,10 @@
 """Read ``watchlist.yaml`` into a validated :class:`Watchlist`, or say exactly what is wrong where.
 
 Every problem is one line ``FILE:LINE: key.path: message``. ruamel.yaml keeps the line of each key and
-list item, so pydantic's error locations can be turned back into lines of the user's file.
+list item, so pydantic's error locations can be turned back into lines of the user's file. It is also
+slow (most of a second for a thousand sources), so a watchlist is first read by the libyaml-based reader of
+:mod:`watcher.config.fastyaml`, which yields the same values; only a watchlist that reader declines, or one
+that is invalid, is read again with ruamel, and every message comes from that reading.
 """
 
 from __future__ import annotations
@@ -11,10 +14,8 @@ from pathlib import Path as FsPath
 from typing import Any
 
 from pydantic import ValidationError
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+from watcher.config.fastyaml import NotPlain, load_plain
 from watcher.config.schema import Path, Watchlist, cross_check, dotted
 from watcher.errors import ConfigError
 
@@ -41,6 +42,34 @@ def load_watchlist(path: str | os.PathLike[str]) -> Watchlist:
 
 def parse_watchlist(text: str, filename: str = DEFAULT_PATH) -> Watchlist:
     """Validate watchlist YAML ``text``; ``filename`` is only used in messages."""
+    watchlist = _parse_plain(text)
+    return watchlist if watchlist is not None else _parse_with_lines(text, filename)
+
+
+def _parse_plain(text: str) -> Watchlist | None:
+    """The watchlist if the fast reader takes ``text`` and it is valid; None when ruamel must decide."""
+    try:
+        data = load_plain(text)
+    except NotPlain:
+        return None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        return None
+    try:
+        watchlist = Watchlist.model_validate(data)
+    except ValidationError:
+        return None
+    return None if cross_check(watchlist) else watchlist
+
+
+def _parse_with_lines(text: str, filename: str) -> Watchlist:
+    """Read ``text`` with ruamel.yaml, which keeps lines, and raise ConfigError with each problem's line."""
+    # Deferred: only a watchlist the fast reader declines, or an invalid one, pays for importing ruamel.
+    from ruamel.yaml import YAML
+    from ruamel.yaml.comments import CommentedMap
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
     try:
@@ -84,6 +113,8 @@ def _is_pydantic_tag(part: str) -> bool:
 
 def line_of(data: Any, loc: Path) -> int:
     """The 1-based line of the deepest part of ``loc`` that exists in the loaded YAML."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
     line, node = 1, data
     for part in loc:
         if isinstance(node, CommentedMap) and part in node:
