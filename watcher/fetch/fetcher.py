@@ -2,8 +2,10 @@
 
 Design, from ``bench/fetch_pool.py`` (see ``watcher.fetch`` for the table): httpcore's pool bookkeeping grows
 with the square of the connections in one pool, so instead of one AsyncClient with 50 connections we keep
-``ceil(concurrency / SLOTS_PER_CLIENT)`` clients with a few connections each. A LIFO queue of client "slots"
-is both the overall concurrency limit and the choice of client: a light load keeps reusing one warm client.
+``ceil(concurrency / SLOTS_PER_CLIENT)`` clients with a few connections each. A semaphore is the overall
+concurrency limit; a host keeps going to the client that served it last while that client has room, so its
+kept-alive connection is reused instead of every client opening its own (a TCP connect costs more CPU than
+a 304). A light load keeps reusing one warm client.
 """
 
 from __future__ import annotations
@@ -100,7 +102,9 @@ class Fetcher:
         self._client_count = 1 if transport is not None else (
             clients or math.ceil(settings.concurrency / SLOTS_PER_CLIENT))
         self._clients: list[httpx.AsyncClient] = []
-        self._slots: asyncio.LifoQueue[httpx.AsyncClient] = asyncio.LifoQueue()
+        self._in_flight: list[int] = []  # per client
+        self._slots = asyncio.Semaphore(settings.concurrency)
+        self._client_of: dict[str, int] = {}  # host -> the client that served it last
         self._hosts: dict[str, _HostGate] = {}
 
     async def __aenter__(self) -> Self:
@@ -114,7 +118,7 @@ class Fetcher:
     async def aclose(self) -> None:
         """Close every connection; the Fetcher may be started again by the next fetch."""
         clients, self._clients = self._clients, []
-        self._slots = asyncio.LifoQueue()
+        self._client_of = {}
         for client in clients:
             await client.aclose()
 
@@ -134,8 +138,7 @@ class Fetcher:
         self._clients = [httpx.AsyncClient(transport=self._transport, timeout=timeout, headers=headers,
                                            limits=limits, verify=verify, follow_redirects=False)
                          for _ in range(self._client_count)]
-        for i in range(s.concurrency):
-            self._slots.put_nowait(self._clients[i % self._client_count])
+        self._in_flight = [0] * self._client_count
 
     async def fetch(self, url: str, state: FetchState = NO_STATE) -> FetchResult:
         """GET ``url`` conditionally, following up to max_redirects redirects; raise FetchError on failure."""
@@ -173,8 +176,10 @@ class Fetcher:
     async def _exchange(self, url: str, state: FetchState,
                         budget: float) -> tuple[_Reply, float]:
         """One request within ``budget`` seconds: its reply and the seconds it held a slot."""
-        async with self._host_turn(url):
-            client = await self._slots.get()
+        async with self._host_turn(url) as host, self._slots:
+            index = self._choose_client(host)
+            client = self._clients[index]
+            self._in_flight[index] += 1
             began = time.perf_counter()
             try:
                 async with asyncio.timeout(budget):
@@ -187,8 +192,17 @@ class Fetcher:
             except httpx.InvalidURL as e:  # httpx parses a redirect's Location even when it does not follow it
                 raise FetchError(f"{url}: invalid URL in the request or in a redirect's Location: {e}") from e
             finally:
-                self._slots.put_nowait(client)
+                self._in_flight[index] -= 1
             return reply, time.perf_counter() - began
+
+    def _choose_client(self, host: str) -> int:
+        """The client that served ``host`` last if it has room, else the least busy (lowest index on a tie)."""
+        last = self._client_of.get(host)
+        if last is not None and last < len(self._in_flight) and self._in_flight[last] < SLOTS_PER_CLIENT:
+            return last
+        chosen = min(range(len(self._in_flight)), key=self._in_flight.__getitem__)
+        self._client_of[host] = chosen
+        return chosen
 
     async def _request(self, client: httpx.AsyncClient, url: str,
                        state: FetchState) -> _Reply:
@@ -210,24 +224,42 @@ class Fetcher:
                 raise status_error(url, status, dict(reversed(pairs)), peek, self._clock())
             if 300 <= status < 400 and status != 304:
                 raise FetchError(f"{url}: HTTP {status} is not a redirect we can follow", status=status)
-            content = b"" if status in {204, 304} else await _read(response, url, self._settings.max_bytes)
+            if status in {204, 304}:
+                # Read the empty body all the same: httpcore hands a connection back to the pool only once it
+                # has seen the response end, and a 304 left unread cost a new TCP connection per poll.
+                await _read(response, url, ERROR_PEEK, truncate=True)
+                content = b""
+            else:
+                content = await _read(response, url, self._settings.max_bytes)
             return _Reply(status, pairs, content)
 
     @asynccontextmanager
-    async def _host_turn(self, url: str) -> AsyncIterator[None]:
+    async def _host_turn(self, url: str) -> AsyncIterator[str]:
         """Hold one of the per_host places of ``url``'s host; gates of idle hosts are dropped."""
-        key = urlsplit(url).hostname or ""  # by host alone: http and https of one server share its limit
+        key = host_key(url)
         gate = self._hosts.get(key)
         if gate is None:
             gate = self._hosts[key] = _HostGate(asyncio.Semaphore(self._settings.per_host))
         gate.users += 1
         try:
             async with gate.semaphore:
-                yield
+                yield key
         finally:
             gate.users -= 1
             if not gate.users:
                 del self._hosts[key]
+
+
+def host_key(url: str) -> str:
+    """Whose politeness limit ``url`` counts against: its host, with a port only when it is not a default one
+    (http and https of one server share a limit; a service on its own port is another server)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    try:
+        port = parts.port
+    except ValueError:  # check_url has refused such a URL already; never let the limit's key fail
+        port = None
+    return host if port in (None, 80, 443) else f"{host}:{port}"
 
 
 async def _read(response: httpx.Response, url: str, limit: int, *, truncate: bool = False) -> bytes:
