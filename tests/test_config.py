@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
+from pydantic import BaseModel, ConfigDict, EmailStr, ValidationError
 
 from watcher.config import parse_watchlist
 from watcher.config.durations import format_duration, parse_duration
@@ -57,11 +59,15 @@ def test_the_issue_example_loads_with_defaults_applied() -> None:
         (("every: 15m", "every: 15 minutes"), "watchlist.yaml:5: sources[0].every: '15 minutes' is not a duration"),
         (("    kind: person", "    kind: persn"), "watchlist.yaml:10: actors[0].kind: Input should be"),
         (("    tags: [armenia", "    colour: red\n    tags: [armenia"), "watchlist.yaml:12: actors[0].colour: Extra inputs"),
-        (("to: [analyst@example.org]", "to: [analyst-at-example.org]"), "watchlist.yaml:20: digests[0].to[0]: value is not a valid email"),
-        (('schedule: "0 7 * * *"', 'schedule: "0 25 * * *"'), "watchlist.yaml:21: digests[0].schedule: '0 25 * * *' is not a schedule"),
+        (("to: [analyst@example.org]", "to: [analyst-at-example.org]"),
+         "watchlist.yaml:20: digests[0].to[0]: value is not a valid email"),
+        (('schedule: "0 7 * * *"', 'schedule: "0 25 * * *"'),
+         "watchlist.yaml:21: digests[0].schedule: '0 25 * * *' is not a schedule"),
         (("timezone: Asia/Yerevan", "timezone: Asia/Erevan"), "watchlist.yaml:1: defaults.timezone: unknown time zone"),
-        (("url: https://news.am/eng/rss/", "url: news.am/eng/rss/"), "watchlist.yaml:4: sources[0].url: 'news.am/eng/rss/' is not an http(s) URL"),
-        (("  - id: miatsum", "  - id: pashinyan"), "watchlist.yaml:14: terms[0].id: duplicate id 'pashinyan' (first used at actors[0].id)"),
+        (("url: https://news.am/eng/rss/", "url: news.am/eng/rss/"),
+         "watchlist.yaml:4: sources[0].url: 'news.am/eng/rss/' is not an http(s) URL"),
+        (("  - id: miatsum", "  - id: pashinyan"),
+         "watchlist.yaml:14: terms[0].id: duplicate id 'pashinyan' (first used at actors[0].id)"),
         (("    name: Miatsum", "    name: Miatsum\n    query: (Artsakh AND"), "watchlist.yaml:16: terms[0].query:"),
     ],
 )
@@ -103,3 +109,20 @@ def test_durations(text: object, seconds: int) -> None:
 def test_bad_durations(text: object) -> None:
     with pytest.raises(ValueError):
         parse_duration(text)
+
+
+class _PydanticEmails(BaseModel):
+    model_config = ConfigDict(str_strip_whitespace=True)
+    to: tuple[EmailStr, ...]
+
+
+@pytest.mark.parametrize("address", ["analyst@example.org", " Analyst@EXAMPLE.org ", "Ann <ann@example.org>",
+                                     "analyst-at-example.org", "a@b", "x@[127.0.0.1]", "ann@exämple.org", "@x.org"])
+def test_digest_addresses_are_checked_and_normalised_as_pydantic_emailstr_does(address: str) -> None:
+    text = GOOD.replace("to: [analyst@example.org]", f"to: [{json.dumps(address)}]")
+    try:
+        expected = _PydanticEmails(to=(address,)).to
+    except ValidationError as e:
+        assert problems(text) == [f"watchlist.yaml:20: digests[0].to[0]: {e.errors()[0]['msg']}"]
+    else:
+        assert parse_watchlist(text).digests[0].to == expected

@@ -16,7 +16,6 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
-    EmailStr,
     Field,
     field_validator,
     model_validator,
@@ -48,7 +47,16 @@ def _check_url(value: str) -> str:
     return value
 
 
+def _check_email(value: str) -> str:
+    # pydantic's EmailStr check and messages, imported only when a digest has addresses: EmailStr itself
+    # loads email_validator and importlib.metadata when the schema is built, a third of this module's import.
+    from pydantic.networks import validate_email
+
+    return validate_email(value)[1]
+
+
 Id = Annotated[str, AfterValidator(_check_id)]
+EmailAddress = Annotated[str, AfterValidator(_check_email)]
 TimeZone = Annotated[str, AfterValidator(_check_timezone)]
 HttpUrl = Annotated[str, AfterValidator(_check_url)]
 Text = Annotated[str, Field(min_length=1)]
@@ -178,7 +186,7 @@ class SituationConfig(_Model):
 class DigestConfig(_Model):
     id: Id
     title: Text
-    to: tuple[EmailStr, ...] = Field(min_length=1)
+    to: tuple[EmailAddress, ...] = Field(min_length=1)
     schedule: Text
     timezone: TimeZone | None = None
     situations: tuple[Id, ...] = ()  # empty: all
@@ -284,18 +292,18 @@ def cross_check(watchlist: Watchlist) -> list[tuple[Path, str]]:
 
 
 def _query_problems(watchlist: Watchlist) -> list[tuple[Path, str]]:
+    problems: list[tuple[Path, str]] = []
+    queries: list[tuple[str, int, str]] = [
+        *(("actors", i, a.query) for i, a in enumerate(watchlist.actors) if a.query is not None),
+        *(("terms", i, t.query) for i, t in enumerate(watchlist.terms) if t.query is not None),
+        *(("situations", i, s.query) for i, s in enumerate(watchlist.situations) if s.query is not None),
+    ]
+    if not queries:
+        return problems  # without importing the matcher package, which `watcher check` need not pay for
     from watcher.errors import QueryError
     from watcher.match.query import parse_query
 
-    problems: list[tuple[Path, str]] = []
-    queries: list[tuple[str, int, str | None]] = [
-        *(("actors", i, a.query) for i, a in enumerate(watchlist.actors)),
-        *(("terms", i, t.query) for i, t in enumerate(watchlist.terms)),
-        *(("situations", i, s.query) for i, s in enumerate(watchlist.situations)),
-    ]
     for section, i, query in queries:
-        if query is None:
-            continue
         try:
             parse_query(query)
         except QueryError as e:
