@@ -9,13 +9,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from watcher.config import Watchlist, default_path, load_watchlist
+from watcher.config import default_path
 from watcher.config.durations import parse_duration
 from watcher.errors import ConfigError
 from watcher.logs import setup_logging
 from watcher.settings import Settings
 
 if TYPE_CHECKING:
+    from watcher.config import Watchlist
     from watcher.store import Store
 
 
@@ -33,6 +34,8 @@ class Context:
         return cls(settings, config or default_path())
 
     def watchlist(self) -> Watchlist:
+        from watcher.config import load_watchlist  # deferred: pydantic, for the commands that read the watchlist
+
         return load_watchlist(self.config_path)
 
     def store(self) -> Store:

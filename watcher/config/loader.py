@@ -15,17 +15,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from watcher.config import DEFAULT_PATH
 from watcher.config.fastyaml import NotPlain, load_plain
 from watcher.config.schema import Path, Watchlist, cross_check, dotted
 from watcher.errors import ConfigError
-
-DEFAULT_PATH = "watchlist.yaml"
-
-
-def default_path(env: dict[str, str] | None = None) -> FsPath:
-    """``$WATCHER_CONFIG``, or ``./watchlist.yaml``."""
-    env = dict(os.environ) if env is None else env
-    return FsPath(env.get("WATCHER_CONFIG") or DEFAULT_PATH)
 
 
 def load_watchlist(path: str | os.PathLike[str]) -> Watchlist:
