@@ -36,12 +36,8 @@ def cmd_matches(args: argparse.Namespace, ctx: Context) -> int:
 def cmd_sources(args: argparse.Namespace, ctx: Context) -> int:
     """Each source's health, due time, disabled reason and new URL; a warning when the watchlist is not in force."""
     from watcher.commands.sources_cmd import cmd_sources_action, stale_sources
-    from watcher.commands.status import (
-        ALIVE_WITHIN,
-        INSTANCE_PREFIX,
-        source_state,
-        watchlist_status,
-    )
+    from watcher.commands.status import ALIVE_WITHIN, source_state, watchlist_status
+    from watcher.store.scheduling import INSTANCE_PREFIX
 
     if getattr(args, "action", None):
         return cmd_sources_action(args, ctx)
