@@ -14,8 +14,6 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import trafilatura
-
 from watcher.errors import FetchError
 from watcher.fetch import Fetcher
 from watcher.models import Item
@@ -38,6 +36,8 @@ def extract_article(html: bytes | str, url: str | None = None) -> str | None:
     """The main text of an article page, paragraphs separated by blank lines; None when none is found."""
     if not html:
         return None
+    import trafilatura  # here, not at the top: it costs ~150 ms of every start and few sources need it
+
     try:
         text = trafilatura.extract(html, url=url, include_comments=False, include_tables=False,
                                    favor_precision=True, deduplicate=True)
