@@ -4,9 +4,16 @@ at a time would, over a real local feed server and a real database (SQLite, and 
 # ruff: noqa: F811 (pytest fixtures imported from test_store_fixtures are parameters here)
 from __future__ import annotations
 
+import multiprocessing
+import os
+import signal
+import threading
+import time
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -150,3 +157,76 @@ def test_small_polls_and_memory_databases_stay_in_one_process(tmp_path: Path) ->
         assert worker_count(SOURCES_PER_WORKER * 8, workers=3, store=memory) == 1
     finally:
         memory.close()
+
+
+class _SlowFeeds(BaseHTTPRequestHandler):
+    """Every path is a one-item feed of its own, answered after a pause so a poll takes a while."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        time.sleep(0.1)
+        name = self.path.strip("/")
+        body = (f'<?xml version="1.0"?><rss version="2.0"><channel><title>{name}</title>'
+                f"<item><title>Story of {name}</title><link>https://news.example/{name}</link>"
+                f"<pubDate>{format_datetime(NOW)}</pubDate></item></channel></rss>").encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/rss+xml")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@contextmanager
+def slow_servers(count: int) -> Iterator[list[str]]:
+    with ExitStack() as stack:
+        bases = []
+        for _ in range(count):
+            server = ThreadingHTTPServer(("127.0.0.1", 0), _SlowFeeds)
+            server.daemon_threads = True
+            thread = threading.Thread(target=server.serve_forever, daemon=True)
+            thread.start()
+            stack.callback(thread.join, 5)
+            stack.callback(server.server_close)
+            stack.callback(server.shutdown)
+            bases.append(f"http://127.0.0.1:{server.server_address[1]}")
+        yield bases
+
+
+def test_a_killed_worker_loses_its_unreported_sources_only(tmp_path: Path) -> None:
+    """A worker killed mid-poll (out of memory, an operator): the poll ends, what the other worker found is
+    stored, and the killed one's unreported sources are reported as not polled, with nothing recorded on them."""
+    if not can_fork():
+        pytest.skip("worker processes need fork (Linux)")
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    upgrade(url)
+    with slow_servers(2) as bases:
+        names = [f"s{i:03d}" for i in range(FEEDS)]
+        sources = "".join(f'  - {{name: {n}, url: "{bases[i % 2]}/{n}"}}\n' for i, n in enumerate(names))
+        watchlist = parse_watchlist(f"sources:\n{sources}actors:\n  - {{id: pashinyan, name: Nikol Pashinyan}}\n")
+
+        def kill_one_worker() -> None:
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                workers = [p for p in multiprocessing.active_children() if p.name == "watcher-poll-worker"]
+                if len(workers) == 2:
+                    time.sleep(0.3)  # let both report a few sources first
+                    os.kill(workers[0].pid or 0, signal.SIGKILL)
+                    return
+                time.sleep(0.01)
+
+        killer = threading.Thread(target=kill_one_worker)
+        killer.start()
+        with Store.open(url) as store:
+            outcomes = poll_all(store, watchlist, workers=2)
+            killer.join()
+            health = {h.name: h for h in store.source_health()}
+    lost = [n for n, o in outcomes.items() if o.status == "error"]
+    polled = [n for n, o in outcomes.items() if o.status == "new"]
+    assert lost and polled and len(lost) + len(polled) == FEEDS
+    assert all("worker process ended early" in (outcomes[n].error or "") for n in lost)
+    assert all(health[n].last_attempt_at is None and health[n].consecutive_failures == 0 for n in lost)
+    assert all(health[n].total_items == 1 for n in polled)

@@ -89,14 +89,17 @@ def poll(sources: Sequence[SourceConfig], *, watchlist: Watchlist, store: Store,
                         on_outcome=on_outcome)
     alone = _Alone(plan.alone, watchlist=watchlist, store=store, matcher=matcher, clock=clock, on_outcome=on_outcome)
 
-    async def collect(pool: Workers) -> None:
+    async def collect(pool: Workers) -> list[str]:
         async with Fetcher(settings) as fetcher:
-            await asyncio.gather(pool.results(recorder.add), alone.run(fetcher))
+            lost, _ = await asyncio.gather(pool.results(recorder.add), alone.run(fetcher))
         recorder.flush()
+        return lost
 
     with Workers(split_by_host(plan.jobs, count), matcher=matcher, settings=settings, store=store) as pool:
-        asyncio.run(collect(pool))
-    outcomes = recorder.outcomes | alone.outcomes
+        lost = asyncio.run(collect(pool))
+    # Nothing is recorded for a source whose worker died: it was not its fault, and it is due as before.
+    outcomes = recorder.outcomes | alone.outcomes | {
+        name: PollOutcome(name, "error", error="not polled: its worker process ended early") for name in lost}
     return [outcomes[s.name] for s in sources]
 
 

@@ -79,45 +79,53 @@ class Workers:
             process.join(10)
         self._processes = []
 
-    async def results(self, take: Callable[[Fetched], None]) -> None:
-        """Hand every result to ``take`` as it arrives; RuntimeError when a worker fails (a bug, not a feed)."""
+    async def results(self, take: Callable[[Fetched], None]) -> list[str]:
+        """Hand every result to ``take`` as it arrives; return the sources of a worker that died (killed, out of
+        memory) before reporting them. RuntimeError when a worker raised: a bug, not a feed's fault."""
         loop = asyncio.get_running_loop()
-        inbox: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
-        for _, receiver in self._processes:
-            loop.add_reader(receiver.fileno(), _read, receiver, inbox, loop)
-        running = len(self._processes)
+        inbox: asyncio.Queue[tuple[int, tuple[str, Any]]] = asyncio.Queue()
+        for index, (_, receiver) in enumerate(self._processes):
+            loop.add_reader(receiver.fileno(), _read, index, receiver, inbox, loop)
+        reported: list[set[str]] = [set() for _ in self._processes]
+        ended: dict[int, str] = {}
         failure: str | None = None
         try:
-            while running:
-                kind, payload = await inbox.get()
+            while len(ended) < len(self._processes):
+                index, (kind, payload) = await inbox.get()
                 if kind == "results":
                     for fetched in payload:
+                        reported[index].add(fetched.source)
                         take(fetched)
-                elif kind == "failed":
+                    continue
+                ended[index] = kind
+                if kind == "failed":
                     failure = failure or payload
-                    running -= 1
-                else:  # "done" or the pipe's end
-                    running -= 1
         finally:
             for _, receiver in self._processes:
                 if not receiver.closed:
                     loop.remove_reader(receiver.fileno())
         if failure is not None:
             raise RuntimeError(f"a poll worker failed:\n{failure}")
-        for process, _ in self._processes:
+        lost: list[str] = []
+        for index, (process, _) in enumerate(self._processes):
             process.join(10)
-            if process.exitcode:
-                raise RuntimeError(f"a poll worker exited with code {process.exitcode}")
+            if ended[index] != "done":
+                missing = [job.source for job in self._shares[index] if job.source not in reported[index]]
+                log.error("a poll worker ended without finishing (exit code %s); %d sources were not polled and "
+                          "stay due", process.exitcode, len(missing))
+                lost += missing
+        return lost
 
 
-def _read(receiver: Connection, inbox: asyncio.Queue[tuple[str, Any]], loop: asyncio.AbstractEventLoop) -> None:
+def _read(index: int, receiver: Connection, inbox: asyncio.Queue[tuple[int, tuple[str, Any]]],
+          loop: asyncio.AbstractEventLoop) -> None:
     try:
         message = receiver.recv()
     except (EOFError, OSError):
         message = ("gone", None)
     if message[0] != "results":  # the worker's last word: its pipe's end must not count it twice
         loop.remove_reader(receiver.fileno())
-    inbox.put_nowait(message)
+    inbox.put_nowait((index, message))
 
 
 def _work(share: Sequence[Job], matcher: Matcher, settings: FetchSettings, store: Store, sender: Connection) -> None:
