@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 from urllib.parse import quote, unquote_plus, urljoin, urlsplit, urlunsplit
 
 _TRACKING = frozenset({
@@ -21,19 +22,51 @@ _ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
 _UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 _PATH_SAFE = "/:@!$&'()*+,;=~%"
 _QUERY_SAFE = "/:@!$'()*+,;=?~%"
+_AMP_SUFFIX = re.compile(r"\.amp(?=(?:\.html?)?$)")
+# An absolute http(s) URL whose parts are not in doubt (plain host, no fragment, no whitespace): split by
+# this pattern it gives the parts urlsplit gives.
+_SIMPLE_URL = re.compile(r"(https?)://([A-Za-z0-9.-]+)(?::([0-9]{1,5}))?(/[^\s?#\\]*)?(?:\?([^\s#]*))?\Z")
+# A URL that may be its own canonical form: lower-case host, no credentials, query or fragment, a path
+# that needs no escaping; _stays tells the rest (no AMP variant, no default port).
+_CANONICAL = re.compile(r"(https?)://([a-z0-9-]+(?:\.[a-z0-9-]+)*)(?::([1-9][0-9]{0,4}))?(/[A-Za-z0-9._~/-]*)\Z")
+# A URL that urljoin hands back unchanged against any base that parses: an absolute http(s) URL with a
+# plain host, no whitespace, no ";" in its path (urlparse's parameters), no empty "?" or "#".
+ABSOLUTE_URL = re.compile(r"https?://[A-Za-z0-9._~!$&'()*+,=:@%-]+(?:/[^\s?#;\\]*)?(?:\?[^\s#]+)?(?:#\S+)?\Z")
+
+_Parts = tuple[str, str, int | None, str, str, str]
 
 
 def canonical_link(url: str) -> str:
     """The form of ``url`` that identifies an article: tracking and AMP variants removed, parts normalised."""
     url = url.strip()
+    if (plain := _CANONICAL.match(url)) and _stays(*plain.groups()):
+        return url  # most links of most feeds
+    parts = _split(url)
+    return url if parts is None else _canonical(url, parts)
+
+
+def _split(url: str) -> _Parts | None:
+    """What _urlsplit gives, without urlsplit for a plain http(s) URL."""
+    simple = _SIMPLE_URL.match(url)
+    if simple and (simple.group(3) is None or int(simple.group(3)) <= 65535):
+        scheme, hostname, port, path, query = simple.groups(default="")
+        return scheme, hostname.lower(), int(port) if port else None, path, query, ""
+    return _urlsplit(url)
+
+
+def _urlsplit(url: str) -> _Parts | None:
+    """(scheme, hostname, port, path, query, fragment) as urlsplit reads them; None when it refuses the URL."""
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError:
-        return url
-    scheme = parts.scheme.lower()
-    host = _host(parts.hostname or "")
-    path, query = parts.path, parts.query
+        return None
+    return parts.scheme.lower(), parts.hostname or "", port, parts.path, parts.query, parts.fragment
+
+
+def _canonical(url: str, parts: _Parts) -> str:
+    scheme, hostname, port, path, query, fragment = parts
+    host = _host(hostname)
     if _AMP_CACHE.match(host):  # Google's AMP cache: /c/s/example.com/path is https://example.com/path
         return _amp_cache_target(path, query) or url
     if host.startswith("amp.") and host.count(".") >= 2:
@@ -44,14 +77,30 @@ def canonical_link(url: str) -> str:
         netloc += f":{port}"
     path = _path(path, has_host=bool(host))
     # Hash-bang fragments route single-page sites to the article; any other fragment is a place in a page.
-    fragment = parts.fragment if parts.fragment.startswith("!") else ""
+    fragment = fragment if fragment.startswith("!") else ""
     return urlunsplit((scheme, netloc, path, _query(query), fragment))
+
+
+def _stays(scheme: str, host: str, port: str | None, path: str) -> bool:
+    """Whether canonical_link leaves a URL matching _CANONICAL as it is."""
+    if port is not None and (int(port) > 65535 or int(port) == _DEFAULT_PORTS[scheme]):
+        return False
+    if host.startswith("amp.") or host.endswith(".cdn.ampproject.org"):
+        return False
+    lowered = path.lower()
+    return "amp" not in lowered or not (_AMP_SUFFIX.search(path) or "amp" in lowered.split("/"))
 
 
 def resolve_link(link: str | None, base: str) -> str | None:
     """An absolute http(s) link, resolved against the feed URL; None for other schemes or nothing."""
     if not link or not link.strip():
         return None
+    if ABSOLUTE_URL.match(link) and _parses(base):
+        return link  # what urljoin would give back, and http(s)
+    return _joined(link, base)
+
+
+def _joined(link: str, base: str) -> str | None:
     link = " ".join(link.split())
     try:
         absolute = urljoin(base, link)
@@ -69,7 +118,21 @@ def content_hash(title: str, text: str) -> str:
 
 def guid_key(feed_url: str, guid: str) -> str:
     """A GUID namespaced by its feed: GUIDs are only unique (when at all) within one feed."""
-    return f"guid:{canonical_link(feed_url)}#{guid}"
+    return f"guid:{_canonical_feed(feed_url)}#{guid}"
+
+
+@lru_cache(maxsize=256)
+def _canonical_feed(feed_url: str) -> str:
+    return canonical_link(feed_url)  # once per feed, not once per item
+
+
+@lru_cache(maxsize=256)
+def _parses(base: str) -> bool:
+    try:
+        urlsplit(base)
+    except ValueError:
+        return False
+    return True
 
 
 def unique_guids(guids: Sequence[str | None]) -> frozenset[str]:
@@ -105,12 +168,14 @@ def _path(path: str, *, has_host: bool) -> str:
     kept = [segment for segment in segments[1:] if segment.lower() != "amp"]
     if len(kept) < len(segments) - 1 and any(kept):
         segments = segments[:1] + kept
-    path = re.sub(r"\.amp(?=(?:\.html?)?$)", "", "/".join(segments))
+    path = _AMP_SUFFIX.sub("", "/".join(segments))
     path = _normalise_escapes(path, _PATH_SAFE)
     return path or ("/" if has_host else "")
 
 
 def _query(query: str) -> str:
+    if not query:
+        return ""
     kept = []
     for piece in query.split("&"):
         name, equals, value = piece.partition("=")

@@ -38,9 +38,8 @@ def without_doctype(text: str, root_start: int) -> str:
 def refuse_web_page(text: str, root: str | None, *, url: str) -> None:
     """Raise ParseError when the document is an HTML page (a site's page, a block or a bot challenge)."""
     head = text[:4096].lstrip().lower()
-    if root is None or root.lower() not in _HTML_ROOTS:
-        if not head.startswith("<!doctype html"):
-            return
+    if (root is None or root.lower() not in _HTML_ROOTS) and not head.startswith("<!doctype html"):
+        return
     if _CHALLENGE.search(text[:200_000]):
         raise ParseError(f"{url} is an HTML page, not a feed: a bot challenge or block page",
                          hint="the site refuses automated clients; try a browser User-Agent, a longer interval,"
