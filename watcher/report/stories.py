@@ -89,9 +89,10 @@ def headline(group: Sequence[StoryItem]) -> StoryItem:
 
     On a tie the Latin script wins, as more readers read it.
     """
-    scripts = Counter(script(i.title) for i in group)
+    written = [script(i.title) for i in group]
+    scripts = Counter(written)
     best = max(scripts, key=lambda s: (scripts[s], s == "latin"))
-    return next(i for i in group if script(i.title) == best)
+    return group[written.index(best)]
 
 
 @lru_cache(maxsize=1)
@@ -157,30 +158,35 @@ def _join_similar_titles(sets: _Components, words: Sequence[frozenset[str]], thr
     # Only components matter, not every similar pair: candidates are kept per component, and a component
     # already joined to the item is skipped whole, so a period where most titles look alike stays linear.
     frequency = Counter(w for ws in words for w in ws)
+    probe_share, index_share, pair_share = threshold, 2 * threshold / (1 + threshold), threshold / (1 + threshold)
+    find, roots_of, index = sets.find, sets.roots, sets.index
     for i in sorted(range(len(words)), key=lambda n: len(words[n])):
         ws = words[i]
-        if not ws:
+        size = len(ws)
+        if not size:
             continue
         ranked = sorted(ws, key=lambda w: (frequency[w], w))
-        probe = len(ranked) - math.ceil(threshold * len(ranked) - 1e-9) + 1
-        indexed = len(ranked) - math.ceil(2 * threshold / (1 + threshold) * len(ranked) - 1e-9) + 1
         seen: set[int] = set()
-        for position, w in enumerate(ranked[:probe]):
-            for root in list(sets.roots.get(w, ())):
-                if sets.find(root) == sets.find(i):
+        mine = find(i)
+        for position, w in enumerate(ranked[:size - math.ceil(probe_share * size - 1e-9) + 1]):
+            for root in list(roots_of.get(w, ())):
+                if find(root) == mine:
                     continue
-                for j, other_position in sets.index.get(root, {}).get(w, ()):
+                for j, other_position in index[root][w]:
                     if j in seen:
                         continue
                     seen.add(j)
                     other = words[j]
-                    needed = math.ceil(threshold / (1 + threshold) * (len(ws) + len(other)) - 1e-9)
-                    if 1 + min(len(ws) - position - 1, len(other) - other_position - 1) < needed:
+                    n = len(other)
+                    # the words after the first shared one bound the overlap
+                    if min(size - position, n - other_position) < math.ceil(pair_share * (size + n) - 1e-9):
                         continue
-                    if len(ws & other) >= min(2, len(ws), len(other)) and jaccard(ws, other) >= threshold:
+                    common = len(ws & other)
+                    if common >= min(2, size, n) and common / (size + n - common) >= threshold:  # Jaccard
                         sets.union(i, j)
+                        mine = find(i)
                         break  # the rest of this component is joined now
-        for position, w in enumerate(ranked[:indexed]):
+        for position, w in enumerate(ranked[:size - math.ceil(index_share * size - 1e-9) + 1]):
             sets.add(i, w, position)
 
 
