@@ -1,4 +1,5 @@
-"""The store's history aggregates, on SQLite and PostgreSQL: counts per period, last mentions, last pairings."""
+"""The store's history aggregates, on SQLite and PostgreSQL: counts per period, last mentions, last pairings, and
+the period's items as digests read them."""
 
 # ruff: noqa: F811  (the fixtures imported from test_store_fixtures are used as arguments)
 from __future__ import annotations
@@ -8,6 +9,7 @@ from datetime import timedelta
 from test_store_fixtures import T0, db_url, empty_url, store  # noqa: F401
 
 from watcher.models import Item, Match, Period
+from watcher.report.period import period_items
 from watcher.store import Store
 
 DAY = timedelta(days=1)
@@ -62,3 +64,29 @@ def test_source_item_counts(store: Store) -> None:
     fill(store)
     periods = [Period(T0, T0 + DAY), Period(T0 + DAY, T0 + 3 * DAY)]
     assert store.source_item_counts(periods) == {"A": [1, 1], "B": [1, 1], "News": [1, 0]}
+
+
+def test_mentioned_items_are_the_period_s_items_with_their_matches(store: Store) -> None:
+    fill(store)
+    period = Period(T0 + 0.5 * DAY, T0 + 2 * DAY)  # (start, end]: item 1, found exactly at the start, is out
+    items = store.mentioned_items(period)
+    assert [(i.id, i.source, i.title, i.publisher, i.published, i.text) for i in items] == [
+        (2, "B", "t2", None, T0 + 0.6 * DAY, None), (3, "News", "t3", "A", T0 + 0.7 * DAY, None),
+        (4, "A", "t4", None, T0 + 1.5 * DAY, None)]
+    four = items[2]
+    assert [(m.item_id, m.entry_id, m.field, m.start, m.snippet) for m in four.mentions] == [
+        (4, "aliyev", "title", 0, "aliyev"), (4, "putin", "title", 1, "putin"), (4, "pashinyan", "title", 2, "pashinyan"),
+        (4, "aliyev", "text", 0, "x")]
+    assert [m.match_id for m in four.mentions] == sorted(m.match_id for m in four.mentions)
+    assert all(i.text == "" for i in store.mentioned_items(period, with_text=True))
+    assert store.mentioned_items(Period(T0 + 3 * DAY, T0 + 4 * DAY)) == []
+
+
+def test_mentioned_items_say_what_matches_between_says(store: Store) -> None:
+    # The digest reads the lighter rows; grouped by item, the full ones say the same.
+    fill(store)
+    period = Period(T0, T0 + 3 * DAY)
+    light = store.mentioned_items(period, with_text=True)
+    full = period_items(store.matches_between(period), period)
+    assert sorted(light) == sorted(i._replace(mentions=tuple(sorted(i.mentions, key=lambda m: m.match_id)))
+                                   for i in full)

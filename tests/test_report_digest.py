@@ -4,28 +4,35 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Sequence
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from test_report_samples import (
     DAILY,
+    KEY_ITEMS,
     NOW,
     PERIOD,
     WATCHLIST,
     digest_config,
     match,
+    sample_history,
     sample_matches,
     sample_sources,
     stored,
 )
 
-from watcher.models import Match, Period, SourceHealth, StoredMatch
-from watcher.report import build_digest, digest_to_json, source_problems
+from watcher.config.schema import DigestConfig
+from watcher.models import Match, MentionedItem, Period, SourceHealth, StoredMatch
+from watcher.report import Digest, build_digest, digest_to_json, source_problems
 from watcher.report.parts import clean_text, safe_link, split_marks
+from watcher.report.period import period_items
 from watcher.report.situations import MAX_GROUPED
 
 
-def build(matches, digest=DAILY, sources=(), **kw):  # type: ignore[no-untyped-def]
+def build(matches: Sequence[StoredMatch] | Sequence[MentionedItem], digest: DigestConfig = DAILY,
+          sources: Sequence[SourceHealth] = (), **kw: Any) -> Digest:
     return build_digest(digest, WATCHLIST, matches, sources, PERIOD, now=NOW, **kw)
 
 
@@ -234,3 +241,25 @@ def test_stories_past_the_grouping_bound_are_counted_and_an_old_key_item_still_l
     assert (first.key, first.title, first.snippet) == (True, f"Pashinyan headline w{n - 1}a w{n - 1}b",
                                                        f"[[Pashinyan]] said {n - 1}")
     assert (second.key, second.title) == (False, "Pashinyan headline w0a w0b")  # then the newest
+
+
+def test_the_store_s_items_and_stored_matches_make_the_same_digest() -> None:
+    old = match(stored(9, "Old news"), "pashinyan", "[[Pashinyan]]", found_at=PERIOD.start)  # before the period
+    matches = [*sample_matches(), old]
+    items = period_items(matches, PERIOD)
+    assert 9 not in {i.id for i in items} and len(items) == 4
+    history = sample_history()
+    assert build(items, history=history, key_items=KEY_ITEMS) == build(matches, history=history, key_items=KEY_ITEMS)
+
+
+def test_stories_past_the_grouping_bound_tie_on_time_and_are_ranked_by_title() -> None:
+    # Every item at the same time: key items first, then by title, wherever the bound falls.
+    n = MAX_GROUPED + 40
+    items = [stored(i, f"Pashinyan {i:05d}", hours=1, link=None) for i in range(n)]  # the oldest sort first
+    matches = [match(si, "pashinyan", "[[Pashinyan]]") for si in items]
+    key = {3, 5, n - 2}
+    peace = next(s for s in build(matches, key_items={"peace": key}).situations if s.situation_id == "peace")
+    expected = sorted(items, key=lambda si: (si.id not in key, si.item.title.casefold()))[:10]
+    assert [s.title for s in peace.stories] == [si.item.title for si in expected]
+    assert [s.key for s in peace.stories] == [True] * 3 + [False] * 7
+    assert peace.more_stories == n - 10

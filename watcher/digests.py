@@ -16,8 +16,7 @@ from datetime import UTC, datetime, timedelta
 from watcher.config import DigestConfig, Watchlist
 from watcher.errors import MailError
 from watcher.mail import Mailer
-from watcher.match import compile_matcher
-from watcher.models import Delivery, Period, StoredMatch
+from watcher.models import Delivery, MentionedItem, Period
 from watcher.report import (
     Counts,
     Digest,
@@ -29,6 +28,7 @@ from watcher.report import (
     render_text,
 )
 from watcher.report.digest import covered_entries
+from watcher.report.keys import key_items
 from watcher.report.trends import CHART_PERIODS
 from watcher.service.schedule import parse_schedule, previous_before
 from watcher.store import Store
@@ -56,21 +56,23 @@ def preview(store: Store, watchlist: Watchlist, digest: DigestConfig, *, now: da
     """The digest of (since or the previous digest's end, until or now], recording nothing."""
     start = since or store.last_period_end(digest.id) or BEGINNING
     period = Period(start, until or now)
-    matches = store.matches_between(period)
-    history = load_history(store, watchlist, digest, period, matches)
-    return build_digest(digest, watchlist, matches, store.source_health(), period, now=now, history=history,
-                        key_items=key_items(watchlist, digest, matches))
+    queries = any(s.query is not None and (not digest.situations or s.id in digest.situations)
+                  for s in watchlist.situations)
+    items = store.mentioned_items(period, with_text=queries)  # the text only for the query check
+    history = load_history(store, watchlist, digest, period, items)
+    return build_digest(digest, watchlist, items, store.source_health(), period, now=now, history=history,
+                        key_items=key_items(watchlist, digest, items))
 
 
 def load_history(store: Store, watchlist: Watchlist, digest: DigestConfig, period: Period,
-                 matches: Sequence[StoredMatch]) -> History:
+                 items: Sequence[MentionedItem]) -> History:
     """What the trend sections need from before ``period``, asked of the store as aggregates."""
     schedule = parse_schedule(digest.schedule, digest.timezone or watchlist.defaults.timezone)
     periods = earlier_periods(period.start, previous_before(schedule, period.start, CHART_PERIODS + 1))
     covered = covered_entries(digest, watchlist)
     counts = store.entry_counts(periods, entry_ids=covered)
-    actors = {sm.match.entry_id for sm in matches
-              if sm.match.entry_id in covered and covered[sm.match.entry_id].kind != "term"}
+    actors = {m.entry_id for item in items for m in item.mentions
+              if m.entry_id in covered and covered[m.entry_id].kind != "term"}
     return History(
         periods=periods,
         counts={e: tuple(Counts(*c) for c in per) for e, per in counts.items()},
@@ -79,23 +81,6 @@ def load_history(store: Store, watchlist: Watchlist, digest: DigestConfig, perio
         source_items={name: tuple(n) for name, n in store.source_item_counts([*periods, period]).items()},
         since=store.first_match_at(),
     )
-
-
-def key_items(watchlist: Watchlist, digest: DigestConfig, matches: Sequence[StoredMatch]) -> dict[str, set[int]]:
-    """Per situation with a query, the ids of the period's items (of its entries) that match the query."""
-    out: dict[str, set[int]] = {}
-    for situation in watchlist.situations:
-        if situation.query is None or (digest.situations and situation.id not in digest.situations):
-            continue
-        ids = {*situation.actors, *situation.terms}
-        items = {sm.stored_item.id: sm.stored_item.item for sm in matches if sm.match.entry_id in ids}
-        if not items:
-            continue
-        # The situation's own entries give the query's words their spellings (Арцаха is Artsakh).
-        matcher = compile_matcher([e for e in watchlist.entries if e.id in ids], queries={situation.id: situation.query})
-        out[situation.id] = {item_id for item_id, item in items.items()
-                             if any(m.entry_id == situation.id for m in matcher.match_text(item.title, item.text))}
-    return out
 
 
 def alerting(built: Digest) -> bool:
@@ -167,7 +152,7 @@ def send_due(store: Store, mailer: Mailer, *, now: datetime, sender: str,
 
 def backoff(attempts: int) -> timedelta:
     """Delay before retry number ``attempts``: 1, 2, 4 ... minutes, capped at 6 hours."""
-    return min(_BACKOFF * 2 ** max(attempts - 1, 0), _BACKOFF_CAP)
+    return min(_BACKOFF * (1 << max(attempts - 1, 0)), _BACKOFF_CAP)
 
 
 def delivery_name(delivery: Delivery) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Literal, NamedTuple
 
 EntryKind = Literal["person", "organization", "place", "term"]
 Field = Literal["title", "text"]
@@ -107,6 +107,36 @@ class StoredMatch:
     stored_item: StoredItem
     match: Match
     found_at: datetime
+
+
+class Mention(NamedTuple):
+    """One stored match as a digest reads it: whose mention, where in which item, and its snippet."""
+
+    item_id: int
+    entry_id: str
+    field: Field
+    start: int
+    match_id: int  # orders snippets that start at the same offset
+    snippet: str
+
+
+class MentionedItem(NamedTuple):
+    """An item with the matches found in one period: what digests count, group and show, without the match rows.
+
+    ``title`` and ``text`` are as stored (raw); ``text`` is read only for situation queries, else None. This and
+    ``Mention`` are named tuples, immutable like the dataclasses here: a first digest reads 100,000 matches, and
+    a tuple is built five times faster than a frozen dataclass.
+    """
+
+    id: int
+    source: str
+    title: str
+    link: str | None
+    published: datetime
+    mentions: tuple[Mention, ...]
+    publisher: str | None = None
+    language: str | None = None
+    text: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

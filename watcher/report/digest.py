@@ -13,16 +13,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from watcher.config.schema import DigestConfig, EntryConfig, Watchlist
-from watcher.models import EntryKind, Period, SourceHealth, StoredMatch
-from watcher.report.parts import (
-    STALE_AFTER,
-    DigestItem,
-    SourceProblem,
-    clean_text,
-    digest_item,
-    item_facts,
-    source_problems,
-)
+from watcher.models import EntryKind, MentionedItem, Period, SourceHealth, StoredMatch
+from watcher.report.parts import STALE_AFTER, DigestItem, SourceProblem, clean_text, source_problems
+from watcher.report.period import PeriodIndex, period_items
 from watcher.report.situations import MAX_STORIES, SituationReport, build_situation, situations_of
 from watcher.report.trends import History, regular
 
@@ -70,39 +63,29 @@ class Digest:
         return min(self.sections, key=lambda s: (-s.item_count, s.name.casefold(), s.entry_id))
 
 
-def build_digest(digest: DigestConfig, watchlist: Watchlist, matches: Sequence[StoredMatch],
+def build_digest(digest: DigestConfig, watchlist: Watchlist, matches: Sequence[StoredMatch] | Sequence[MentionedItem],
                  sources: Sequence[SourceHealth], period: Period, *, now: datetime,
                  history: History | None = None, key_items: Mapping[str, Collection[int]] | None = None,
                  max_items: int = MAX_ITEMS_PER_ENTRY, max_stories: int = MAX_STORIES,
                  stale_after: timedelta = STALE_AFTER) -> Digest:
     """The digest of ``period``: entry sections, one section per situation, and problem sources.
 
-    ``history`` holds what the store knows about earlier periods (none: no baseline, everything is new);
-    ``key_items`` maps a situation id to the ids of items that match its query.
+    ``matches`` are the store's items of the period (``Store.mentioned_items``) or stored matches, which are
+    filtered to the period here; ``history`` holds what the store knows about earlier periods (none: no
+    baseline, everything is new); ``key_items`` maps a situation id to the ids of items that match its query.
     """
     covered = covered_entries(digest, watchlist)
     history = history or History()
-    # (start, end]: a match found exactly at the previous digest's end was already reported there.
-    in_period = [sm for sm in matches if period.start < sm.found_at <= period.end]
-    # Title, outlet and link of each item once: a first digest over months holds tens of thousands.
-    facts: dict[int, DigestItem] = {}
-    of_entry: dict[str, list[StoredMatch]] = {}  # any entry id, situations' ids (stored query matches) too
-    for sm in in_period:
-        if sm.stored_item.id not in facts:
-            facts[sm.stored_item.id] = item_facts(sm.stored_item)
-        of_entry.setdefault(sm.match.entry_id, []).append(sm)
-    by_entry = {eid: ms for eid, ms in of_entry.items() if eid in covered}
-    sections = [_section(covered[eid], ms, max_items, facts) for eid, ms in by_entry.items()]
+    index = PeriodIndex(period_items(matches, period))
+    sections = [_section(entry, index, max_items) for entry_id, entry in covered.items() if entry_id in index.of_entry]
     kind_rank = {"person": 0, "organization": 0, "place": 0, "term": 1}
     sections.sort(key=lambda s: (kind_rank[s.kind], -s.item_count, s.name.casefold(), s.entry_id))
-    total = len({sm.stored_item.id for ms in by_entry.values() for sm in ms})
+    total = len(set().union(*(index.of_entry[s.entry_id] for s in sections)))
     problems = source_problems(sources, now=now, stale_after=stale_after, regular=regular,
                                items_per_period=history.source_items)
-    situations = tuple(
-        build_situation(s, covered, [sm for e in dict.fromkeys((*s.actors, *s.terms, s.id)) for sm in of_entry.get(e, ())],
-                        period, history, (key_items or {}).get(s.id, ()), problems, max_stories=max_stories,
-                        facts=facts)
-        for s in situations_of(digest, watchlist, covered))
+    situations = tuple(build_situation(s, covered, index, period, history, (key_items or {}).get(s.id, ()), problems,
+                                       max_stories=max_stories)
+                       for s in situations_of(digest, watchlist, covered))
     return Digest(
         digest_id=digest.id,
         title=clean_text(digest.title),
@@ -129,22 +112,18 @@ def covered_entries(digest: DigestConfig, watchlist: Watchlist) -> dict[str, Ent
     return entries
 
 
-def _section(entry: EntryConfig, matches: list[StoredMatch], max_items: int,
-             facts: Mapping[int, DigestItem]) -> EntrySection:
-    by_item: dict[int, list[StoredMatch]] = {}
-    for sm in matches:
-        by_item.setdefault(sm.stored_item.id, []).append(sm)
-    newest = sorted(by_item, key=lambda i: (facts[i].published, i), reverse=True)
+def _section(entry: EntryConfig, index: PeriodIndex, max_items: int) -> EntrySection:
+    items = index.of_entry[entry.id]  # oldest first
     # Snippets only for the items shown: the rest are counted.
-    shown = [digest_item(by_item[i], facts[i]) for i in newest[:max(max_items, 0)]]
+    shown = [index.shown(i, (entry.id,)) for i in items[::-1][:max(max_items, 0)]]
     return EntrySection(
         entry_id=entry.id,
         name=clean_text(entry.name),
         kind=entry.kind,
-        item_count=len(newest),
-        outlet_count=len({facts[i].outlet.casefold() for i in newest}),
+        item_count=len(items),
+        outlet_count=index.outlets(items),
         items=tuple(shown),
-        more=len(newest) - len(shown),
+        more=len(items) - len(shown),
     )
 
 

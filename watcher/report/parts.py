@@ -8,11 +8,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from watcher.models import SourceHealth, StoredItem, StoredMatch
+from watcher.models import Mention, MentionedItem, SourceHealth
 
 MAX_SNIPPETS_PER_ITEM = 2
 STALE_AFTER = timedelta(days=3)
@@ -51,23 +51,13 @@ class SourceProblem:
     newest_item_at: datetime | None = None
 
 
-def digest_item(matches: Sequence[StoredMatch], facts: DigestItem | None = None) -> DigestItem:
-    """One item with its best snippets, from its matches (at least one, all of the same item).
-
-    ``facts`` is the item's ``item_facts`` when already known: a digest computes them once per item.
-    """
-    facts = facts or item_facts(matches[0].stored_item)
-    return replace(facts, snippets=item_snippets(matches))
-
-
-def item_facts(stored: StoredItem) -> DigestItem:
+def item_facts(item: MentionedItem) -> DigestItem:
     """An item as a digest shows it, without snippets (those depend on whose matches are shown)."""
-    item = stored.item
     return DigestItem(
-        item_id=stored.id,
+        item_id=item.id,
         title=clean_text(item.title) or "(no title)",
-        outlet=clean_text(item.publisher or "") or clean_text(stored.source),
-        source=clean_text(stored.source),
+        outlet=outlet(item.publisher, item.source),
+        source=clean_text(item.source),
         published=item.published,
         link=safe_link(item.link),
         snippets=(),
@@ -75,11 +65,16 @@ def item_facts(stored: StoredItem) -> DigestItem:
     )
 
 
-def item_snippets(matches: Sequence[StoredMatch]) -> tuple[str, ...]:
-    """The best snippets of one item's matches: text snippets first, else one of the title's."""
-    ordered = sorted(matches, key=lambda sm: (sm.match.field != "text", sm.match.start, sm.id))
-    text = _unique(clean_text(sm.match.snippet) for sm in ordered if sm.match.field == "text")
-    title = _unique(clean_text(sm.match.snippet) for sm in ordered if sm.match.field == "title")
+def outlet(publisher: str | None, source: str) -> str:
+    """The outlet an item is shown under: the publisher of a news search's item, else the source's name."""
+    return clean_text(publisher or "") or clean_text(source)
+
+
+def item_snippets(mentions: Iterable[Mention]) -> tuple[str, ...]:
+    """The best snippets of one item's mentions: text snippets first, else one of the title's."""
+    ordered = sorted(mentions, key=lambda m: (m.field != "text", m.start, m.match_id))
+    text = _unique(clean_text(m.snippet) for m in ordered if m.field == "text")
+    title = _unique(clean_text(m.snippet) for m in ordered if m.field == "title")
     # A text snippet says more than the title shown above it; the title's is the fallback that still shows the hit.
     snippets = text[:MAX_SNIPPETS_PER_ITEM] or title[:1]
     return tuple(s for s in snippets if s)

@@ -1,19 +1,23 @@
 """What digests ask about the past, answered with aggregates in the database (GROUP BY, MAX), not row by row.
 
 Counts per period, when each entry and each pair of entries was last seen, new items per source: these read
-whole months of matches, so they return a few numbers per entry instead of the matches themselves.
+whole months of matches, so they return a few numbers per entry instead of the matches themselves. The period's
+own matches come as ``MentionedItem``: each item once, with only what a digest counts, groups and shows.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, null, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
 
-from watcher.models import Period
+from watcher.models import Mention, MentionedItem, Period
 from watcher.store.base import BATCH, StoreBase
 from watcher.store.schema import UTCDateTime, sources
 from watcher.store.schema import items as items_t
@@ -30,7 +34,38 @@ def _window(column: Any, periods: Sequence[Period]) -> ColumnElement[bool]:
 
 
 class HistoryMixin(StoreBase):
-    """Aggregates over ``matches`` and ``items`` for the trend sections of digests."""
+    """Aggregates over ``matches`` and ``items`` for the trend sections of digests, and the period's items."""
+
+    def mentioned_items(self, period: Period, *, with_text: bool = False) -> list[MentionedItem]:
+        """Items with matches found in (period.start, period.end], each with those matches; by published, then id.
+
+        The item's text is read only ``with_text`` (situation queries need it); summaries and matched text never.
+        """
+        found = and_(matches_t.c.found_at > period.start, matches_t.c.found_at <= period.end)
+        mentions = select(matches_t.c.item_id, matches_t.c.entry_id, matches_t.c.field, matches_t.c.start,
+                          matches_t.c.id, matches_t.c.snippet).where(found)
+        items = (select(items_t.c.id, sources.c.name, items_t.c.title, items_t.c.link, items_t.c.published_at,
+                        items_t.c.publisher, items_t.c.language, items_t.c.text if with_text else null())
+                 .select_from(items_t.join(sources))
+                 .where(items_t.c.id.in_(select(matches_t.c.item_id).where(found)))
+                 .order_by(items_t.c.published_at, items_t.c.id))
+        with self._read() as conn:
+            found_rows = _driver_rows(conn, mentions)
+            rows = _driver_rows(conn, items)
+        # Rows come in the order matches were found, nearly that of their items and ids: sorting is one pass.
+        found_rows.sort(key=itemgetter(0, 4))
+        of_item = {item_id: tuple(group) for item_id, group in groupby(map(Mention._make, found_rows), itemgetter(0))}
+        stamps: dict[Any, datetime] = {}  # a poll stores its items with a few distinct times: convert each once
+        out: list[MentionedItem] = []
+        for item_id, source, title, link, published, publisher, language, text in rows:
+            found_here = of_item.get(item_id)
+            if found_here is None:  # its matches were replaced between the two reads
+                continue
+            stamp = stamps.get(published)
+            if stamp is None:
+                stamp = stamps[published] = _utc(published)
+            out.append(MentionedItem(item_id, source, title, link, stamp, found_here, publisher, language, text))
+        return out
 
     def entry_counts(self, periods: Sequence[Period], *,
                      entry_ids: Collection[str] | None = None) -> dict[str, list[tuple[int, int]]]:
@@ -99,6 +134,19 @@ class HistoryMixin(StoreBase):
                 if index is not None:
                     out.setdefault(name, [0] * len(periods))[int(index)] = int(n)
         return out
+
+
+def _driver_rows(conn: Connection, query: Select[Any]) -> list[Any]:
+    """The rows of ``query`` as the database driver gives them: tuples, datetimes as SQLite's text.
+
+    SQLAlchemy's row objects and type conversions cost twice the driver's own fetch over 100,000 matches; the
+    columns read this way are integers and text, and datetimes go through ``_utc``.
+    """
+    result = conn.execute(query)
+    try:
+        return list(result.cursor.fetchall())
+    finally:
+        result.close()
 
 
 def _utc(value: Any) -> datetime:
