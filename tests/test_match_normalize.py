@@ -69,3 +69,27 @@ def test_fold_and_tokens_agree(text: str) -> None:
     for word, tok in zip(words, tokens(text)):
         assert (offsets.start(word.start()), offsets.end(word.end())) == (tok.start, tok.end)
         assert key(text[tok.start:tok.end]) == tok.key
+
+
+@pytest.mark.parametrize("text", [
+    "Путин → Пашинян ✓ «Регнум»",  # an arrow and a check mark: not in cp1251
+    "Putin’s visit 😀 and Pashinyan’s 🇦🇲 reply",  # emoji and flags: astral, no letters
+    "Пути\u0301н and Put\u200bin, Pa\u2060shinyan",  # a stress mark, zero-width space and word joiner
+    "Ha\u0301rutyunyan → Xankendi ⟶ Pashinyan",
+])
+def test_separators_and_marks_outside_the_code_page_keep_the_single_byte_path(text: str) -> None:
+    prepared = prepare(text)
+    assert prepared.codec is not None
+    assert len(prepared.data) == len(text)  # one byte a character: offsets hold
+    folded = fold(text)
+    assert folded.split() == [t.key for t in tokens(text)]
+    offsets = Offsets(prepared)
+    for word, tok in zip(re.finditer(r"\S+", folded), tokens(text), strict=True):
+        assert (offsets.start(word.start()), offsets.end(word.end())) == (tok.start, tok.end)
+
+
+@pytest.mark.parametrize("text", ["Putin 𝐀𝐁 Pashinyan", "Путин → Əliyev", "Пашинян’s Փաշինյան"])
+def test_letters_outside_the_code_page_take_the_slow_path(text: str) -> None:
+    prepared = prepare(text)
+    assert prepared.codec is None
+    assert fold(text).split() == [t.key for t in tokens(text)]

@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-import ahocorasick  # type: ignore[import-not-found]
+import ahocorasick_rs
 
 from watcher.config.schema import EntryConfig
 from watcher.match import inflect
@@ -95,7 +95,9 @@ class Tables:
     plans: tuple[Plan, ...]
     ends: dict[int, tuple[int, ...]]  # word -> phrases it ends
     queried_by: dict[int, tuple[int, ...]]  # phrase -> entries whose query uses it
-    automaton: ahocorasick.Automaton
+    automaton: ahocorasick_rs.BytesAhoCorasick | None  # None: no words at all
+    stems: tuple[tuple[int, ...], ...]  # automaton pattern -> the words with that stem
+    last: tuple[bool, ...]  # automaton pattern -> whether one of its words ends a phrase
     loose: tuple[frozenset[str] | None, ...]  # word -> Word.any_tails(), looked up once per candidate
 
 
@@ -218,15 +220,17 @@ def compile_tables(entries: Sequence[EntryConfig], queries: Mapping[str, str] | 
     for i, phrase in enumerate(b.phrases):
         for wid in phrase.words[-1]:
             ends.setdefault(wid, []).append(i)
-    automaton = ahocorasick.Automaton()
     by_stem: dict[str, list[int]] = {}
     for i, word in enumerate(b.words):
         by_stem.setdefault(word.stem, []).append(i)
-    for stem, ids in by_stem.items():
-        # Whether the stem ends a phrase: first names, say, end none, and no match starts with them.
-        automaton.add_word(" " + stem, (len(stem), tuple(ids), any(i in ends for i in ids)))
+    automaton = None
     if by_stem:
-        automaton.make_automaton()
+        # A DFA: twice the speed of the compact automaton, for some 0.5 kB per entry. Every stem starts with
+        # the space before its word, and for patterns that share one first byte the library jumps from one
+        # to the next with memchr, which costs more than it saves at a space every six letters. Patterns with
+        # other first bytes turn that off; they hold a NUL, which no folded text does, so they never match.
+        patterns = [(" " + stem).encode("ascii") for stem in by_stem] + [bytes([c, 0]) for c in b"etao"]
+        automaton = ahocorasick_rs.BytesAhoCorasick(patterns, implementation=ahocorasick_rs.Implementation.DFA)
     queried_by: dict[int, list[int]] = {}
     for index, plan in enumerate(plans):
         for _, pids in plan.literals:
@@ -234,4 +238,7 @@ def compile_tables(entries: Sequence[EntryConfig], queries: Mapping[str, str] | 
                 queried_by.setdefault(pid, []).append(index)
     return Tables(tuple(b.words), tuple(b.phrases), tuple(plans), {k: tuple(v) for k, v in ends.items()},
                   {k: tuple(dict.fromkeys(v)) for k, v in queried_by.items()}, automaton,
+                  tuple(tuple(ids) for ids in by_stem.values()),
+                  # whether the stem ends a phrase: first names, say, end none, and no match starts with them
+                  tuple(any(i in ends for i in ids) for ids in by_stem.values()),
                   tuple(word.any_tails() for word in b.words))

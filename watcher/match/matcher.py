@@ -14,6 +14,7 @@ from watcher.match.normalize import (
     TOKEN_RE,
     Offsets,
     Prepared,
+    fold_bytes,
     fold_prepared,
     key,
     masked,
@@ -22,7 +23,7 @@ from watcher.match.normalize import (
     script,
     spelled,
 )
-from watcher.match.scan import Candidate, Hit, Verdict, candidates, decide, scan
+from watcher.match.scan import Candidate, Hit, Verdict, candidates, decide, ends_phrase, scan
 from watcher.match.snippet import snippet
 from watcher.models import Field, Item, Match
 
@@ -53,12 +54,13 @@ class Matcher:
         # Most items name nobody: look before blanking links and tags, which only removes candidates,
         # and go on only where a stem that ends a phrase starts a word.
         first = {f: _first_look(self._tables, t) for f, t in fields.items() if t}
-        if not any(seen is None or any(last for _, (_, _, last) in seen) for _, _, seen in first.values()):
+        if not any(seen is None or ends_phrase(self._tables, seen) for _, _, seen in first.values()):
             return ()
         prepared: dict[str, Prepared] = {}
         folded: dict[str, str] = {}
         hits: dict[str, list[Hit]] = {}
-        for f, (spelt, fold, seen) in first.items():
+        for f, (spelt, data, seen) in first.items():
+            fold = data.decode("ascii")
             blanked = masked(fields[f])
             if blanked != fields[f] or seen is None:
                 spelt = spelled(blanked)
@@ -153,7 +155,8 @@ class _Located:
 
     def span(self, hit: Hit) -> tuple[int, int]:
         """Offsets in the original text of the words a hit covers."""
-        return self._offsets.start(hit.start), self._offsets.end(hit.end)
+        spans = self.spans(hit)  # its first word starts it and its last word ends it
+        return spans[0][0], spans[-1][1]
 
     def words(self, hit: Hit) -> list[str]:
         """The original words a hit covers."""
@@ -168,11 +171,11 @@ class _Located:
                    for wid, tail, word in zip(hit.words, hit.tails, written))
 
 
-def _first_look(tables: Tables, text: str) -> tuple[Prepared, str, list[Candidate] | None]:
+def _first_look(tables: Tables, text: str) -> tuple[Prepared, bytes, list[Candidate] | None]:
     """``text`` spelt and folded as it is, and the automaton's candidates in it (None: blank first)."""
     spelt = spelled(text)
-    fold = fold_prepared(spelt)
-    return spelt, fold, None if masking_may_add(spelt) else candidates(tables, fold)
+    data = fold_bytes(spelt)
+    return spelt, data, None if masking_may_add(spelt) else candidates(tables, data)
 
 
 def _word_index(folded: str) -> Callable[[int], int]:

@@ -40,14 +40,21 @@ class Verdict:
     reason: str = ""
 
 
-Candidate = tuple[int, tuple[int, tuple[int, ...], bool]]  # end of the stem; its length, words, whether it ends a phrase
+Candidate = tuple[int, int, int]  # automaton pattern (Tables.stems), the space before the stem, its end
 
 
-def candidates(tables: Tables, folded: str) -> list[Candidate]:
-    """The automaton's pass: where a word of ``folded`` starts with a stem (usually nowhere)."""
-    if not tables.words:  # an empty watchlist: pyahocorasick refuses to search an empty automaton
+def candidates(tables: Tables, folded: bytes) -> list[Candidate]:
+    """The automaton's pass: where a word of ``folded`` (``fold_bytes``) starts with a stem (usually nowhere)."""
+    if tables.automaton is None:
         return []
-    return list(tables.automaton.iter(folded))
+    # Overlapping: a word may start with several stems (Karam, Karamil), each reported at its end.
+    return tables.automaton.find_matches_as_indexes(folded, overlapping=True)
+
+
+def ends_phrase(tables: Tables, found: list[Candidate]) -> bool:
+    """Whether a stem that ends a phrase is among ``found``: without one, nothing can match."""
+    last = tables.last
+    return any(last[pattern] for pattern, _, _ in found)
 
 
 def scan(tables: Tables, folded: str,
@@ -57,12 +64,12 @@ def scan(tables: Tables, folded: str,
     ``seen``: the ``candidates`` of ``folded`` when the caller already has them.
     """
     words: dict[int, list[tuple[int, int, str]]] = {}
-    loose = tables.loose
-    for end, (length, ids, _) in candidates(tables, folded) if seen is None else seen:
-        tail_end = folded.index(" ", end + 1)
-        tail = folded[end + 1:tail_end]
-        start = end - length + 1
-        for wid in ids:
+    loose, stems = tables.loose, tables.stems
+    for pattern, space, end in candidates(tables, folded.encode("ascii")) if seen is None else seen:
+        tail_end = folded.index(" ", end)
+        tail = folded[end:tail_end]
+        start = space + 1
+        for wid in stems[pattern]:
             tails = loose[wid]
             if tails is None or tail in tails:
                 words.setdefault(start, []).append((wid, tail_end, tail))
