@@ -101,7 +101,8 @@ def render(results: Results) -> str:
     if results.profile:
         sample, stages, lines = results.profile
         out += ["", "## Where the time of one cold `watcher poll` goes (cProfile)", "",
-                f"Profiled run: {sample.wall:.2f} s wall, {sample.cpu:.2f} s CPU (cProfile itself slows it down).",
+                f"Profiled run, in one process (WATCHER_POLL_WORKERS=1: cProfile does not follow forked workers): "
+                f"{sample.wall:.2f} s wall, {sample.cpu:.2f} s CPU (cProfile itself slows it down).",
                 "", "| stage | cumulative s | own s |", "|---|---:|---:|"]
         out += [f"| {label} | {cum:.2f} | {own:.2f} |" for label, cum, own in stages]
         out += ["", "Top functions by cumulative time (cumulative s, own s, calls, function):", "", "```",

@@ -14,14 +14,16 @@ from .server import FeedServer
 
 REPO = Path(__file__).resolve().parents[2]
 # Where the time of a poll goes: (stage, file fragment, function name) as cProfile names them.
+# The profiled poll runs in one process (WATCHER_POLL_WORKERS=1): cProfile does not follow forked workers.
 STAGES = (("start-up: read the watchlist", "watcher/config/loader.py", "load_watchlist"),
           ("start-up: compile the matcher", "watcher/match", "compile_matcher"),
           ("fetch (CPU inside the fetcher)", "watcher/fetch/fetcher.py", "fetch"),
           ("parse", "watcher/parse/feed.py", "parse_feed"),
           ("match", "watcher/match/matcher.py", "match"),
-          ("store: known keys", "watcher/store/items.py", "known_keys"),
-          ("store: items and matches", "watcher/store/items.py", "record_success"),
-          ("store: schedule", "watcher/store", "reschedule"))
+          ("store: recent keys", "watcher/store/items.py", "recent_keys"),
+          ("store: items and matches", "watcher/store/items.py", "record_many"),
+          ("store: 304s", "watcher/store/sources.py", "record_not_modified_many"),
+          ("store: schedule", "watcher/store/scheduling.py", "reschedule_many"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,10 +54,11 @@ def fresh_database(space: Workspace, name: str) -> Path:
     return database
 
 
-def measured_poll(space: Workspace, database: Path, label: str, argv: list[str] | None = None) -> Sample:
+def measured_poll(space: Workspace, database: Path, label: str, argv: list[str] | None = None,
+                  env: dict[str, str] | None = None) -> Sample:
     """One `watcher poll`, with the items and matches it added read back from the database."""
     before = count_rows(database, "items", "matches")
-    sample = run_measured(argv or _watcher("poll"), env=space.env(database), cwd=REPO,
+    sample = run_measured(argv or _watcher("poll"), env=space.env(database) | (env or {}), cwd=REPO,
                           log=space.folder / f"{label}.log")
     after = count_rows(database, "items", "matches")
     return Sample(sample.wall, sample.cpu, sample.rss_mb, after[0] - before[0], after[1] - before[1])
@@ -86,7 +89,8 @@ def profile_cold(space: Workspace, top: int = 25) -> tuple[Sample, list[tuple[st
     database = fresh_database(space, "profiled")
     output = space.folder / "cold.prof"
     sample = measured_poll(space, database, "profiled",
-                           [sys.executable, "-m", "cProfile", "-o", str(output), "-m", "watcher", "poll"])
+                           [sys.executable, "-m", "cProfile", "-o", str(output), "-m", "watcher", "poll"],
+                           env={"WATCHER_POLL_WORKERS": "1"})
     stats = pstats.Stats(str(output))
     table = stats.stats  # type: ignore[attr-defined]  # {(file, line, name): (cc, nc, tt, ct, callers)}
     stages = []
