@@ -132,6 +132,7 @@ def test_010_is_ten_seconds_and_1_30_is_not_a_duration() -> None:
     "1: x\n",
     "? [a]\n: b\n",
     "a:\tb\n",
+    "a: >#-\n  x\n",
     "- a\n- b\n",
     "just text\n",
     "",
@@ -242,3 +243,21 @@ def test_generated_values_in_a_watchlist_give_the_same_watchlist_or_messages(fie
     for name, default in defaults.items():
         text = text.replace(name, value if name == field else default)
     assert outcome(text, parse_watchlist) == outcome(text, _parse_with_lines)
+
+
+_SPLICES = [*":- '\"#\n[]{},&*!|>?%@`\t\\", "  ", "\n  ", "\n- ", ": ", "&a ", "*a", "<<: ", "~", "no", "010", "1:30"]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.sampled_from(["watchlist.yaml", "watcher/demo_data/demo-watchlist.yaml"]),
+       st.lists(st.tuples(st.floats(0, 1), st.one_of(st.sampled_from(_SPLICES), st.integers(1, 3))), min_size=1, max_size=3))
+def test_a_damaged_watchlist_reads_the_same_or_goes_to_ruamel(path: str, edits: list[tuple[float, str | int]]) -> None:
+    text = (REPO / path).read_text(encoding="utf-8")
+    for where, edit in edits:
+        at = int(where * len(text))
+        text = text[:at] + edit + text[at:] if isinstance(edit, str) else text[:at] + text[at + edit:]
+    try:
+        fast = load_plain(text)
+    except NotPlain:
+        return
+    assert same(fast, ruamel_plain(text)), text

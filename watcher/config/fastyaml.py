@@ -59,9 +59,10 @@ _NOT_A_STRING = re.compile(r"""(?:
      (?:[\ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?
     )$""", re.X)
 _MAY_NOT_BE_A_STRING = frozenset("-+0123456789.<=")
-# YAML 1.1 breaks lines at NEL, LS and PS, 1.2 does not; libyaml takes a tab after 'key:' where ruamel refuses
-# it; a byte order mark and directives (%YAML 1.1 switches ruamel to 1.1) are left to ruamel as well.
-_DISPUTED = re.compile("[\t\x85\u2028\u2029\ufeff]|^%", re.M)
+# YAML 1.1 breaks lines at NEL, LS and PS, 1.2 does not. libyaml takes a tab after 'key:' and a comment right
+# after a block scalar's header ('>#'), where ruamel refuses both. A byte order mark and directives (%YAML 1.1
+# switches ruamel to 1.1) are left to ruamel as well. Text that merely looks like these only costs speed.
+_DISPUTED = re.compile("[\t\x85\u2028\u2029\ufeff]|^%|[|>][-+0-9]*#", re.M)
 _AWAITING_KEY = object()
 
 
