@@ -63,20 +63,22 @@ class Digest:
         return min(self.sections, key=lambda s: (-s.item_count, s.name.casefold(), s.entry_id))
 
 
-def build_digest(digest: DigestConfig, watchlist: Watchlist, matches: Sequence[StoredMatch] | Sequence[MentionedItem],
+def build_digest(digest: DigestConfig, watchlist: Watchlist,
+                 matches: Sequence[StoredMatch] | Sequence[MentionedItem] | PeriodIndex,
                  sources: Sequence[SourceHealth], period: Period, *, now: datetime,
                  history: History | None = None, key_items: Mapping[str, Collection[int]] | None = None,
                  max_items: int = MAX_ITEMS_PER_ENTRY, max_stories: int = MAX_STORIES,
                  stale_after: timedelta = STALE_AFTER) -> Digest:
     """The digest of ``period``: entry sections, one section per situation, and problem sources.
 
-    ``matches`` are the store's items of the period (``Store.mentioned_items``) or stored matches, which are
-    filtered to the period here; ``history`` holds what the store knows about earlier periods (none: no
-    baseline, everything is new); ``key_items`` maps a situation id to the ids of items that match its query.
+    ``matches`` are the store's items of the period (``Store.mentioned_items``, or their ``PeriodIndex``) or
+    stored matches, which are filtered to the period here; ``history`` holds what the store knows about earlier
+    periods (none: no baseline, everything is new); ``key_items`` maps a situation id to the ids of items that
+    match its query.
     """
     covered = covered_entries(digest, watchlist)
     history = history or History()
-    index = PeriodIndex(period_items(matches, period))
+    index = matches if isinstance(matches, PeriodIndex) else PeriodIndex(period_items(matches, period))
     sections = [_section(entry, index, max_items) for entry_id, entry in covered.items() if entry_id in index.of_entry]
     kind_rank = {"person": 0, "organization": 0, "place": 0, "term": 1}
     sections.sort(key=lambda s: (kind_rank[s.kind], -s.item_count, s.name.casefold(), s.entry_id))

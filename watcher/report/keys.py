@@ -9,8 +9,9 @@ not all present is left out without asking the matcher.
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Callable, Mapping, Sequence
-from operator import attrgetter
 
 from watcher.config.schema import DigestConfig, Watchlist
 from watcher.match import Matcher
@@ -18,26 +19,24 @@ from watcher.match.compile import Tables, compile_tables
 from watcher.match.normalize import fold_prepared, masking_may_add, spelled
 from watcher.match.query import And, Near, Not, Query, Term
 from watcher.models import MentionedItem
+from watcher.report.period import PeriodIndex
 
-Folded = tuple[str, str, str] | None  # title, text and both, as the automaton reads them; None: ask the matcher
+Fields = tuple[str, str, str]  # title, text and both, folded as the automaton reads them
+Folded = Fields | None  # None: only the matcher can tell
 
 
-def key_items(watchlist: Watchlist, digest: DigestConfig, items: Sequence[MentionedItem]) -> dict[str, set[int]]:
-    """Per situation with a query, the ids of ``items`` (those mentioning its entries) that match the query.
+def key_items(watchlist: Watchlist, digest: DigestConfig, index: PeriodIndex) -> dict[str, set[int]]:
+    """Per situation with a query, the ids of the period's items (those mentioning its entries) that match it.
 
-    ``items`` need their text (``Store.mentioned_items(..., with_text=True)``).
+    The items need their text (``Store.mentioned_items(..., with_text=True)``).
     """
-    situations = [s for s in watchlist.situations
-                  if s.query is not None and (not digest.situations or s.id in digest.situations)]
-    if not situations:
-        return {}
-    entries_of = [(item, frozenset(map(attrgetter("entry_id"), item.mentions))) for item in items]
     folded: dict[int, Folded] = {}  # each item is folded once, whatever the number of situations it is in
     out: dict[str, set[int]] = {}
-    for situation in situations:
-        assert situation.query is not None
+    for situation in watchlist.situations:
+        if situation.query is None or (digest.situations and situation.id not in digest.situations):
+            continue
         ids = {*situation.actors, *situation.terms}
-        members = [item for item, mentioned in entries_of if not ids.isdisjoint(mentioned)]
+        members = [index.items[i] for i in set().union(*(index.of_entry.get(e, ()) for e in ids))]
         if not members:
             continue
         # The situation's own entries give the query's words their spellings (Арцаха is Artsakh).
@@ -60,7 +59,7 @@ def _matching(query_id: str, tables: Tables, items: Sequence[MentionedItem], fol
         if item.id not in folded:
             folded[item.id] = _fold(item)
         fields = folded[item.id]
-        if fields is not None and not may_hold(fields):
+        if fields is not None and may_hold is not None and not may_hold(fields):
             continue
         if any(m.entry_id == query_id for m in matcher.match_text(item.title, item.text or "")):
             out.add(item.id)
@@ -85,23 +84,39 @@ def _fold(item: MentionedItem) -> Folded:
     return found.get("title", ""), found.get("text", ""), found.get("title", "") + found.get("text", "")
 
 
-def possible(query: Query, needs: Mapping[int, Sequence[str]]) -> Callable[[tuple[str, str, str]], bool]:
+def possible(query: Query, needs: Mapping[int, Sequence[str]]) -> Callable[[Fields], bool] | None:
     """A test of folded (title, text, both) that is False only when ``query`` cannot hold: a term it needs is
-    absent. ``needs`` maps ``id(term)`` to the strings one of which the term needs in its field; a NOT may
-    always hold."""
+    absent. ``needs`` maps ``id(term)`` to the strings one of which the term needs in its field. None: the
+    query may hold whatever the text (a NOT may always hold)."""
     if isinstance(query, Term):
-        strings = needs.get(id(query), ())
-        at = _FIELD_AT[query.field]
-        return lambda fields: any(s in fields[at] for s in strings)
+        strings, at = needs.get(id(query), ()), _FIELD_AT[query.field]
+        if len(strings) == 1:
+            (string,) = strings
+            return lambda fields: string in fields[at]
+        found = re.compile("|".join(map(re.escape, strings))).search if strings else None
+        return lambda fields: found is not None and found(fields[at]) is not None
     if isinstance(query, Not):
-        return lambda fields: True
+        return None
     if isinstance(query, Near):
-        left, right = possible(query.left, needs), possible(query.right, needs)
-        return lambda fields: left(fields) and right(fields)
+        return _both(possible(query.left, needs), possible(query.right, needs))
     parts = [possible(q, needs) for q in query.items]
     if isinstance(query, And):
-        return lambda fields: all(part(fields) for part in parts)
-    return lambda fields: any(part(fields) for part in parts)
+        return functools.reduce(_both, parts, None)
+    if None in parts:
+        return None
+    return functools.reduce(_either, parts) if parts else lambda fields: False
+
+
+def _both(a: Callable[[Fields], bool] | None, b: Callable[[Fields], bool] | None) -> Callable[[Fields], bool] | None:
+    if a is None or b is None:
+        return a or b
+    return lambda fields: a(fields) and b(fields)
+
+
+def _either(a: Callable[[Fields], bool] | None, b: Callable[[Fields], bool] | None) -> Callable[[Fields], bool] | None:
+    if a is None or b is None:
+        return None
+    return lambda fields: a(fields) or b(fields)
 
 
 _FIELD_AT = {"title": 0, "text": 1, None: 2}

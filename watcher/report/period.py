@@ -6,12 +6,16 @@ titles, links and snippets are cleaned only for the items a section shows (``fac
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import replace
+from operator import attrgetter
 from typing import TypeGuard
 
 from watcher.models import Mention, MentionedItem, Period, StoredMatch
 from watcher.report.parts import DigestItem, item_facts, item_snippets, outlet
+
+_ENTRY_ID = attrgetter("entry_id")
 
 
 class PeriodIndex:
@@ -23,18 +27,18 @@ class PeriodIndex:
         self.order = list(self.items)  # item ids, oldest first
         self.rank = {item_id: n for n, item_id in enumerate(self.order)}
         self.entries: dict[int, frozenset[str]] = {}  # item id -> ids of the entries it mentions
-        self.of_entry: dict[str, list[int]] = {}  # entry id -> its items, oldest first
         self.outlet: dict[int, str] = {}  # item id -> its outlet, casefolded: distinct outlets are counted on it
+        of_entry: defaultdict[str, list[int]] = defaultdict(list)
         outlets: dict[tuple[str | None, str], str] = {}  # a period has few outlets: each name is cleaned once
         for item in ordered:
-            ids = frozenset(m.entry_id for m in item.mentions)
-            self.entries[item.id] = ids
+            ids = self.entries[item.id] = frozenset(map(_ENTRY_ID, item.mentions))
             for entry_id in ids:
-                self.of_entry.setdefault(entry_id, []).append(item.id)
+                of_entry[entry_id].append(item.id)
             name = outlets.get((item.publisher, item.source))
             if name is None:
                 name = outlets[item.publisher, item.source] = outlet(item.publisher, item.source).casefold()
             self.outlet[item.id] = name
+        self.of_entry: dict[str, list[int]] = dict(of_entry)  # entry id -> its items, oldest first
         self._facts: dict[int, DigestItem] = {}
 
     def facts(self, item_id: int) -> DigestItem:

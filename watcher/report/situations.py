@@ -244,16 +244,15 @@ def _stories(index: PeriodIndex, newest: Sequence[int], wanted: AbstractSet[str]
              key: Collection[int], top: int, situation_id: str) -> tuple[list[Story], int]:
     """The ``top`` stories in order, and how many there are in all; ``newest`` are item ids, newest first."""
     grouped = group_stories([_story_item(index, i, wanted) for i in newest[:MAX_GROUPED]])
-
-    def rank(group: list[StoryItem]) -> tuple[bool, int, int, float, str]:
-        lead = headline(group) if len(group) > 1 else group[0]
-        return (not any(m.item_id in key for m in group), -len({m.outlet.casefold() for m in group}), -len(group),
-                -group[0].published.timestamp(), index.facts(lead.item_id).title.casefold())
-
-    # Ranked on a few numbers; only the stories shown are built, with their lead's snippet. Items past the
-    # grouping bound are stories of their own: only those that can rank among the first are looked at.
+    # Ranked on numbers (key, outlets, items, time), then the headline's title; only the stories shown are
+    # built, with their lead's snippet. The headline (each member's script read) is found only for the groups
+    # that the numbers leave among the first, and items past the grouping bound are looked at likewise.
+    numbers = [(not any(m.item_id in key for m in g), -index.outlets(m.item_id for m in g), -len(g),
+                -g[0].published.timestamp()) for g in grouped]
+    last = heapq.nsmallest(top, numbers)[-1:]
     best: list[tuple[tuple[bool, int, int, float, str], int, list[StoryItem] | int]]
-    best = heapq.nsmallest(top, ((rank(g), n, g) for n, g in enumerate(grouped)))
+    best = heapq.nsmallest(top, (((*numbers[n], index.facts((headline(g) if len(g) > 1 else g[0]).item_id).title.casefold()),
+                                  n, g) for n, g in enumerate(grouped) if last and numbers[n] <= last[0]))
     rest = newest[MAX_GROUPED:]
     for n in index.contenders(rest, key, top):
         item = index.facts(rest[n])
@@ -276,7 +275,8 @@ def _story(group: list[StoryItem], index: PeriodIndex, entries: Mapping[str, Ent
     lead = index.facts(headline(group).item_id)
     outlets: dict[str, ItemRef] = {}
     for member in group:
-        outlets.setdefault(member.outlet.casefold(), _ref(index.facts(member.item_id)))
+        if (name := member.outlet.casefold()) not in outlets:
+            outlets[name] = _ref(index.facts(member.item_id))
     ids = {e for m in group for e in m.entries}
     return Story(
         title=lead.title, link=lead.link, language=lead.language, first_published=group[0].published,

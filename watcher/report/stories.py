@@ -79,8 +79,8 @@ def canonical_link(link: str | None) -> str | None:
     if not parts.netloc:
         return None
     host = parts.netloc.lower().removeprefix("www.")
-    query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-                             if not k.lower().startswith(_TRACKING)))
+    query = parts.query and urlencode(sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+                                             if not k.lower().startswith(_TRACKING)))
     return f"{host}{parts.path.rstrip('/')}" + (f"?{query}" if query else "")
 
 
@@ -89,10 +89,15 @@ def headline(group: Sequence[StoryItem]) -> StoryItem:
 
     On a tie the Latin script wins, as more readers read it.
     """
-    written = [script(i.title) for i in group]
+    written = [_script(i.title) for i in group]
     scripts = Counter(written)
     best = max(scripts, key=lambda s: (scripts[s], s == "latin"))
     return group[written.index(best)]
+
+
+def _script(title: str) -> str:
+    # script() reads every letter of a Latin title; an ASCII one has no letter of another script.
+    return "latin" if title.isascii() else script(title)
 
 
 @lru_cache(maxsize=1)
@@ -196,11 +201,16 @@ def _same_entries_other_script(items: Sequence[StoryItem], window: timedelta) ->
         if len(item.entries) >= 2:  # one shared name is not enough: Pashinyan is in many stories a day
             by_entries[item.entries].append(index)
     for indices in by_entries.values():
+        written = [_script(items[i].title) for i in indices]
+        if len(set(written)) < 2:  # all in one script: nothing to join across languages
+            continue
         # ``items`` is in time order, so each bucket is too: compare only within the window.
-        for n, i in enumerate(indices):
-            for j in reversed(indices[:n]):
+        for n in range(1, len(indices)):
+            i = indices[n]
+            for m in range(n - 1, -1, -1):
+                j = indices[m]
                 if items[i].published - items[j].published > window:
                     break
-                if script(items[i].title) != script(items[j].title):
+                if written[n] != written[m]:
                     yield j, i
                     break
