@@ -24,6 +24,7 @@ from watcher.parse.keys import (
     _stays,
     _urlsplit,
     canonical_link,
+    link_and_key,
     resolve_link,
 )
 
@@ -96,6 +97,8 @@ def assert_same_by_every_path(url: str, base: str) -> None:
     assert _split(url.strip()) == _urlsplit(url.strip())
     assert resolve_link(url, base) == reference_resolve(url, base)
     assert resolver(base)(url) == str(_urljoin(base, url))
+    resolved = reference_resolve(url, base)
+    assert link_and_key(url, base) == (resolved, reference_canonical(resolved) if resolved else None)
 
 
 @settings(max_examples=500, deadline=None)

@@ -74,6 +74,7 @@ class ParsedFeed:
     link: str | None
     items: tuple[Item, ...]
     problems: tuple[str, ...] = ()
+    skipped: int = 0  # items left out because their key was among those asked to be skipped
 
 
 @dataclass(frozen=True, slots=True)

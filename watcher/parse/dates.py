@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, tzinfo
 from datetime import timezone as dt_timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -57,15 +58,19 @@ def as_utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def parse_date(raw: str | None, *, fetched_at: datetime, local: tzinfo,
-               parsed: time.struct_time | None = None) -> datetime:
-    """An aware UTC datetime for ``raw``; ``parsed`` is feedparser's reading, used when ours fails.
+def parse_date(raw: str | None, *, fetched_at: datetime, local: tzinfo, parsed: time.struct_time | None = None,
+               reader: Callable[[str], time.struct_time | None] | None = None) -> datetime:
+    """An aware UTC datetime for ``raw``; ``parsed`` is feedparser's reading, used when ours fails (or
+    ``reader``, which gives it from ``raw``: it is asked only then).
 
     Missing or unreadable dates become ``fetched_at``; dates in the future beyond a small tolerance are
     clamped to ``fetched_at`` (an outlet's wrong zone must not pin an item to the top for hours).
     """
     fetched_at = as_utc(fetched_at)
-    moment = _read(" ".join(raw.split())[:100], local, parsed) if raw else None
+    moment = None
+    if raw:
+        fallback = (lambda: parsed) if parsed is not None or reader is None else (lambda: reader(raw))
+        moment = _read(" ".join(raw.split())[:100], local, fallback)
     if moment is None:
         return fetched_at
     if moment > fetched_at + FUTURE_TOLERANCE:
@@ -73,9 +78,10 @@ def parse_date(raw: str | None, *, fetched_at: datetime, local: tzinfo,
     return moment
 
 
-def _read(raw: str, local: tzinfo, parsed: time.struct_time | None) -> datetime | None:
+def _read(raw: str, local: tzinfo, fallback: Callable[[], time.struct_time | None]) -> datetime | None:
     try:
         moment = _ours(raw, local)
+        parsed = fallback() if moment is None else None
         if moment is None and parsed is not None and _has_no_zone(raw):
             # feedparser read a zone-less date as UTC: take its wall clock in the source's zone instead.
             moment = datetime(*parsed[:6], tzinfo=local)
@@ -152,11 +158,3 @@ def _has_no_zone(raw: str) -> bool:
     rest = raw[times[-1].end():].strip()
     rest = re.sub(r"^(?:AM|PM)\b", "", rest, flags=re.IGNORECASE).strip()
     return not rest
-
-
-def ours_reads(raw: str) -> bool:
-    """True when parse_date decides ``raw`` without a fallback reading (it reads it, or gives up on it)."""
-    try:
-        return _ours(" ".join(raw.split())[:100], UTC) is not None
-    except (ValueError, OverflowError):
-        return True

@@ -35,6 +35,9 @@ _C1 = re.compile("[\x80-\x9f]")
 _BEYOND_LATIN1 = re.compile("[^\x00-\xff]")
 
 
+NAMESPACES = {uri.lower(): prefix for uri, prefix in _FeedParserMixin.namespaces.items()}
+
+
 class HandOff(Exception):
     """The document needs feedparser."""
 
@@ -86,15 +89,21 @@ def resolver(base: str) -> Callable[[str], str]:
 
 def href_of(element: Any) -> str | None:
     """feedparser's _enforce_href: url, uri or href when non-empty, else href even when empty."""
-    attributes = {name.lower(): value for name, value in element.attrib.items()}
-    href = attributes.get("url", attributes.get("uri", attributes.get("href")))
+    attributes = element.attrib
+    if not attributes:
+        return None
+    if not all(name.islower() for name in attributes):  # feedparser lowers attribute names
+        attributes = {name.lower(): value for name, value in attributes.items()}
+    href: str | None = attributes.get("url", attributes.get("uri", attributes.get("href")))
     return href if href else attributes.get("href")
 
 
-def alternate_html(element: Any) -> bool:
-    rel = (element.get("rel") or "alternate").lower()
-    kind = (element.get("type") or ("application/atom+xml" if rel == "self" else "text/html")).lower()
-    return rel == "alternate" and _FeedParserMixin.map_content_type(kind) in _FeedParserMixin.html_types
+def alternate_html(element: Any, rel: str) -> bool:
+    """Whether a link with this (lower-case) rel is the alternate HTML page, which feedparser makes ``link``."""
+    if rel != "alternate":
+        return False
+    kind = element.get("type")
+    return not kind or _FeedParserMixin.map_content_type(kind.lower()) in _FeedParserMixin.html_types
 
 
 def fix(value: str) -> str:

@@ -7,18 +7,19 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, tzinfo
 from typing import Any
 
-import feedparser  # type: ignore[import-untyped]
+import feedparser
 
 from watcher.errors import ParseError
 from watcher.models import Item, ParsedFeed
 from watcher.parse.dates import as_utc, load_timezone, parse_date
 from watcher.parse.encoding import charset_from_content_type, decode_document, gunzip
+from watcher.parse.entry import Entry, from_feedparser
 from watcher.parse.fast import fast_parse
-from watcher.parse.keys import canonical_link, content_hash, guid_key, resolve_link, unique_guids
+from watcher.parse.keys import content_hash, guid_key, link_and_key, resolve_link, unique_guids
 from watcher.parse.sniff import refuse_web_page, root_element, without_doctype
 from watcher.parse.text import MAX_TITLE, html_to_text, one_line, plain_to_text, title_text
 
@@ -29,11 +30,12 @@ _EMPTY_HINT = "the server answered 200 with nothing in it; the feed may be down"
 
 
 def parse_feed(content: bytes, *, url: str, headers: Sequence[tuple[str, str]] = (), fetched_at: datetime,
-               timezone: str = "UTC", fast_path: bool = True) -> ParsedFeed:
+               timezone: str = "UTC", fast_path: bool = True, skip: Collection[str] = frozenset()) -> ParsedFeed:
     """Parse one fetched document into items; raises ParseError when it holds no feed at all.
 
     A clean RSS/Atom document takes the lxml fast path (``fast_path=False`` forces feedparser); it yields
-    the same items, and anything it does not reproduce exactly goes to feedparser.
+    the same items, and anything it does not reproduce exactly goes to feedparser. Items whose key is in
+    ``skip`` (already stored) are left out and counted in ``skipped``; they cost only their key.
     """
     local = load_timezone(timezone)
     fetched_at = as_utc(fetched_at)
@@ -55,17 +57,18 @@ def parse_feed(content: bytes, *, url: str, headers: Sequence[tuple[str, str]] =
         feed, entries, problem = fast.feed, fast.entries, None
     else:
         feed, entries, problem = _slow_parse(document, url=url, language=language)
-    language = _language(feed.get("language"))
-    items = _items(entries, url=url, fetched_at=fetched_at, local=local, language=language)
+    items, skipped = _items(entries, url=url, fetched_at=fetched_at, local=local,
+                            language=_language(feed.get("language")), skip=skip)
     problems = tuple(p for p in (decoded.problem, problem) if p)
     return ParsedFeed(title=title_text(feed.get("title") or "") or None,
-                      link=resolve_link(feed.get("link"), url), items=items, problems=problems)
+                      link=resolve_link(feed.get("link"), url), items=items, problems=problems, skipped=skipped)
 
 
-def _slow_parse(document: str, *, url: str, language: str | None) -> tuple[Mapping[str, Any], list[Any], str | None]:
+def _slow_parse(document: str, *, url: str, language: str | None) -> tuple[Mapping[str, Any], list[Entry], str | None]:
     """feedparser's feed, whole entries and problem line; ParseError when the document holds no feed."""
     result = _feedparser(document, url=url, language=language)
-    entries: list[Any] = _complete_entries(list(result.get("entries") or []), document, result)
+    complete = _complete_entries(list(result.get("entries") or []), document, result)
+    entries = [from_feedparser(entry) for entry in complete]
     problem = _bozo_line(result)
     if not entries and not result.get("version"):
         raise ParseError(f"{url} holds no RSS or Atom feed" + (f" ({problem})" if problem else ""),
@@ -96,90 +99,55 @@ def _feedparser(text: str, *, url: str, language: str | None) -> Any:
                          hint="the document is badly broken; report it if the source works in a feed reader") from exc
 
 
-def _items(entries: list[Any], *, url: str, fetched_at: datetime, local: tzinfo,
-           language: str | None) -> tuple[Item, ...]:
+def _items(entries: list[Entry], *, url: str, fetched_at: datetime, local: tzinfo, language: str | None,
+           skip: Collection[str]) -> tuple[tuple[Item, ...], int]:
+    """The items of a document, each key once (a link repeated within one document: the first item wins),
+    without those whose key is in ``skip``, and how many of these were left out."""
     guids = [_guid(entry) for entry in entries]
     unique = unique_guids(guids)
-    items: dict[str, Item] = {}
-    for entry, guid in zip(entries, guids):
-        item = _item(entry, guid=guid, unique=guid in unique, url=url, fetched_at=fetched_at, local=local,
-                     language=language)
-        items.setdefault(item.key, item)  # a link repeated within one document: the first item wins
-    return tuple(items.values())
+    items: list[Item] = []
+    seen: set[str] = set()
+    for entry, guid in zip(entries, guids, strict=True):
+        # feedparser promotes a permalink GUID to the link; a GUID shared by every item is no permalink.
+        link, key = (None, None) if entry.guidislink and guid not in unique else link_and_key(entry.link, url)
+        if key is None and guid is not None and guid in unique:
+            key = guid_key(url, guid)
+        item = None
+        if key is None:  # keyed by its content: only the whole item tells
+            item = _item(entry, key=None, link=link, guid=guid, fetched_at=fetched_at, local=local, language=language)
+            key = item.key
+        if key in seen:
+            continue
+        seen.add(key)
+        if key not in skip:
+            items.append(item or _item(entry, key=key, link=link, guid=guid, fetched_at=fetched_at, local=local,
+                                       language=language))
+    return tuple(items), len(seen) - len(items)
 
 
-def _item(entry: Mapping[str, Any], *, guid: str | None, unique: bool, url: str, fetched_at: datetime,
-          local: tzinfo, language: str | None) -> Item:
-    summary = entry.get("summary") or None
-    body, kind = _body(entry)
-    text = plain_to_text(body) if kind == "text/plain" else html_to_text(body)
-    title = title_text(entry.get("title") or "")
-    publisher = _publisher(entry)
+def _item(entry: Entry, *, key: str | None, link: str | None, guid: str | None, fetched_at: datetime, local: tzinfo,
+          language: str | None) -> Item:
+    details = entry.details()
+    text = plain_to_text(details.body) if details.body_type == "text/plain" else html_to_text(details.body)
+    title = title_text(details.title)
+    publisher = one_line(details.publisher, limit=200) or None if details.publisher else None
     if publisher and title.endswith(f" - {publisher}"):
         title = title[: -len(publisher) - 3].rstrip()
     if not title:
         title = one_line(text, limit=120)
-    # feedparser promotes a permalink GUID to the link; a GUID shared by every item is no permalink.
-    link = None if entry.get("guidislink") and not unique else resolve_link(_alternate_link(entry), url)
-    if link:
-        key = canonical_link(link)
-    elif guid and unique:
-        key = guid_key(url, guid)
-    else:
-        key = content_hash(title, text)
-    return Item(key=key, title=title, text=text, link=link, published=_published(entry, fetched_at, local),
-                guid=guid, author=one_line(entry.get("author") or "", limit=200) or None,
-                summary_html=(summary or body)[:MAX_SUMMARY_HTML] or None,
-                publisher=publisher, language=language or _entry_language(entry))
+    published = fetched_at
+    if details.date:
+        published = parse_date(details.date, fetched_at=fetched_at, local=local, parsed=details.date_parsed,
+                               reader=details.read_date)
+    return Item(key=key or content_hash(title, text), title=title, text=text, link=link, published=published,
+                guid=guid, author=one_line(details.author, limit=200) or None,
+                summary_html=(details.summary or details.body)[:MAX_SUMMARY_HTML] or None,
+                publisher=publisher, language=language or _language(details.title_language))
 
 
-def _body(entry: Mapping[str, Any]) -> tuple[str, str]:
-    """The longest of content and summary (full text when the feed has it) and its declared type."""
-    candidates = [(c.get("value") or "", c.get("type") or "text/html") for c in entry.get("content") or []]
-    detail = entry.get("summary_detail")
-    kind = detail.get("type") if isinstance(detail, Mapping) else None
-    candidates.append((entry.get("summary") or "", kind or "text/html"))
-    return max(candidates, key=lambda candidate: len(candidate[0]))
-
-
-def _published(entry: Mapping[str, Any], fetched_at: datetime, local: tzinfo) -> datetime:
-    for name in ("published", "updated", "created"):
-        raw = entry.get(name)
-        if raw:
-            return parse_date(raw, fetched_at=fetched_at, local=local, parsed=entry.get(f"{name}_parsed"))
-    return fetched_at
-
-
-def _alternate_link(entry: Mapping[str, Any]) -> str | None:
-    """The item's own link: the first alternate one (feedparser's ``link`` is the last, and some outlets
-    nest `<link>` elements for related stories inside an item)."""
-    for link in entry.get("links") or []:
-        if isinstance(link, Mapping) and link.get("rel", "alternate") == "alternate" and link.get("href"):
-            return str(link["href"])
-    link = entry.get("link")
-    return link if isinstance(link, str) else None
-
-
-def _guid(entry: Mapping[str, Any]) -> str | None:
-    guid = one_line(str(entry.get("id") or ""), limit=MAX_TITLE)
+def _guid(entry: Entry) -> str | None:
+    guid = one_line(entry.id, limit=MAX_TITLE)
     return guid or None
-
-
-def _publisher(entry: Mapping[str, Any]) -> str | None:
-    source = entry.get("source")
-    # Only an item-level <source url=...> (RSS) or an Atom source with links names the outlet; a <source>
-    # nested in an outlet's own extension (a photo credit) does not.
-    if not isinstance(source, Mapping) or not (source.get("href") or source.get("links")):
-        return None
-    title = source.get("title")
-    if not isinstance(title, str):
-        return None
-    return one_line(title, limit=200) or None
-
-
-def _entry_language(entry: Mapping[str, Any]) -> str | None:
-    detail = entry.get("title_detail")
-    return _language(detail.get("language")) if isinstance(detail, Mapping) else None
 
 
 def _language(value: Any) -> str | None:

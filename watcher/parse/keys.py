@@ -91,6 +91,14 @@ def _stays(scheme: str, host: str, port: str | None, path: str) -> bool:
     return "amp" not in lowered or not (_AMP_SUFFIX.search(path) or "amp" in lowered.split("/"))
 
 
+def link_and_key(link: str | None, base: str) -> tuple[str | None, str | None]:
+    """resolve_link's link and, when there is one, its canonical_link: in one match for most links."""
+    if link and (plain := _CANONICAL.match(link)) and _stays(*plain.groups()) and _parses(base):
+        return link, link  # absolute (resolving hands it back) and already canonical
+    resolved = resolve_link(link, base)
+    return resolved, canonical_link(resolved) if resolved else None
+
+
 def resolve_link(link: str | None, base: str) -> str | None:
     """An absolute http(s) link, resolved against the feed URL; None for other schemes or nothing."""
     if not link or not link.strip():
