@@ -18,7 +18,6 @@ import re
 from typing import Any
 
 from yaml import YAMLError
-from yaml._yaml import CParser
 from yaml.events import (
     AliasEvent,
     DocumentEndEvent,
@@ -31,6 +30,11 @@ from yaml.events import (
     StreamEndEvent,
     StreamStartEvent,
 )
+
+try:
+    from yaml._yaml import CParser
+except ImportError:  # PyYAML built without libyaml: every watchlist goes to ruamel, correct but slow
+    CParser = None
 
 
 class NotPlain(Exception):
@@ -82,6 +86,8 @@ def plain_scalar(value: str) -> Any:
 
 def load_plain(text: str) -> Any:
     """The single document in ``text`` as dicts, lists, str, int, bool and None, or NotPlain."""
+    if CParser is None:
+        raise NotPlain("PyYAML has no libyaml parser here")
     if _DISPUTED.search(text):
         raise NotPlain("a directive, a tab, a byte order mark or a YAML 1.1 line break")
     try:
