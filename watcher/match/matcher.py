@@ -19,6 +19,7 @@ from watcher.match.normalize import (
     key,
     masked,
     masking_may_add,
+    parts,
     prepare,
     script,
     spelled,
@@ -51,22 +52,26 @@ class Matcher:
     def match_text(self, title: str, text: str = "") -> tuple[Match, ...]:
         """Every mention of a watch entry in ``title`` and ``text``."""
         fields = {"title": title or "", "text": text or ""}
-        # Most items name nobody: look before blanking links and tags, which only removes candidates,
-        # and go on only where a stem that ends a phrase starts a word.
-        first = {f: _first_look(self._tables, t) for f, t in fields.items() if t}
-        if not any(seen is None or ends_phrase(self._tables, seen) for _, _, seen in first.values()):
+        # Most items name nobody: look at both fields at once (one fold, one automaton pass), before
+        # blanking links and tags, which only removes candidates, and go on only where a stem that ends
+        # a phrase starts a word.
+        both = spelled(f"{fields['title']}\n{fields['text']}")
+        data = fold_bytes(both)
+        seen = None if masking_may_add(both) else candidates(self._tables, data)
+        if seen is not None and (not seen or not ends_phrase(self._tables, seen)):
             return ()
         prepared: dict[str, Prepared] = {}
         folded: dict[str, str] = {}
         hits: dict[str, list[Hit]] = {}
-        for f, (spelt, data, seen) in first.items():
-            fold = data.decode("ascii")
+        for f, (spelt, fold, near) in _split(both, data, seen, len(fields["title"])).items():
+            if not fields[f] or (near is not None and not ends_phrase(self._tables, near)):
+                continue  # no hit can end in this field
             blanked = masked(fields[f])
-            if blanked != fields[f] or seen is None:
+            if blanked != fields[f] or near is None:
                 spelt = spelled(blanked)
                 fold = fold_prepared(spelt)
-                seen = None
-            prepared[f], folded[f], hits[f] = spelt, fold, scan(self._tables, fold, seen)
+                near = None
+            prepared[f], folded[f], hits[f] = spelt, fold, scan(self._tables, fold, near)
         if not any(hits.values()):
             return ()
         rough = decide(self._tables, hits, {f: _word_index(s) for f, s in folded.items()})
@@ -171,11 +176,18 @@ class _Located:
                    for wid, tail, word in zip(hit.words, hit.tails, written))
 
 
-def _first_look(tables: Tables, text: str) -> tuple[Prepared, bytes, list[Candidate] | None]:
-    """``text`` spelt and folded as it is, and the automaton's candidates in it (None: blank first)."""
-    spelt = spelled(text)
-    data = fold_bytes(spelt)
-    return spelt, data, None if masking_may_add(spelt) else candidates(tables, data)
+def _split(both: Prepared, data: bytes, seen: list[Candidate] | None,
+           cut: int) -> dict[str, tuple[Prepared, str, list[Candidate] | None]]:
+    """Each field's spelling, fold and candidates, cut out of those of ``title + "\\n" + text`` (``cut``: the
+    title's length). The fold is one character at a time (a chunk between spaces at a time without a
+    codec), so the title folded the same way ends where the text's fold starts, the newline between."""
+    title, text = parts(both, cut)
+    fold = fold_prepared(title)
+    at = len(fold) - 1  # the space of the newline
+    if seen is None:
+        return {"title": (title, fold, None), "text": (text, data[at:].decode("ascii"), None)}
+    return {"title": (title, fold, [c for c in seen if c[1] < at]),
+            "text": (text, data[at:].decode("ascii"), [(p, space - at, end - at) for p, space, end in seen if space >= at])}
 
 
 def _word_index(folded: str) -> Callable[[int], int]:

@@ -207,12 +207,13 @@ def masking_may_add(prepared: Prepared) -> bool:
 
 def spelled(text: str) -> Prepared:
     """The rewrites of ``prepare`` after blanking: Armenian and Azerbaijani words, the single-byte bytes."""
+    # tuple.__new__: the NamedTuple constructor costs three times as much, on the path of every item
     if text.isascii():  # most English news: ASCII is cp1252 byte for byte, and encodes by copying
-        return Prepared(text, _codec(_CODECS[0]), text.encode("ascii"))
+        return tuple.__new__(Prepared, (text, _codec(_CODECS[0]), text.encode("ascii")))
     # Russian first when the text has its commonest letter: a failed try costs an exception.
     for name in (_CODECS[::-1] if "о" in text else _CODECS):
         try:  # a text these spell has no Armenian, Azerbaijani or astral letters
-            return Prepared(text, _codec(name), text.encode(name, _STRAY))
+            return tuple.__new__(Prepared, (text, _codec(name), text.encode(name, _STRAY)))
         except UnicodeEncodeError:
             continue
     if _AZ_LETTER_RE.search(text):
@@ -223,6 +224,15 @@ def spelled(text: str) -> Prepared:
     if _ASTRAL_RE.search(text):  # outside the table: treated as separators
         text = _ASTRAL_RE.sub(" ", text)
     return Prepared(text, None, b"")
+
+
+def parts(prepared: Prepared, cut: int) -> tuple[Prepared, Prepared]:
+    """``text[:cut]`` and ``text[cut + 1:]`` spelt as the whole was (its code page, or its rewrites), when
+    ``text[cut]`` separates them (a newline): folded, they give the whole's fold in two."""
+    if prepared.codec is None:  # the rewrites keep the length and never reach across a separator
+        return Prepared(prepared.text[:cut], None, b""), Prepared(prepared.text[cut + 1:], None, b"")
+    return (Prepared(prepared.text[:cut], prepared.codec, prepared.data[:cut]),
+            Prepared(prepared.text[cut + 1:], prepared.codec, prepared.data[cut + 1:]))
 
 
 def _mask_links(text: str) -> str:
