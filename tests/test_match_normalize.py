@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from watcher.match.compile import variants
-from watcher.match.normalize import Offsets, fold, key, prepare, tokens
+from watcher.match.normalize import fold, key, prepare, tokens
+from watcher.match.offsets import Offsets
 
 # Each row: spellings of one name from the press; the first is what the watchlist says.
 SAME = [
@@ -69,6 +70,25 @@ def test_fold_and_tokens_agree(text: str) -> None:
     for word, tok in zip(words, tokens(text)):
         assert (offsets.start(word.start()), offsets.end(word.end())) == (tok.start, tok.end)
         assert key(text[tok.start:tok.end]) == tok.key
+
+
+# Long single-byte texts: positions are found across blocks of characters, and inside one by counting the
+# keys that are not one letter long (h: none, x and щ: two or more, € three).
+western = st.sampled_from(["Harutyunyan", "hhh", "Xerxes", "xx", "Œuvre", "½", "€", "—", "’", "Shah", "h.", "the",
+                           "Pashinyan", "naïve", "Zürich", "\u00ad", "→", "  ", "x"])
+cyrillic = st.sampled_from(["Щукин", "щ", "Хачатрян", "ь", "Ъ", "Пашинян", "«Регнум»", "—", "ё", "Пути\u0301н"])
+long_texts = st.one_of(st.lists(western, min_size=40, max_size=300), st.lists(cyrillic, min_size=40, max_size=300))
+
+
+@settings(max_examples=150, deadline=None)
+@given(long_texts.map(" ".join), st.sampled_from(["", " ", "  "]))
+def test_offsets_hold_across_long_single_byte_texts(text: str, pad: str) -> None:
+    text = pad + text
+    assert prepare(text).codec is not None
+    offsets = Offsets(prepare(text))
+    found = tokens(text)
+    for word, tok in zip(re.finditer(r"\S+", fold(text)), found, strict=True):
+        assert (offsets.start(word.start()), offsets.end(word.end())) == (tok.start, tok.end)
 
 
 @pytest.mark.parametrize("text", [

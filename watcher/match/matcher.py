@@ -12,7 +12,6 @@ from watcher.match.compile import Tables, compile_tables
 from watcher.match.explain import Explanation, explain
 from watcher.match.normalize import (
     TOKEN_RE,
-    Offsets,
     Prepared,
     fold_bytes,
     fold_prepared,
@@ -24,6 +23,7 @@ from watcher.match.normalize import (
     script,
     spelled,
 )
+from watcher.match.offsets import Offsets
 from watcher.match.scan import Candidate, Hit, Verdict, candidates, decide, ends_phrase, scan
 from watcher.match.snippet import snippet
 from watcher.models import Field, Item, Match

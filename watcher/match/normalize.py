@@ -1,9 +1,10 @@
 """Spelling keys: every script and transliteration of a word folds to one ASCII key.
 
 ``fold(text)`` is the matcher's hot path: a few length-preserving rewrites (links and tags
-blanked, Armenian and Azerbaijani spellings that need a neighbour) and then one ``str.translate``
-that maps each character to its key letters. Because each character maps on its own, an offset in
-the folded text leads back to the original character (``Offsets``), and the keys of single words
+blanked, Armenian and Azerbaijani spellings that need a neighbour) and then a map of each character
+to its key letters (``bytes.translate`` through a single-byte code page for nearly all news, a memo of
+the chunks between spaces for the rest). Because each character maps on its own, an offset in the
+folded text leads back to the original character (``offsets.Offsets``), and the keys of single words
 (``key``, ``tokens``) are always the words of ``fold``.
 
 The letter map merges what transliteration systems disagree on: h is dropped (Sahakyan, Saakyan;
@@ -18,11 +19,8 @@ from __future__ import annotations
 import codecs
 import re
 import unicodedata
-from bisect import bisect_right
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from functools import lru_cache
-from itertools import accumulate, islice, repeat
-from operator import add, mul, sub
 from typing import NamedTuple
 
 from anyascii import anyascii
@@ -44,7 +42,6 @@ _TLD_RE = re.compile(_TLD, re.IGNORECASE)
 _URL_RE = re.compile(r"[hHfFwW](?:(?<=[hH])[tT][tT][pP][sS\u017f]?://|(?<=[fF])[tT][pP]://|(?<=[wW])[wW][wW]\.)"
                      r"[^\s<>\"']+")
 _ANCHOR_RE = re.compile(rf"@\w|{_TLD}", re.IGNORECASE)
-_CHUNK_RE = re.compile(r"\S+")
 
 # Azerbaijani Latin: a word holding one of these letters reads c as j and x as kh (Cəfərov,
 # Джафаров; Xankəndi, Ханкенди). Same length: x becomes q, which maps like k.
@@ -337,97 +334,6 @@ def tokens(text: str) -> list[Token]:
     table = key_table()
     found = [Token(m.start(), m.end(), m.group().translate(table)) for m in TOKEN_RE.finditer(prepare(text).text)]
     return [t for t in found if t.key]
-
-
-_BLOCK = 128
-
-
-class Offsets:
-    """Maps positions in ``fold(text)`` back to the original text, given ``prepare(text)``.
-
-    Text in a single-byte codec folds as one run: the size of each character's key is a byte, so
-    a position is found in a block of 128 characters, then inside it. Other text folds chunk by
-    chunk (the runs between spaces, each followed by a space): its chunk first, then inside it.
-    """
-
-    __slots__ = ("_chunks", "_ends", "_odd", "_prepared", "_run", "_sizes", "_starts")
-
-    def __init__(self, prepared: Prepared) -> None:
-        self._prepared = prepared.text
-        self._sizes: dict[int, list[int]] = {}  # a chunk's running key lengths
-        self._chunks: list[str] = []
-        self._starts: list[int] = []
-        self._odd: tuple[int, ...] = ()
-        if prepared.codec is not None:
-            self._run = prepared.data.translate(prepared.codec.sizes)
-            self._odd = prepared.codec.odd
-            self._ends = []  # summed as far as needed (_sum_blocks): a hit is seldom at the end of a long text
-        else:
-            self._run = b""
-            self._chunks = prepared.text.split()  # their starts are found as far as needed (_start_of)
-            self._ends = list(accumulate(map(len, map(_FOLDS.__getitem__, self._chunks))))
-
-    def _index(self, folded: int) -> int:
-        """The original index of the character whose key holds folded character ``folded`` (0-based, unpadded)."""
-        if self._run:
-            self._sum_blocks(folded)
-        k = min(bisect_right(self._ends, folded), len(self._ends) - 1)
-        inner = folded - (self._ends[k - 1] if k else 0)
-        if k not in self._sizes:
-            if self._run:
-                sizes: Iterable[int] = self._run[k * _BLOCK:(k + 1) * _BLOCK]
-            else:
-                sizes = map(len, map(key_table().__getitem__, map(ord, self._chunks[k])))
-            self._sizes[k] = list(accumulate(sizes))
-        return self._start_of(k) + bisect_right(self._sizes[k], inner)
-
-    def _sum_blocks(self, folded: int) -> None:
-        """Folded lengths of the blocks up to the one holding ``folded``, counted in C (most sizes are 1).
-
-        Blocks are summed many at a time, as far as the folded characters still missing reach if a fifth
-        of the characters fold to nothing (an English text drops one h in twenty), with no Python loop per block.
-        """
-        ends, run = self._ends, self._run
-        while (not ends or ends[-1] <= folded) and len(ends) * _BLOCK < len(run):
-            done = ends[-1] if ends else 0
-            first = len(ends) * _BLOCK
-            last = min(len(run), first + ((folded - done) * 5 // 4 // _BLOCK + 1) * _BLOCK)
-            starts = range(first, last, _BLOCK)
-            stops = [*range(first + _BLOCK, last, _BLOCK), last]
-            totals = list(map(sub, stops, starts))
-            for size in self._odd:
-                counts = map(run.count, repeat(size), starts, stops)
-                totals = list(map(add, totals, map(mul, repeat(size - 1), counts)))
-            ends += islice(accumulate(totals, initial=done), 1, None)
-
-    def _start_of(self, k: int) -> int:
-        if self._run:
-            return k * _BLOCK
-        if k >= len(self._starts):
-            done = len(self._starts)
-            more = _CHUNK_RE.finditer(self._prepared, self._starts[-1] + len(self._chunks[done - 1]) if done else 0)
-            self._starts += [m.start() for m in islice(more, k + 1 - done)]
-        return self._starts[k]
-
-    def _empty(self, index: int) -> bool:
-        """Whether the character at ``index`` folds to nothing (h, ь, an accent): it belongs to its word."""
-        if not 0 <= index < len(self._prepared):
-            return False
-        return self._run[index] == 0 if self._run else not key_table()[ord(self._prepared[index])]
-
-    def start(self, position: int) -> int:
-        """The original offset of the word whose folded text starts at ``position``."""
-        first = self._index(position - 1)
-        while self._empty(first - 1):
-            first -= 1
-        return first
-
-    def end(self, position: int) -> int:
-        """The original offset just after the word whose folded text ends before ``position``."""
-        last = self._index(position - 2)
-        while self._empty(last + 1):
-            last += 1
-        return last + 1
 
 
 def script(word: str) -> str:
