@@ -94,14 +94,15 @@ def test_key_items_in_every_script_and_only_for_the_digest_s_situations() -> Non
     assert key_items(WATCHLIST, some, PeriodIndex(items)) == {"near": {4}}
 
 
-def check_of(query: str, spellings: dict[str, list[str]]) -> Callable[[tuple[str, str, str]], bool] | None:
+def check_of(query: str, spellings: dict[str, list[str]]) -> Callable[[tuple[bytes, bytes, bytes]], bool] | None:
     """The pre-check of ``query`` where each term needs the folded key of one of its ``spellings``."""
     parsed = parse_query(query)
-    return possible(parsed, {id(t): tuple(fold(s)[:-1] for s in spellings.get(t.text, [t.text])) for t in terms(parsed)})
+    return possible(parsed, {id(t): tuple(fold(s)[:-1].encode() for s in spellings.get(t.text, [t.text]))
+                             for t in terms(parsed)})
 
 
-def fields(title: str, text: str) -> tuple[str, str, str]:
-    return fold(title), fold(text), fold(title) + fold(text)
+def fields(title: str, text: str) -> tuple[bytes, bytes, bytes]:
+    return fold(title).encode(), fold(text).encode(), (fold(title) + fold(text)).encode()
 
 
 def test_the_pre_check_is_false_only_without_a_needed_word() -> None:

@@ -16,12 +16,12 @@ from collections.abc import Callable, Mapping, Sequence
 from watcher.config.schema import DigestConfig, Watchlist
 from watcher.match import Matcher
 from watcher.match.compile import Tables, compile_tables
-from watcher.match.normalize import fold_prepared, masking_may_add, spelled
+from watcher.match.normalize import fold_bytes, masking_may_add, spelled
 from watcher.match.query import And, Near, Not, Query, Term
 from watcher.models import MentionedItem
 from watcher.report.period import PeriodIndex
 
-Fields = tuple[str, str, str]  # title, text and both, folded as the automaton reads them
+Fields = tuple[bytes, bytes, bytes]  # title, text and both, folded as the automaton reads them
 Folded = Fields | None  # None: only the matcher can tell
 
 
@@ -50,7 +50,8 @@ def _matching(query_id: str, tables: Tables, items: Sequence[MentionedItem], fol
     assert plan.query is not None
     # The automaton finds a word where " " + its stem occurs in the folded text, and a term only where a word
     # that ends one of its phrases is found (whatever its ending): a term needs one of these in its field.
-    needs = {id(term): tuple(dict.fromkeys(" " + tables.words[w].stem for pid in pids for w in tables.phrases[pid].words[-1]))
+    needs = {id(term): tuple(dict.fromkeys(f" {tables.words[w].stem}".encode("ascii")
+                                           for pid in pids for w in tables.phrases[pid].words[-1]))
              for term, pids in plan.literals}
     may_hold = possible(plan.query, needs)
     matcher = Matcher(tables)
@@ -67,24 +68,26 @@ def _matching(query_id: str, tables: Tables, items: Sequence[MentionedItem], fol
 
 
 def _fold(item: MentionedItem) -> Folded:
-    found: dict[str, str] = {}
-    for name, text in (("title", item.title), ("text", item.text or "")):
-        if not text:
-            continue
-        if text == item.title and "title" in found:  # feeds often repeat the title as the description
-            found[name] = found["title"]
-            continue
-        spelt = spelled(text)
-        if masking_may_add(spelt):  # blanking links may give this text words it lacks now: the matcher decides
-            return None
-        # Blanking links and tags only takes words away: the words found before it are all there may be.
-        found[name] = fold_prepared(spelt)
+    title = _folded(item.title)
+    text = title if item.text == item.title else _folded(item.text or "")  # feeds often repeat the title
+    if title is None or text is None:
+        return None
     # Folded fields begin and end with a space and a needed string has none after its first: joined, the
     # fields hold a needed string exactly when one of them does.
-    return found.get("title", ""), found.get("text", ""), found.get("title", "") + found.get("text", "")
+    return title, text, title + text
 
 
-def possible(query: Query, needs: Mapping[int, Sequence[str]]) -> Callable[[Fields], bool] | None:
+def _folded(text: str) -> bytes | None:
+    if not text:
+        return b""
+    spelt = spelled(text)
+    if masking_may_add(spelt):  # blanking links may give this text words it lacks now: the matcher decides
+        return None
+    # Blanking links and tags only takes words away: the words found before it are all there may be.
+    return fold_bytes(spelt)
+
+
+def possible(query: Query, needs: Mapping[int, Sequence[bytes]]) -> Callable[[Fields], bool] | None:
     """A test of folded (title, text, both) that is False only when ``query`` cannot hold: a term it needs is
     absent. ``needs`` maps ``id(term)`` to the strings one of which the term needs in its field. None: the
     query may hold whatever the text (a NOT may always hold)."""
@@ -93,7 +96,7 @@ def possible(query: Query, needs: Mapping[int, Sequence[str]]) -> Callable[[Fiel
         if len(strings) == 1:
             (string,) = strings
             return lambda fields: string in fields[at]
-        found = re.compile("|".join(map(re.escape, strings))).search if strings else None
+        found = re.compile(b"|".join(map(re.escape, strings))).search if strings else None
         return lambda fields: found is not None and found(fields[at]) is not None
     if isinstance(query, Not):
         return None

@@ -7,15 +7,17 @@ titles, links and snippets are cleaned only for the items a section shows (``fac
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Sequence
 from dataclasses import replace
 from operator import attrgetter
-from typing import TypeGuard
+from typing import Any, TypeGuard, TypeVar
 
 from watcher.models import Mention, MentionedItem, Period, StoredMatch
 from watcher.report.parts import DigestItem, item_facts, item_snippets, outlet
 
 _ENTRY_ID = attrgetter("entry_id")
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
 
 
 class PeriodIndex:
@@ -40,6 +42,7 @@ class PeriodIndex:
             self.outlet[item.id] = name
         self.of_entry: dict[str, list[int]] = dict(of_entry)  # entry id -> its items, oldest first
         self._facts: dict[int, DigestItem] = {}
+        self._answers: dict[Callable[[Any], Any], dict[Any, Any]] = {}
 
     def facts(self, item_id: int) -> DigestItem:
         """The item as a digest shows it, without snippets; made on first use."""
@@ -55,6 +58,17 @@ class PeriodIndex:
     def snippets(self, item_id: int, entry_ids: Collection[str]) -> tuple[str, ...]:
         """The best snippets of the item's mentions of ``entry_ids``."""
         return item_snippets(m for m in self.items[item_id].mentions if m.entry_id in entry_ids)
+
+    def remembered(self, fn: Callable[[K], V]) -> Callable[[K], V]:
+        """``fn`` with its answers kept while this index lives: situations ask again of the items they share."""
+        answers: dict[K, V] = self._answers.setdefault(fn, {})
+
+        def answer(arg: K) -> V:
+            if arg in answers:
+                return answers[arg]
+            found = answers[arg] = fn(arg)
+            return found
+        return answer
 
     def outlets(self, item_ids: Iterable[int]) -> int:
         """How many distinct outlets carry ``item_ids``."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -43,14 +43,19 @@ class StoryItem:
     entries: frozenset[str] = frozenset()
 
 
-def group_stories(items: Sequence[StoryItem], *, similar: float = SIMILAR,
-                  window: timedelta = CROSS_LANGUAGE_WINDOW) -> list[list[StoryItem]]:
-    """Items grouped into stories; each group oldest first, groups in order of their first item."""
+def group_stories(items: Sequence[StoryItem], *, similar: float = SIMILAR, window: timedelta = CROSS_LANGUAGE_WINDOW,
+                  words: Callable[[str], frozenset[str]] | None = None,
+                  link_key: Callable[[str | None], str | None] | None = None) -> list[list[StoryItem]]:
+    """Items grouped into stories; each group oldest first, groups in order of their first item.
+
+    ``words`` and ``link_key`` stand for ``title_words`` and ``canonical_link`` (a caller that groups the same
+    items again passes them remembered).
+    """
     ordered = sorted(items, key=lambda i: (i.published, i.item_id))
     sets = _Components(len(ordered))
-    for a, b in _same_links(ordered):
+    for a, b in _same_links(ordered, link_key or canonical_link):
         sets.union(a, b)
-    _join_similar_titles(sets, [title_words(i.title) for i in ordered], similar)
+    _join_similar_titles(sets, list(map(words or title_words, (i.title for i in ordered))), similar)
     for a, b in _same_entries_other_script(ordered, window):
         sets.union(a, b)
     groups: dict[int, list[StoryItem]] = {}
@@ -105,10 +110,10 @@ def _stop_words() -> frozenset[str]:
     return frozenset(fold(_STOP_WORDS).split())
 
 
-def _same_links(items: Sequence[StoryItem]) -> Iterable[tuple[int, int]]:
+def _same_links(items: Sequence[StoryItem], link_key: Callable[[str | None], str | None]) -> Iterable[tuple[int, int]]:
     first: dict[str, int] = {}
     for index, item in enumerate(items):
-        link = canonical_link(item.link)
+        link = link_key(item.link)
         if link is not None:
             yield first.setdefault(link, index), index
 
@@ -163,17 +168,21 @@ def _join_similar_titles(sets: _Components, words: Sequence[frozenset[str]], thr
     # Only components matter, not every similar pair: candidates are kept per component, and a component
     # already joined to the item is skipped whole, so a period where most titles look alike stays linear.
     frequency = Counter(w for ws in words for w in ws)
+    rarity = {w: n for n, w in enumerate(sorted(frequency, key=lambda w: (frequency[w], w)))}
     probe_share, index_share, pair_share = threshold, 2 * threshold / (1 + threshold), threshold / (1 + threshold)
+    # the overlap two sets of these sizes (summed) need
+    needed = [math.ceil(pair_share * total - 1e-9) for total in range(2 * max(map(len, words), default=0) + 1)]
     find, roots_of, index = sets.find, sets.roots, sets.index
     for i in sorted(range(len(words)), key=lambda n: len(words[n])):
         ws = words[i]
         size = len(ws)
         if not size:
             continue
-        ranked = sorted(ws, key=lambda w: (frequency[w], w))
+        ranked = sorted(ws, key=rarity.__getitem__)
         seen: set[int] = set()
         mine = find(i)
         for position, w in enumerate(ranked[:size - math.ceil(probe_share * size - 1e-9) + 1]):
+            left = size - position
             for root in list(roots_of.get(w, ())):
                 if find(root) == mine:
                     continue
@@ -184,7 +193,7 @@ def _join_similar_titles(sets: _Components, words: Sequence[frozenset[str]], thr
                     other = words[j]
                     n = len(other)
                     # the words after the first shared one bound the overlap
-                    if min(size - position, n - other_position) < math.ceil(pair_share * (size + n) - 1e-9):
+                    if min(left, n - other_position) < needed[size + n]:
                         continue
                     common = len(ws & other)
                     if common >= min(2, size, n) and common / (size + n - common) >= threshold:  # Jaccard
