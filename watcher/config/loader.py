@@ -17,7 +17,8 @@ from pydantic import ValidationError
 
 from watcher.config import DEFAULT_PATH
 from watcher.config.fastyaml import NotPlain, load_plain
-from watcher.config.schema import Path, Watchlist, cross_check, dotted
+from watcher.config.rules import Path, cross_check, dotted
+from watcher.config.schema import Watchlist
 from watcher.errors import ConfigError
 
 
