@@ -20,7 +20,7 @@ _BLOCK = 128
 class Offsets:
     """Maps positions in ``fold(text)`` back to the original text, given ``prepare(text)``."""
 
-    __slots__ = ("_chunks", "_ends", "_odd", "_prepared", "_run", "_sizes", "_starts")
+    __slots__ = ("_chunks", "_ends", "_found", "_odd", "_prepared", "_run", "_sizes", "_starts")
 
     def __init__(self, prepared: Prepared) -> None:
         self._prepared = prepared.text
@@ -28,6 +28,7 @@ class Offsets:
         self._chunks: list[str] = []
         self._starts: dict[int, int] = {}  # where chunks start, those asked for
         self._odd: tuple[int, ...] = ()
+        self._found: dict[int, int] = {}  # the hits of one item share their words (name, surname, alias)
         if prepared.codec is not None:
             self._run = prepared.data.translate(prepared.codec.sizes)
             self._odd = tuple(size for size in prepared.codec.odd if size in self._run)  # 0 (h) and 2 (x), mostly
@@ -39,14 +40,18 @@ class Offsets:
 
     def _index(self, folded: int) -> int:
         """The original index of the character whose key holds folded character ``folded`` (0-based, unpadded)."""
+        if folded in self._found:
+            return self._found[folded]
         if not self._run:
-            return self._in_chunks(folded)
-        self._sum_blocks(folded)
-        ends = self._ends
-        k = bisect_right(ends, folded)
-        if k == len(ends):  # past the end
-            return len(self._run)
-        return self._inside(k * _BLOCK, folded - (ends[k - 1] if k else 0))
+            index = self._in_chunks(folded)
+        else:
+            ends = self._ends
+            if not ends or ends[-1] <= folded:
+                self._sum_blocks(folded)
+            k = bisect_right(ends, folded)
+            index = len(self._run) if k == len(ends) else self._inside(k * _BLOCK, folded - (ends[k - 1] if k else 0))
+        self._found[folded] = index
+        return index
 
     def _sum_blocks(self, folded: int) -> None:
         """Folded lengths of the blocks up to the one holding ``folded``."""

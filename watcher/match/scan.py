@@ -76,9 +76,13 @@ def scan(tables: Tables, folded: str,
     if not words:
         return []
     hits: list[Hit] = []
+    ends = tables.ends
     for start, found in words.items():
         for wid, tail_end, tail in found:
-            for pid in tables.ends.get(wid, ()):
+            for pid in ends.get(wid, ()):
+                if len(tables.phrases[pid].words) == 1:  # a surname, an alias of one word: no walking back
+                    hits.append(Hit(pid, start, tail_end, (wid,), (tail,)))
+                    continue
                 hit = _back(tables, folded, words, pid, start, tail_end, wid, tail)
                 if hit is not None:
                     hits.append(hit)
