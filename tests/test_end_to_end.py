@@ -128,3 +128,12 @@ def test_check_reports_broken_watchlist_with_line(tmp_path: Path, capsys: pytest
 def test_missing_watchlist_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "--config", str(tmp_path / "nope.yaml"), "check")
     assert code == 2 and "no such file" in err and len(err.strip().splitlines()) <= 2
+
+
+def test_unknown_source_names_a_few_of_many(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "watchlist.yaml"
+    config.write_text("sources:\n" + "".join(f"  - {{name: feed-{i:04d}, url: 'https://news.example/{i}.xml'}}\n"
+                                             for i in range(1000)), encoding="utf-8")
+    code, _, err = run(capsys, "--config", str(config), "poll", "--source", "nope")
+    assert code == 2 and "no source named 'nope'" in err
+    assert "feed-0000, feed-0001" in err and "and 990 more" in err and "feed-0999" not in err

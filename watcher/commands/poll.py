@@ -21,8 +21,11 @@ def cmd_poll(args: argparse.Namespace, ctx: Context) -> int:
     names = set(args.source)
     unknown = names - {s.name for s in watchlist.sources}
     if unknown:
-        known = ", ".join(s.name for s in watchlist.sources)
-        raise ConfigError(f"no source named {', '.join(sorted(unknown))!r} in {ctx.config_path} (sources: {known})")
+        names_known = [s.name for s in watchlist.sources]
+        # A watchlist of a thousand feeds would make this one line unreadable: name a few, say how many.
+        known = ", ".join(names_known[:10]) + (f" and {len(names_known) - 10} more" if len(names_known) > 10 else "")
+        raise ConfigError(f"no source named {', '.join(sorted(unknown))!r} in {ctx.config_path} (sources: {known}; "
+                          "`watcher sources` lists them all)")
     sources = [s for s in watchlist.sources if (s.name in names if names else s.enabled)]
     with ctx.store() as store:
         outcomes = poll_now(watchlist, store, sources, workers=ctx.settings.poll_workers)
