@@ -77,15 +77,13 @@ async def poll_one(job: Job, *, fetcher: Fetcher, matcher: Matcher, known: Known
                        elapsed=time.perf_counter() - started)
     try:
         feed = parse_feed(result.content, url=result.final_url, headers=result.headers,
-                          fetched_at=result.fetched_at, timezone=job.timezone)
+                          fetched_at=result.fetched_at, timezone=job.timezone, skip=known(job.source))
     except ParseError as e:
         return Fetched(job.source, "error", Outcome(ok=False, status=result.status),
                        elapsed=time.perf_counter() - started, error=str(e))
-    skip = known(job.source)
-    new = tuple(item for item in feed.items if item.key not in skip)
-    matches = {item.key: matcher.match(item) for item in new}
+    matches = {item.key: matcher.match(item) for item in feed.items}
     return Fetched(job.source, "document", outcome, elapsed=time.perf_counter() - started, etag=result.etag,
                    last_modified=result.last_modified,
-                   items_seen=len(feed.items), items=new,
+                   items_seen=len(feed.items) + feed.skipped, items=feed.items,
                    matches={k: v for k, v in matches.items() if v}, problems=feed.problems)
 
