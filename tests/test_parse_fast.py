@@ -96,6 +96,8 @@ HOSTILE = {
     "empty_link_href": rss('<item><title>t</title><atom:link xmlns:atom="http://www.w3.org/2005/Atom" href=""/></item>'),
     "xml_base": rss('<item xml:base="https://other.example/x/"><title>t</title><link>rel</link></item>'),
     "xml_lang": rss('<item><title xml:lang="ru">т</title><link>https://h.example/1</link></item>'),
+    "base_any_case": rss('<item BaSe="https://other.example/x/"><title>t</title><link>rel</link></item>'),
+    "lang_any_case": rss('<item><title LanG="ru">т</title><link>https://h.example/1</link></item>'),
     "mojibake": "<?xml version='1.0'?><rss version='2.0'><channel><item><title>Ã©tÃ©</title>"
                 "<description>\u0080 price \u0099</description></item></channel></rss>".encode(),
     "two_descriptions": rss("<item><title>t</title><description>one</description><description>two</description></item>"),
@@ -130,7 +132,8 @@ def test_hostile_document_same_result_both_ways(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", ["entity_bomb", "external_entity", "html_entity", "truncated",
-                                  "markup_in_description", "xml_base", "xml_lang", "atom_xhtml", "nested_items",
+                                  "markup_in_description", "xml_base", "xml_lang", "base_any_case", "lang_any_case",
+                                  "atom_xhtml", "nested_items",
                                   "two_descriptions", "empty"])
 def test_what_the_fast_path_does_not_reproduce_goes_to_feedparser(name: str) -> None:
     assert not takes_fast_path(HOSTILE[name], url=URL)

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, tzinfo
 from datetime import timezone as dt_timezone
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from watcher.errors import ConfigError
@@ -115,12 +116,19 @@ def _build(year: int, month: int, day: int, hour: str | None, minute: str | None
     hours = int(hour or 0)
     if ampm:
         hours = hours % 12 + (12 if ampm.upper() == "PM" else 0)
-    offset = _offset(zone) if zone else None
-    if zone and offset is None and zone.upper() not in ("AM", "PM"):
+    fixed = _fixed_zone(zone) if zone else None
+    if zone and fixed is None and zone.upper() not in ("AM", "PM"):
         offset_zone: tzinfo = local  # an abbreviation we do not know: the source's own zone is the best guess
     else:
-        offset_zone = local if offset is None else dt_timezone(offset)
+        offset_zone = local if fixed is None else fixed
     return datetime(year, month, day, hours, int(minute or 0), int(second or 0), tzinfo=offset_zone)
+
+
+@lru_cache(maxsize=256)
+def _fixed_zone(zone: str) -> tzinfo | None:
+    """The fixed-offset zone ``zone`` names, or None; a feed writes the same one on every item."""
+    offset = _offset(zone)
+    return None if offset is None else dt_timezone(offset)
 
 
 def _offset(zone: str) -> timedelta | None:

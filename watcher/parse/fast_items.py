@@ -94,9 +94,11 @@ class ItemReader:
     def entry(self, item: Any, *, atom: bool, language: str | None) -> Entry:
         """The entry of one item; HandOff when any part of it needs feedparser."""
         attributes = item.attrib
-        if "lastmod" in attributes or "href" in attributes:
-            raise HandOff
-        guid = attributes.get(_RDF_ABOUT) or ""
+        guid = ""
+        if attributes:
+            if "lastmod" in attributes or "href" in attributes:
+                raise HandOff
+            guid = attributes.get(_RDF_ABOUT) or ""
         titles: list[Any] = []
         summaries: list[tuple[str, Any]] = []
         dates: dict[str, Any] = {}
@@ -148,8 +150,8 @@ class ItemReader:
         if media_title and not any(self._value(title, "title") for title in titles):
             raise HandOff  # feedparser would take media:title for the missing title
         checked = self._summaries(summaries, atom=atom) if summaries else []
-        return Entry(id=guid, guidislink=bool(guidislink), link=alternate if alternate is not None else link,
-                     details=partial(self._details, titles, checked, dates, author, publisher, language))
+        return Entry(guid, bool(guidislink), alternate if alternate is not None else link,
+                     partial(self._details, titles, checked, dates, author, publisher, language))
 
     def _details(self, titles: list[Any], summaries: list[tuple[bool, Any, str, bool]], dates: dict[str, Any],
                  author: str, publisher: str | None, language: str | None) -> Details:

@@ -92,7 +92,7 @@ def href_of(element: Any) -> str | None:
     attributes = element.attrib
     if not attributes:
         return None
-    if not all(name.islower() for name in attributes):  # feedparser lowers attribute names
+    if not "".join(attributes).islower():  # feedparser lowers attribute names
         attributes = {name.lower(): value for name, value in attributes.items()}
     href: str | None = attributes.get("url", attributes.get("uri", attributes.get("href")))
     return href if href else attributes.get("href")
