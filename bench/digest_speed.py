@@ -3,6 +3,8 @@
     python bench/digest_speed.py [--matches 100000] [--days 60] [--repeat 3] [--db PATH]
 
 Times are medians of ``--repeat`` runs, wall clock and CPU (the CPU time is what to compare on a shared machine).
+``--stages`` adds the median CPU time of each step of a preview: reading the period's items, the history
+aggregates, the key items (situation queries) and the build.
 
 Items are spread over ``--days`` days from 20 sources, 200 actors and 20 terms in 5 situations; the
 digest is a daily one whose history (12 periods, first mentions, pairings) reaches over all of it. The
@@ -12,6 +14,7 @@ digest is a daily one whose history (12 periods, first mentions, pairings) reach
 from __future__ import annotations
 
 import argparse
+import gc
 import random
 import tempfile
 import time
@@ -20,14 +23,17 @@ from pathlib import Path
 from statistics import median
 
 from watcher.config import DigestConfig, Watchlist, parse_watchlist
-from watcher.digests import preview
-from watcher.models import Item, Match
-from watcher.report import Digest, render_html, render_text
+from watcher.digests import load_history, preview
+from watcher.models import Item, Match, Period
+from watcher.report import Digest, build_digest, render_html, render_text
+from watcher.report.keys import key_items
+from watcher.report.period import PeriodIndex
 from watcher.store import Store
 from watcher.store.migrate import upgrade
 
 END = datetime(2026, 11, 22, 7, 0, tzinfo=UTC)
-WORDS = "talks border treaty minister meeting visit statement election army economy trade gas corridor".split()
+WORDS = ["talks", "border", "treaty", "minister", "meeting", "visit", "statement", "election", "army", "economy", "trade",
+         "gas", "corridor"]
 # Headlines draw on a few thousand words, a few of them common: a Zipf-like vocabulary of 4,096 made-up words.
 WORDS += [f"{a}{b}{c}" for a in ("kar", "ser", "tig", "ash", "van", "lor", "gor", "shu") for b in "aeiouyxz"
           for c in ("an", "ik", "ot", "el", "um", "is", "ar", "en", "ov", "ed", "ul", "ing", "ax", "ep", "ur", "io")]
@@ -79,6 +85,7 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=60)
     parser.add_argument("--repeat", type=int, default=3, help="runs per digest; medians are printed")
     parser.add_argument("--db", type=Path, help="keep the filled database here (reused when it exists)")
+    parser.add_argument("--stages", action="store_true", help="also time each step of a preview (CPU medians)")
     args = parser.parse_args()
     watchlist = parse_watchlist(watchlist_text(200, 20))
     digest = watchlist.digests[0]
@@ -102,6 +109,10 @@ def main() -> None:
                 print(f"{label}: {built.total_items} items, {stories} stories, {chars} chars; median of {args.repeat}: "
                       f"store + build {build_wall:.2f}s ({build_cpu:.2f}s CPU), render {render_wall:.2f}s "
                       f"({render_cpu:.2f}s CPU), total {build_wall + render_wall:.2f}s ({build_cpu + render_cpu:.2f}s CPU)")
+                if args.stages:
+                    steps = [stages(store, watchlist, digest, since) for _ in range(args.repeat)]
+                    print("  CPU by step: " + ", ".join(f"{name} {median(s[name] for s in steps):.3f}s"
+                                                        for name in steps[0]))
 
 
 def timed(store: Store, watchlist: Watchlist, digest: DigestConfig,
@@ -112,6 +123,28 @@ def timed(store: Store, watchlist: Watchlist, digest: DigestConfig,
     mid_wall, mid_cpu = time.perf_counter(), time.process_time()
     chars = len(render_text(built)) + len(render_html(built))
     return (built, chars, mid_wall - wall, mid_cpu - cpu, time.perf_counter() - mid_wall, time.process_time() - mid_cpu)
+
+
+def stages(store: Store, watchlist: Watchlist, digest: DigestConfig, since: datetime) -> dict[str, float]:
+    """CPU seconds of each step of ``preview`` (the same calls, one by one)."""
+    period = Period(since, END)
+    queries = any(s.query is not None for s in watchlist.situations)
+    spent: dict[str, float] = {}
+    gc.disable()  # as preview does
+    try:
+        started = time.process_time()
+        index = PeriodIndex(store.mentioned_items(period, with_text=queries))
+        spent["items"], started = time.process_time() - started, time.process_time()
+        history = load_history(store, watchlist, digest, period, index.of_entry.keys())
+        spent["history"], started = time.process_time() - started, time.process_time()
+        keys = key_items(watchlist, digest, index)
+        spent["key items"], started = time.process_time() - started, time.process_time()
+        build_digest(digest, watchlist, index, store.source_health(), period, now=END, history=history, key_items=keys)
+        spent["build"] = time.process_time() - started
+    finally:
+        gc.enable()
+    return spent
+
 
 if __name__ == "__main__":
     main()
