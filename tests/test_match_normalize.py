@@ -77,7 +77,9 @@ def test_fold_and_tokens_agree(text: str) -> None:
 western = st.sampled_from(["Harutyunyan", "hhh", "Xerxes", "xx", "Œuvre", "½", "€", "—", "’", "Shah", "h.", "the",
                            "Pashinyan", "naïve", "Zürich", "\u00ad", "→", "  ", "x"])
 cyrillic = st.sampled_from(["Щукин", "щ", "Хачатрян", "ь", "Ъ", "Пашинян", "«Регнум»", "—", "ё", "Пути\u0301н"])
-long_texts = st.one_of(st.lists(western, min_size=40, max_size=300), st.lists(cyrillic, min_size=40, max_size=300))
+long_texts = st.one_of(st.lists(western, min_size=40, max_size=300), st.lists(cyrillic, min_size=40, max_size=300),
+                       st.lists(st.one_of(western.filter(lambda w: w != "½"), cyrillic),  # both: our own code page
+                                min_size=40, max_size=300))
 
 
 @settings(max_examples=150, deadline=None)
@@ -96,6 +98,8 @@ def test_offsets_hold_across_long_single_byte_texts(text: str, pad: str) -> None
     "Putin’s visit 😀 and Pashinyan’s 🇦🇲 reply",  # emoji and flags: astral, no letters
     "Пути\u0301н and Put\u200bin, Pa\u2060shinyan",  # a stress mark, zero-width space and word joiner
     "Ha\u0301rutyunyan → Xankendi ⟶ Pashinyan",
+    "Нарек Караванин at Société Générale — “Пашинян’s” № 5 ✓",  # Cyrillic beside Western letters
+    "Зürich: Щукин, Œuvre, naïve",
 ])
 def test_separators_and_marks_outside_the_code_page_keep_the_single_byte_path(text: str) -> None:
     prepared = prepare(text)

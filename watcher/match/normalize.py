@@ -20,8 +20,8 @@ import codecs
 import re
 import unicodedata
 from collections.abc import Callable
-from functools import lru_cache
-from typing import NamedTuple
+from functools import lru_cache, partial
+from typing import Any, NamedTuple
 
 from anyascii import anyascii
 
@@ -108,6 +108,7 @@ class _Codec(NamedTuple):
     """A single-byte encoding whose texts fold in C: encode, bytes.translate, a few replaces, decode."""
 
     name: str
+    encode: Callable[[str], bytes]  # raises UnicodeEncodeError for a text it cannot spell
     keys: bytes  # byte -> its key letter, or a byte past ASCII standing for a longer key
     delete: bytes  # bytes whose key is empty (h, ь)
     longer: dict[int, tuple[bytes, bytes]]  # mark -> itself and the longer key (x: ks, щ: sc)
@@ -116,21 +117,33 @@ class _Codec(NamedTuple):
     odd: tuple[int, ...]  # the lengths other than 1 (h: 0, x: 2)
 
 
-# Nearly all the news we read is Western Latin (English, with its curly quotes) or Cyrillic.
-_CODECS = ("cp1252", "cp1251")
+# Nearly all the news we read is Western Latin (English, with its curly quotes) or Cyrillic; "mixed" is
+# a code page of our own for Cyrillic beside the Western letters and punctuation that neither of the
+# others holds with it (a Russian article naming Société Générale, a French one quoting Путин).
+_CODECS = ("cp1252", "cp1251", "mixed")
+_MIXED = "".join(map(chr, [*range(128), 0x401, *range(0x410, 0x450), 0x451])) + (
+    "’‘“”„–—…«»•\u00a0\u00ad€№°" "àáâäçèéêëíîïñóôöúûüßãõøåæœìòù" "ÀÁÂÄÇÈÉÊÍÑÓÖÚÜØÅŒ")
+# A letter that no code page here holds with anything: the slow path at once.
+_NO_CODE_PAGE = re.compile(r"[\u0531-\u0587əƏğĞıİ]")
 _STRAY = "watcher-stray"  # the encode error handler that lets such text keep an arrow or an emoji
 
 
 @lru_cache(maxsize=len(_CODECS))
 def _codec(name: str) -> _Codec:
     table = key_table()
+    if name == "mixed":
+        decoded = _MIXED
+        assert len(decoded) == len(set(decoded)) == 256, "one character a byte"
+        encode: Callable[[str], bytes] = partial(_charmap_encode, charmap=codecs.charmap_build(decoded))
+    else:
+        decoded = bytes(range(256)).decode(name, errors="replace")
+        encode = partial(str.encode, encoding=name, errors=_STRAY)
     keys, delete, sizes = bytearray(range(256)), bytearray(), bytearray(256)
     # One byte past ASCII per longer key, whatever the case of the letter: a text whose keys are all
     # single letters (nearly every text) is then told apart by ``bytes.isascii``, which costs next to nothing.
     marks: dict[str, int] = {}
     spare = iter(range(128, 256))
-    for b in range(256):
-        char = bytes([b]).decode(name, errors="replace")
+    for b, char in enumerate(decoded):
         value = table[ord(char)] if char != "\ufffd" else " "
         sizes[b] = len(value)
         if len(value) == 1:
@@ -142,7 +155,11 @@ def _codec(name: str) -> _Codec:
     longer = {mark: (bytes([mark]), value.encode("ascii")) for value, mark in marks.items()}
     plain = bytes(b for b in range(256) if b not in longer)
     codecs.register_error(_STRAY, _stray)  # idempotent: the same function under the same name
-    return _Codec(name, bytes(keys), bytes(delete), longer, plain, bytes(sizes), tuple(set(sizes) - {1}))
+    return _Codec(name, encode, bytes(keys), bytes(delete), longer, plain, bytes(sizes), tuple(set(sizes) - {1}))
+
+
+def _charmap_encode(text: str, charmap: Any) -> bytes:
+    return codecs.charmap_encode(text, _STRAY, charmap)[0]
 
 
 # Characters of every code page in _CODECS whose keys are no letters: a space, and a soft hyphen (no key).
@@ -208,11 +225,13 @@ def spelled(text: str) -> Prepared:
     if text.isascii():  # most English news: ASCII is cp1252 byte for byte, and encodes by copying
         return tuple.__new__(Prepared, (text, _codec(_CODECS[0]), text.encode("ascii")))
     # Russian first when the text has its commonest letter: a failed try costs an exception.
-    for name in (_CODECS[::-1] if "о" in text else _CODECS):
+    for name in (_CODECS[1:] if "о" in text else _CODECS):
+        codec = _codec(name)
         try:  # a text these spell has no Armenian, Azerbaijani or astral letters
-            return tuple.__new__(Prepared, (text, _codec(name), text.encode(name, _STRAY)))
-        except UnicodeEncodeError:
-            continue
+            return tuple.__new__(Prepared, (text, codec, codec.encode(text)))
+        except UnicodeEncodeError as error:
+            if _NO_CODE_PAGE.match(error.object, error.start):
+                break
     if _AZ_LETTER_RE.search(text):
         text = _AZ_WORD_RE.sub(lambda m: m.group().translate(_AZ_SWAP), text)
     if _ARMENIAN_RE.search(text):
