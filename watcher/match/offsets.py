@@ -10,7 +10,8 @@ followed by a space): its chunk first, then inside it.
 from __future__ import annotations
 
 from bisect import bisect_right
-from itertools import accumulate
+from itertools import accumulate, islice, repeat
+from operator import add, mul
 
 from watcher.match.normalize import _FOLDS, Prepared, key_table
 
@@ -58,6 +59,15 @@ class Offsets:
         ends, run, odd = self._ends, self._run, self._odd
         total = ends[-1] if ends else 0
         first = len(ends) * _BLOCK
+        bulk = min(folded - total, len(run) - first) // _BLOCK
+        if bulk > 4:  # a hit deep in a long text: the blocks it surely needs, each counted with no Python step
+            starts = range(first, first + bulk * _BLOCK, _BLOCK)
+            sums = [_BLOCK] * bulk
+            for size in odd:
+                counts = map(run.count, repeat(size), starts, map(add, starts, repeat(_BLOCK)))
+                sums = list(map(add, sums, map(mul, repeat(size - 1), counts)))
+            ends += islice(accumulate(sums, initial=total), 1, None)
+            total, first = ends[-1], first + bulk * _BLOCK
         while total <= folded and first < len(run):
             stop = min(first + _BLOCK, len(run))
             total += stop - first
