@@ -121,6 +121,15 @@ HOSTILE = {
     "atom_xhtml": b'<feed xmlns="http://www.w3.org/2005/Atom"><entry><title>t</title><id>urn:2</id>'
                   b'<content type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml"><p>x</p></div></content></entry></feed>',
     "nested_items": rss("<item><title>a</title><item><title>b</title></item></item>"),
+    # The fetched bytes go to lxml as they are only under a declaration of XML 1.0 in UTF-8 (or none).
+    "xml_1_1": b'<?xml version="1.1" encoding="utf-8"?><rss version="2.0"><channel><item><title>\xc3\xa9</title>'
+               b"<link>https://h.example/1</link></item></channel></rss>",
+    "declared_latin1_ascii": b"<?xml version='1.0' encoding='ISO-8859-1' standalone='yes'?><rss version='2.0'><channel>"
+                             b"<item><title>t</title><link>https://h.example/1</link></item></channel></rss>",
+    "stylesheet_first": b'<?xml-stylesheet type="text/xsl" href="rss.xsl"?><rss version="2.0"><channel><item>'
+                        b"<title>\xd0\xb6</title><link>https://h.example/1</link></item></channel></rss>",
+    "no_declaration": b'<rss version="2.0"><channel><item><title>\xd0\xb6 &amp; x</title><guid>https://h.example/1</guid>'
+                      b"</item></channel></rss>",
     "empty": rss(""),
 }
 
@@ -140,7 +149,8 @@ def test_what_the_fast_path_does_not_reproduce_goes_to_feedparser(name: str) -> 
 
 
 @pytest.mark.parametrize("name", ["guid_permalink", "same_guid", "mojibake", "content_then_description", "source",
-                                  "odd_dates", "atom", "author_email", "cdata_script"])
+                                  "odd_dates", "atom", "author_email", "cdata_script", "xml_1_1", "declared_latin1_ascii",
+                                  "stylesheet_first", "no_declaration"])
 def test_clean_documents_take_the_fast_path(name: str) -> None:
     assert takes_fast_path(HOSTILE[name], url=URL)
 

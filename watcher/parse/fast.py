@@ -21,7 +21,11 @@ from watcher.parse.entry import Entry
 from watcher.parse.fast_items import ItemReader
 from watcher.parse.fast_values import FEED_KEYS, NAMESPACES, HandOff, alternate_html, href_of, resolver
 
-_XML_DECLARATION = re.compile(r"^<\?xml[^>]*\?>")
+_XML_DECLARATION = re.compile(r"<\?xml[^>]*\?>")
+# A declaration that tells libxml2 nothing the decoded text does not: XML 1.0 in UTF-8.
+_PLAIN_DECLARATION = re.compile(r"""<\?xml\s+version\s*=\s*(["'])1\.0\1(?:\s+encoding\s*=\s*(["'])(?i:utf-8)\2)?"""
+                                r"""(?:\s+standalone\s*=\s*(["'])(?:yes|no)\3)?\s*\?>""")
+_PREFIX_SCAN = 200_000  # characters searched for namespace declarations
 _PREFIX_DECLARATION = re.compile(r"""xmlns:([\w.-]+)\s*=\s*["']([^"']*)["']""")
 _LINK_ENTITY = re.compile(r"&([A-Za-z0-9_]+);")
 _KNOWN_PREFIXES = frozenset(NAMESPACES.values())
@@ -43,17 +47,33 @@ class FastFeed:
     entries: list[Entry]
 
 
-def fast_parse(document: str, *, url: str, language: str | None) -> FastFeed | None:
-    """The feed and entries of a clean RSS 2.0/1.0 or Atom 1.0 document, or None to hand it to feedparser."""
+def fast_parse(document: str, *, url: str, language: str | None, raw: bytes | None = None) -> FastFeed | None:
+    """The feed and entries of a clean RSS 2.0/1.0 or Atom 1.0 document, or None to hand it to feedparser.
+
+    ``raw``, when given, must be ``document`` encoded in UTF-8 (the fetched bytes, when that is what they are).
+    """
     try:
-        return _Reader(document, url=url, language=language).read()
+        return _Reader(document, url=url, language=language, raw=raw).read()
     except HandOff:
         return None
 
 
+def _prefix_declarations(document: str, start: int, end: int) -> list[tuple[str, str]]:
+    """What _PREFIX_DECLARATION.findall finds in document[start:end], looking only where "xmlns:" is."""
+    found = []
+    position = document.find("xmlns:", start, end)
+    while position >= 0:
+        match = _PREFIX_DECLARATION.match(document, position, end)
+        if match:
+            found.append((match.group(1), match.group(2)))
+        position = document.find("xmlns:", match.end() if match else position + 1, end)
+    return found
+
+
 class _Reader:
-    def __init__(self, document: str, *, url: str, language: str | None) -> None:
+    def __init__(self, document: str, *, url: str, language: str | None, raw: bytes | None = None) -> None:
         self.document = document
+        self.raw = raw
         base = make_safe_absolute_uri(url, url) or url
         if (make_safe_absolute_uri(base, base) or base) != base:
             raise HandOff
@@ -109,9 +129,11 @@ class _Reader:
         return others, items
 
     def _root(self) -> Any:
-        text = _XML_DECLARATION.sub("", self.document, count=1)
+        document = self.document
+        declaration = _XML_DECLARATION.match(document)
+        start = declaration.end() if declaration else 0
         declared: dict[str, str] = {}
-        for prefix, uri in _PREFIX_DECLARATION.findall(text[:200_000]):
+        for prefix, uri in _prefix_declarations(document, start, start + _PREFIX_SCAN):
             if declared.setdefault(prefix, uri) != uri:
                 raise HandOff  # one prefix, two namespaces: feedparser's global prefix map would mix them
             known = NAMESPACES.get(uri.lower())
@@ -119,8 +141,12 @@ class _Reader:
                 raise HandOff
         parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False,
                                  remove_comments=False, strip_cdata=True)
+        # The fetched bytes, when they are the document in UTF-8 and declare nothing else, spare encoding it.
+        raw = self.raw
+        if raw is None or not (declaration is None or _PLAIN_DECLARATION.fullmatch(declaration.group())):
+            raw = document[start:].encode("utf-8")
         try:
-            return etree.fromstring(text.encode("utf-8"), parser)
+            return etree.fromstring(raw, parser)
         except (etree.XMLSyntaxError, ValueError) as exc:
             raise HandOff from exc
 

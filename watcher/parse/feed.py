@@ -51,7 +51,10 @@ def parse_feed(content: bytes, *, url: str, headers: Sequence[tuple[str, str]] =
     refuse_web_page(text, root, url=url)
     document = without_doctype(text, root_start)
     language = header_map.get("content-language")
-    fast = fast_parse(document, url=url, language=language) if fast_path else None
+    # The bytes are the document's UTF-8 when they were decoded as such with nothing cut off its start.
+    raw = (content if decoded.encoding == "utf-8" and decoded.problem is None and content[:1] == b"<"
+           and len(document) == len(decoded.text) else None)
+    fast = fast_parse(document, url=url, language=language, raw=raw) if fast_path else None
     feed: Mapping[str, Any]
     if fast is not None:
         feed, entries, problem = fast.feed, fast.entries, None
