@@ -42,7 +42,7 @@ def entries(count: int, rng: random.Random) -> list[ActorConfig]:
     out: list[ActorConfig] = []
     seen: set[str] = set()
     while len(out) < count:
-        parts = rng.sample(_SYLLABLES, rng.randint(2, 3)) + [rng.choice(_ENDINGS)]
+        parts = [*rng.sample(_SYLLABLES, rng.randint(2, 3)), rng.choice(_ENDINGS)]
         latin = "".join(p[0] for p in parts).capitalize()
         if latin in seen:
             continue

@@ -67,7 +67,7 @@ def test_fold_and_tokens_agree(text: str) -> None:
     assert folded.split() == [t.key for t in tokens(text)]
     offsets = Offsets(prepare(text))
     words = list(re.finditer(r"\S+", folded))
-    for word, tok in zip(words, tokens(text)):
+    for word, tok in zip(words, tokens(text), strict=True):
         assert (offsets.start(word.start()), offsets.end(word.end())) == (tok.start, tok.end)
         assert key(text[tok.start:tok.end]) == tok.key
 

@@ -117,7 +117,7 @@ def variants(word: str) -> list[str]:
     spellings = []
     for choice in itertools.product((False, True), repeat=len(spots)):
         text, shift = ascii_word, 0
-        for (start, end, repl), take in zip(spots, choice):
+        for (start, end, repl), take in zip(spots, choice, strict=True):
             if take:
                 text = text[:start + shift] + repl + text[end + shift:]
                 shift += len(repl) - (end - start)

@@ -81,7 +81,7 @@ def _near_misses(tables: Tables, text: str, covered: dict[str, list[tuple[int, i
                     why = next((r for r in reasons if r is not None), None)
                     if why is not None:
                         out.append(Explanation(entry.id, False, token, start, end, why[0], phrase.spelling, why[1]))
-                        spans = spans + [(start, end)]
+                        spans = [*spans, (start, end)]
     return out
 
 
@@ -115,6 +115,6 @@ def _one_edit(a: str, b: str) -> bool:
     if a == b or abs(len(a) - len(b)) > 1:
         return False
     if len(a) == len(b):
-        return sum(x != y for x, y in zip(a, b)) == 1
+        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
     short, long_ = (a, b) if len(a) < len(b) else (b, a)
     return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))

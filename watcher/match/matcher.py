@@ -86,7 +86,7 @@ class Matcher:
 
     def _base_form(self, hit: Hit) -> bool:
         table = self._tables.words
-        return all(tail == table[wid].own for wid, tail in zip(hit.words, hit.tails))
+        return all(tail == table[wid].own for wid, tail in zip(hit.words, hit.tails, strict=True))
 
     def verdicts(self, title: str, text: str = "") -> tuple[list[Verdict], dict[str, _Located]]:
         """Kept and rejected mentions, with each field's words located in the original text."""
@@ -118,7 +118,7 @@ class Matcher:
         if phrase.rule == "alias":
             return "alias", phrase.spelling
         table = self._tables.words
-        for tail, wid, options in zip(verdict.hit.tails, verdict.hit.words, phrase.words):
+        for tail, wid, options in zip(verdict.hit.tails, verdict.hit.words, phrase.words, strict=True):
             if tail not in {table[o].own for o in options if table[o].stem == table[wid].stem}:
                 return "inflection", phrase.spelling
         written = _written(phrase.spelling)
@@ -173,7 +173,7 @@ class _Located:
         # a patronymic may stand between the first words and the last
         written = found[:len(hit.words) - 1] + found[-1:]
         return all(tables.words[wid].accepts(tail, script(word))
-                   for wid, tail, word in zip(hit.words, hit.tails, written))
+                   for wid, tail, word in zip(hit.words, hit.tails, written, strict=False))
 
 
 def _split(both: Prepared, data: bytes, seen: list[Candidate] | None,
