@@ -7,8 +7,8 @@ summaries and dates waits until feed.py asks for an entry's details, which it do
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from functools import partial
+from collections.abc import Callable, Mapping
+from functools import lru_cache, partial
 from typing import Any
 
 from feedparser.datetimes import _parse_date
@@ -70,17 +70,8 @@ class ItemReader:
         """An element's text as feedparser's pop() leaves it (no markup inside: that is feedparser's job)."""
         if len(element):
             raise HandOff
-        self.check_attributes(element, atom=atom, kind=kind)
+        check_attributes(element.attrib, atom=atom, kind=kind)
         return self._value(element, name)
-
-    def check_attributes(self, element: Any, *, atom: bool = False, kind: str | None = None) -> None:
-        """HandOff unless the attributes of a text element leave it plain text feedparser reads as it is."""
-        attributes = element.attrib
-        if attributes:
-            if "mode" in attributes or ("type" in attributes and not atom):
-                raise HandOff
-            if kind is not None and atom and TYPES.get(attributes.get("type", "text").lower()) is None:
-                raise HandOff  # xhtml and other types are serialised markup feedparser rebuilds
 
     def _value(self, element: Any, name: str) -> str:
         value = element.text
@@ -120,8 +111,7 @@ class ItemReader:
             if role == _SUMMARY:
                 summaries.append((key, element))
             elif role == _TITLE:
-                if element.attrib:
-                    self.check_attributes(element, atom=atom, kind="text/plain")
+                check_attributes(element.attrib, atom=atom, kind="text/plain")
                 titles.append(element)
             elif role == _LINK:
                 rel, href, alternate_link = self._link(element)
@@ -136,8 +126,7 @@ class ItemReader:
                 if permalink and link is None:
                     link = guid
             elif role == _DATE:
-                if element.attrib:
-                    self.check_attributes(element)
+                check_attributes(element.attrib)
                 dates[DATES[key]] = element  # feedparser keeps the last of each name
             elif role == _AUTHOR:
                 author = self._author(element, atom=atom)
@@ -271,16 +260,34 @@ class ItemReader:
                 plain += 1
                 if plain > 1:
                     raise HandOff  # a second summary becomes content in feedparser, by its order of arrival
-            elif key == "content" and not atom:
-                raise HandOff
-            default = "text/html" if key in _HTML_SUMMARY_KEYS else "text/plain"
-            kind = TYPES.get((element.get("type") or default).lower()) if atom else default
-            if kind is None or (key == "content" and element.get("src")):
-                raise HandOff
-            if element.attrib:
-                self.check_attributes(element, atom=atom, kind=kind)
-            checked.append((key in ("content:encoded", "content"), element, kind, not atom and kind == "text/plain"))
+            attributes = element.attrib
+            is_content, kind, sniffed = _summary_kind(key, atom, tuple(attributes.items()) if attributes else ())
+            checked.append((is_content, element, kind, sniffed))
         return checked
+
+
+@lru_cache(maxsize=1024)
+def _summary_kind(key: str, atom: bool, attributes: tuple[tuple[str, str], ...]) -> tuple[bool, str, bool]:
+    """Whether a summary element is content, its type, and whether feedparser looks for markup in it; the
+    same for every item of a feed, so worked out once."""
+    found = dict(attributes)
+    if key == "content" and not atom:
+        raise HandOff
+    default = "text/html" if key in _HTML_SUMMARY_KEYS else "text/plain"
+    kind = TYPES.get((found.get("type") or default).lower()) if atom else default
+    if kind is None or (key == "content" and found.get("src")):
+        raise HandOff
+    check_attributes(found, atom=atom, kind=kind)
+    return key in ("content:encoded", "content"), kind, not atom and kind == "text/plain"
+
+
+def check_attributes(attributes: Mapping[str, str], *, atom: bool = False, kind: str | None = None) -> None:
+    """HandOff unless the attributes of a text element leave it plain text feedparser reads as it is."""
+    if attributes:
+        if "mode" in attributes or ("type" in attributes and not atom):
+            raise HandOff
+        if kind is not None and atom and TYPES.get(attributes.get("type", "text").lower()) is None:
+            raise HandOff  # xhtml and other types are serialised markup feedparser rebuilds
 
 
 def link_text(value: str) -> str:
