@@ -35,7 +35,8 @@ def parse_feed(content: bytes, *, url: str, headers: Sequence[tuple[str, str]] =
 
     A clean RSS/Atom document takes the lxml fast path (``fast_path=False`` forces feedparser); it yields
     the same items, and anything it does not reproduce exactly goes to feedparser. Items whose key is in
-    ``skip`` (already stored) are left out and counted in ``skipped``; they cost only their key.
+    ``skip`` (already stored; a set, looked up once per item) are left out and counted in ``skipped``;
+    they cost only their key.
     """
     local = load_timezone(timezone)
     fetched_at = as_utc(fetched_at)
