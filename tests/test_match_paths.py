@@ -53,6 +53,17 @@ def test_a_name_glued_to_a_url_is_still_found(matcher: Matcher) -> None:
     assert (hit.entry_id, hit.text, hit.start, hit.end) == ("pashinyan", "Pashinyan", 0, 9)
 
 
+@pytest.mark.parametrize(("text", "found"), [
+    ("Pashinyanner and Aliyevich spoke", ()),  # surnames' stems with endings they never take
+    ("Pashinyanner spoke, see www.example.com", ()),  # the same, the slow way (a link to blank)
+    ("Pashinyanhttps://example.com spoke", ("pashinyan",)),  # blanking the glued link leaves the name
+])
+def test_a_surname_with_an_ending_it_never_takes_is_no_mention(matcher: Matcher, text: str,
+                                                               found: tuple[str, ...]) -> None:
+    assert tuple(m.entry_id for m in matcher.match_text("", text)) == found
+    assert matcher.match_text("", text) == full_path(matcher, "", text)
+
+
 def test_first_names_alone_stop_the_scan(matcher: Matcher) -> None:
     # Nikol, Ilham, Stanislav end no phrase: an item naming only them has no match
     assert matcher.match_text("Nikol and Ilham", "Stanislav, Nikolaev") == ()

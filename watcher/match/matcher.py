@@ -18,13 +18,14 @@ from watcher.match.normalize import (
     key,
     masked,
     masking_may_add,
+    may_blank,
     parts,
     prepare,
     script,
     spelled,
 )
 from watcher.match.offsets import Offsets
-from watcher.match.scan import Candidate, Hit, Verdict, candidates, decide, ends_phrase, scan
+from watcher.match.scan import Candidate, Hit, Verdict, candidates, decide, ends_phrase, ends_with_tail, scan
 from watcher.match.snippet import snippet
 from watcher.models import Field, Item, Match
 
@@ -55,11 +56,17 @@ class Matcher:
         # Most items name nobody: look at both fields at once (one fold, one automaton pass), before
         # blanking links and tags, which only removes candidates, and go on only where a stem that ends
         # a phrase starts a word.
-        both = spelled(f"{fields['title']}\n{fields['text']}")
+        joined = f"{fields['title']}\n{fields['text']}"
+        both = spelled(joined)
         data = fold_bytes(both)
         seen = None if masking_may_add(both) else candidates(self._tables, data)
-        if seen is not None and (not seen or not ends_phrase(self._tables, seen)):
-            return ()
+        if seen is not None:
+            if not seen or not ends_phrase(self._tables, seen):
+                return ()
+            # Such a word with an ending it never takes is no mention, unless blanking a link glued to it
+            # would cut that ending off.
+            if not ends_with_tail(self._tables, seen, data) and not may_blank(joined):
+                return ()
         prepared: dict[str, Prepared] = {}
         folded: dict[str, str] = {}
         hits: dict[str, list[Hit]] = {}

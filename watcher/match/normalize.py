@@ -219,6 +219,11 @@ def masked(text: str) -> str:
     return text
 
 
+def may_blank(text: str) -> bool:
+    """Whether ``masked`` could change ``text``, told without blanking anything."""
+    return "<" in text or "@" in text or "://" in text or "www." in text or _TLD_RE.search(text) is not None
+
+
 def masking_may_add(prepared: Prepared) -> bool:
     """Whether blanking could change a key outside the blanked spans: an Azerbaijani word reads c and x
     by its other letters, and a domain name glued to it by a soft hyphen or an accent takes some away."""

@@ -57,6 +57,20 @@ def ends_phrase(tables: Tables, found: list[Candidate]) -> bool:
     return any(last[pattern] for pattern, _, _ in found)
 
 
+def ends_with_tail(tables: Tables, found: list[Candidate], folded: bytes) -> bool:
+    """Whether a word that ends a phrase is among ``found`` with an ending it may take in some script
+    (``scan`` looks no further for such a word: Karamilovsky names no Karamilov)."""
+    last, stems, loose, ends = tables.last, tables.stems, tables.loose, tables.ends
+    for pattern, _, end in found:
+        if last[pattern]:
+            tail = folded[end:folded.index(b" ", end)].decode("ascii")
+            for wid in stems[pattern]:
+                tails = loose[wid]
+                if wid in ends and (tails is None or tail in tails):
+                    return True
+    return False
+
+
 def scan(tables: Tables, folded: str,
          seen: list[Candidate] | None = None) -> list[Hit]:
     """Every phrase occurrence in ``folded``, with the endings of any script (the matcher checks scripts).
