@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Callable, Mapping
-from functools import cache
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -57,7 +57,7 @@ def key_of(tag: Any, prefix: str | None, namespaces: Mapping[str, str]) -> tuple
     return key, known is not None
 
 
-@cache
+@lru_cache(maxsize=4096)  # bounded: a hostile feed may invent any number of names
 def is_harmless(key: str) -> bool:
     """True for an element whose feedparser reading never reaches what feed.py reads: a handler with no
     effect on those fields, or no handler and a key feed.py never reads."""
