@@ -87,7 +87,7 @@ def test_corpus_zone_less_dates_use_the_source_zone(corpus_dir: Path) -> None:
     raw = (corpus_dir / "dhvcc__investing_ru_forex_news.rss.xml").read_bytes()  # "2022-12-30 16:22:13"
     moscow = parse_feed(raw, url="https://ru.investing.com/rss", fetched_at=FETCHED, timezone="Europe/Moscow")
     utc = parse_feed(raw, url="https://ru.investing.com/rss", fetched_at=FETCHED)
-    assert [u.published - m.published for u, m in zip(utc.items, moscow.items)] == [timedelta(hours=3)] * 10
+    assert [u.published - m.published for u, m in zip(utc.items, moscow.items, strict=True)] == [timedelta(hours=3)] * 10
 
 
 _SMALL = [p for p in corpus_files() if p.stat().st_size < 30_000]

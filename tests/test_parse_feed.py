@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from watcher.parse import parse_feed
 
-FETCHED = datetime(2026, 6, 10, 12, 0, tzinfo=timezone.utc)
+FETCHED = datetime(2026, 6, 10, 12, 0, tzinfo=UTC)
 
 
 def rss(items: str, *, declaration: str = '<?xml version="1.0" encoding="utf-8"?>', channel: str = "") -> str:
@@ -79,7 +79,7 @@ def test_language_from_the_feed_else_the_http_header() -> None:
 def test_zone_less_dates_follow_the_source_timezone() -> None:
     item = "<item><title>x</title><link>https://e.example/1</link><pubDate>2026-06-06 03:08:29</pubDate></item>"
     parsed = parse_feed(rss(item).encode(), url="https://e.example/rss", fetched_at=FETCHED, timezone="Asia/Yerevan")
-    assert parsed.items[0].published == datetime(2026, 6, 5, 23, 8, 29, tzinfo=timezone.utc)
+    assert parsed.items[0].published == datetime(2026, 6, 5, 23, 8, 29, tzinfo=UTC)
 
 
 def test_naive_fetched_at_is_taken_as_utc() -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,7 @@ from watcher.models import ParsedFeed
 from watcher.parse import parse_feed
 
 GOLDEN = Path(__file__).resolve().parent / "data" / "parse"
-FETCHED_AT = datetime(2026, 6, 10, 12, 0, tzinfo=timezone.utc)
+FETCHED_AT = datetime(2026, 6, 10, 12, 0, tzinfo=UTC)
 # file -> (feed URL, response headers, source timezone)
 CASES: dict[str, tuple[str, tuple[tuple[str, str], ...], str]] = {
     "rss20.xml": ("https://www.example.com/feed/", (("content-type", "application/rss+xml; charset=utf-8"),), "UTC"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gzip
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -12,7 +12,7 @@ from watcher.errors import ParseError
 from watcher.models import ParsedFeed
 from watcher.parse import parse_feed
 
-FETCHED = datetime(2026, 6, 10, 12, 0, tzinfo=timezone.utc)
+FETCHED = datetime(2026, 6, 10, 12, 0, tzinfo=UTC)
 URL = "https://hostile.example/feed.xml"
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gzip
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -13,7 +13,7 @@ from watcher.parse.dates import load_timezone, parse_date
 from watcher.parse.encoding import decode_document, gunzip
 from watcher.parse.text import one_line, title_text
 
-FETCHED = datetime(2026, 6, 10, 12, 0, tzinfo=timezone.utc)
+FETCHED = datetime(2026, 6, 10, 12, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(("url", "expected"), [
@@ -155,7 +155,7 @@ def test_one_line_bounds_length() -> None:
     ("Ереван".encode("cp1251"), "utf-8", "Ереван", "windows-1251"),
     ("Notícias São Paulo".encode("latin-1"), "utf-8", "Notícias São Paulo", "windows-1252"),
     ("“quoted”".encode("cp1252"), "iso-8859-1", "“quoted”", "windows-1252"),
-    ("Երևան".encode("utf-8"), "iso-8859-1", "Երևան", "utf-8"),
+    ("Երևան".encode(), "iso-8859-1", "Երևան", "utf-8"),
     ('<?xml version="1.0" encoding="windows-1251"?>Баку'.encode("cp1251"), None,
      '<?xml version="1.0" encoding="windows-1251"?>Баку', "windows-1251"),
     ("Баку".encode("koi8-r"), "koi8-r", "Баку", "koi8-r"),
@@ -170,7 +170,7 @@ def test_decode_document(content: bytes, charset: str | None, text: str, encodin
 
 
 def test_one_bad_byte_does_not_cost_the_document() -> None:
-    content = ("Երևան Ստեփանակերտ Գյումրի " * 20).encode("utf-8") + b"\xff" + "Վանաձոր".encode("utf-8")
+    content = ("Երևան Ստեփանակերտ Գյումրի " * 20).encode("utf-8") + b"\xff" + "Վանաձոր".encode()
     decoded = decode_document(content, http_charset="utf-8")
     assert decoded.encoding == "utf-8" and decoded.text.endswith("\ufffdՎանաձոր")
     assert decoded.problem and "invalid UTF-8" in decoded.problem
