@@ -17,7 +17,8 @@ import ahocorasick_rs
 
 from watcher.config.schema import EntryConfig
 from watcher.match import inflect
-from watcher.match.normalize import TOKEN_RE, key, merge, spell
+from watcher.match.keys import TOKEN_RE
+from watcher.match.normalize import key, merge, spell
 from watcher.match.query import Query, Term, parse_query, terms
 
 MAX_VARIANTS = 16

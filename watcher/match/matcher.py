@@ -10,8 +10,8 @@ from functools import lru_cache
 from watcher.config.schema import EntryConfig
 from watcher.match.compile import Tables, compile_tables
 from watcher.match.explain import Explanation, explain
+from watcher.match.keys import TOKEN_RE
 from watcher.match.normalize import (
-    TOKEN_RE,
     Prepared,
     fold_bytes,
     fold_prepared,

@@ -11,26 +11,16 @@ The letter map merges what transliteration systems disagree on: h is dropped (Sa
 kh, gh, sh, zh, ch, ph, th lose it too), g/k/q are one letter (Ghukasyan, Gukasyan, Qarabağ), y and
 j are i (Pashinyan, Pashinian, Pashinjan), w is v, x is ks. What a single character cannot decide
 (h written х, doubled letters, word-initial ye, j written дж) is left to spelling variants of the
-watchlist entries (see compile.py).
+watchlist entries (see compile.py). The letter map and the code pages are in keys.py.
 """
 
 from __future__ import annotations
 
-import codecs
 import re
-import unicodedata
-from collections.abc import Callable
-from functools import lru_cache, partial
-from typing import Any, NamedTuple
+from functools import lru_cache
+from typing import NamedTuple
 
-from anyascii import anyascii
-
-# Characters inside a word that are not letters: combining accents (stress marks in Russian), soft
-# hyphen and zero-width joiners, Armenian emphasis/question/exclamation marks (written inside the
-# word), and the private marks that the Armenian rewrites below put in.
-_IGNORABLE = "\u0300-\u036f\u0483-\u0489\u00ad\u200b-\u200d\u2060\ufeff\u055b\u055c\u055e\u055f\ue000-\ue00f"
-TOKEN_CHARS = rf"\w{_IGNORABLE}"
-TOKEN_RE = re.compile(rf"[{TOKEN_CHARS}]+")
+from watcher.match.keys import CODECS, LETTERS, NO_CODE_PAGE, TOKEN_CHARS, TOKEN_RE, Codec, ascii_table, codec, key_table
 
 # A name inside a URL, an e-mail address or an HTML tag is not a mention: such spans are blanked
 # (same length, so offsets survive).
@@ -66,138 +56,11 @@ _ARM_RULES = (
 )
 _ASTRAL_RE = re.compile(r"[\U00010000-\U0010ffff]")
 
-_OVERRIDES = {"ə": "a", "Ə": "a", "ı": "i", "İ": "i", "Ռ": "r", "ռ": "r", "ը": "", "Ը": "", "ß": "ss",
-              "ь": "", "Ь": "", "ъ": "", "Ъ": "", "ё": "e", "Ё": "e", "ў": "u", "Ջ": "dz", "ջ": "dz",
-              "\ue000": "vo", "\ue001": "ie", "\ue002": "iev"}
-# Letters that spell one sound in different systems, applied after transliteration to ASCII.
-_LETTERS = str.maketrans({"h": "", "x": "ks", "w": "v", "y": "i", "j": "i", "g": "k", "q": "k"})
-
-
-def _ascii(char: str) -> str:
-    """One character spelt in lower-case ASCII letters and digits, before the merges."""
-    if char in _OVERRIDES:
-        return _OVERRIDES[char]
-    if not TOKEN_RE.fullmatch(char):
-        return " "
-    if unicodedata.combining(char) or re.fullmatch(f"[{_IGNORABLE}]", char):
-        return ""
-    out = anyascii(unicodedata.normalize("NFKC", char)).lower()
-    return "".join(c for c in out if c.isascii() and c.isalnum())
-
-
-class _LazyTable(dict[int, str]):
-    """A str.translate table filled one character at a time, on first sight: building all 65,536
-    entries up front cost about a second at every start of the command line."""
-
-    def __init__(self, spell: Callable[[int], str]) -> None:
-        super().__init__()
-        self._spell = spell
-
-    def __missing__(self, code: int) -> str:
-        value = self[code] = self._spell(code)
-        return value
-
-
-@lru_cache(maxsize=1)
-def ascii_table() -> dict[int, str]:
-    """Every BMP character to its ASCII spelling; index it (``get`` does not fill it)."""
-    return _LazyTable(lambda code: _ascii(chr(code)))
-
-
-@lru_cache(maxsize=1)
-def key_table() -> dict[int, str]:
-    """Every BMP character to its key letters: the ASCII spelling with the merges applied."""
-    return _LazyTable(lambda code: ascii_table()[code].translate(_LETTERS))
-
-
-class _Codec(NamedTuple):
-    """A single-byte encoding whose texts fold in C: encode, bytes.translate, a few replaces, decode."""
-
-    name: str
-    encode: Callable[[str], bytes]  # raises UnicodeEncodeError for a text it cannot spell
-    keys: bytes  # byte -> its key letter, or a byte past ASCII standing for a longer key
-    delete: bytes  # bytes whose key is empty (h, ь)
-    longer: dict[int, tuple[bytes, bytes]]  # mark -> itself and the longer key (x: ks, щ: sc)
-    plain: bytes  # every byte but the marks: deleting these leaves the longer keys to spell out
-    sizes: bytes  # byte -> length of its key
-    odd: tuple[int, ...]  # the lengths other than 1 (h: 0, x: 2)
-
-
-# Nearly all the news we read is Western Latin (English, with its curly quotes) or Cyrillic; "mixed" is
-# a code page of our own for Cyrillic beside the Western letters and punctuation that neither of the
-# others holds with it (a Russian article naming Société Générale, a French one quoting Путин).
-_CODECS = ("cp1252", "cp1251", "mixed")
-_MIXED = "".join(map(chr, [*range(128), 0x401, *range(0x410, 0x450), 0x451])) + (
-    "’‘“”„–—…«»•\u00a0\u00ad€№°" "àáâäçèéêëíîïñóôöúûüßãõøåæœìòù" "ÀÁÂÄÇÈÉÊÍÑÓÖÚÜØÅŒ")
-# A letter that no code page here holds with anything: the slow path at once.
-_NO_CODE_PAGE = re.compile(r"[\u0531-\u0587əƏğĞıİ]")
-_STRAY = "watcher-stray"  # the encode error handler that lets such text keep an arrow or an emoji
-
-
-@lru_cache(maxsize=len(_CODECS))
-def _codec(name: str) -> _Codec:
-    table = key_table()
-    if name == "mixed":
-        decoded = _MIXED
-        assert len(decoded) == len(set(decoded)) == 256, "one character a byte"
-        encode: Callable[[str], bytes] = partial(_charmap_encode, charmap=codecs.charmap_build(decoded))
-    else:
-        decoded = bytes(range(256)).decode(name, errors="replace")
-        encode = partial(str.encode, encoding=name, errors=_STRAY)
-    keys, delete, sizes = bytearray(range(256)), bytearray(), bytearray(256)
-    # One byte past ASCII per longer key, whatever the case of the letter: a text whose keys are all
-    # single letters (nearly every text) is then told apart by ``bytes.isascii``, which costs next to nothing.
-    marks: dict[str, int] = {}
-    spare = iter(range(128, 256))
-    for b, char in enumerate(decoded):
-        value = table[ord(char)] if char != "\ufffd" else " "
-        sizes[b] = len(value)
-        if len(value) == 1:
-            keys[b] = ord(value)
-        elif not value:
-            delete.append(b)
-        else:
-            keys[b] = marks[value] if value in marks else marks.setdefault(value, next(spare))
-    longer = {mark: (bytes([mark]), value.encode("ascii")) for value, mark in marks.items()}
-    plain = bytes(b for b in range(256) if b not in longer)
-    codecs.register_error(_STRAY, _stray)  # idempotent: the same function under the same name
-    return _Codec(name, encode, bytes(keys), bytes(delete), longer, plain, bytes(sizes), tuple(set(sizes) - {1}))
-
-
-def _charmap_encode(text: str, charmap: Any) -> bytes:
-    return codecs.charmap_encode(text, _STRAY, charmap)[0]
-
-
-# Characters of every code page in _CODECS whose keys are no letters: a space, and a soft hyphen (no key).
-_STAND_IN = {" ": " ", "": "\u00ad"}
-
-
-def _stray(error: UnicodeError) -> tuple[str, int]:
-    """Encode a run of characters outside the code page as characters in it with the same keys, when none
-    is a letter: an arrow, a check mark or an emoji is a space, a zero-width joiner or an accent a soft hyphen.
-
-    Each character still takes one byte, so offsets hold. A letter raises (another codec, or the slow
-    path, spells it); so does an astral letter, which the slow path treats as a separator.
-    """
-    if not isinstance(error, UnicodeEncodeError):
-        raise error
-    table = key_table()
-    out = []
-    for char in error.object[error.start:error.end]:
-        # Past the key table (the BMP) the slow path makes every character a space; a letter there would
-        # still be a word to ``tokens``, so it goes the slow way.
-        value = table[ord(char)] if ord(char) <= 0xFFFF else (None if char.isalnum() or char == "_" else " ")
-        if value not in _STAND_IN:
-            raise error
-        out.append(_STAND_IN[value])
-    return "".join(out), error.end
-
-
 class Prepared(NamedTuple):
     """A text after ``prepare``, with its bytes when a single-byte codec can spell it."""
 
     text: str
-    codec: _Codec | None
+    codec: Codec | None
     data: bytes
 
 
@@ -234,14 +97,14 @@ def spelled(text: str) -> Prepared:
     """The rewrites of ``prepare`` after blanking: Armenian and Azerbaijani words, the single-byte bytes."""
     # tuple.__new__: the NamedTuple constructor costs three times as much, on the path of every item
     if text.isascii():  # most English news: ASCII is cp1252 byte for byte, and encodes by copying
-        return tuple.__new__(Prepared, (text, _codec(_CODECS[0]), text.encode("ascii")))
+        return tuple.__new__(Prepared, (text, codec(CODECS[0]), text.encode("ascii")))
     # Russian first when the text has its commonest letter: a failed try costs an exception.
-    for name in (_CODECS[1:] if "о" in text else _CODECS):
-        codec = _codec(name)
+    for name in (CODECS[1:] if "о" in text else CODECS):
+        page = codec(name)
         try:  # a text these spell has no Armenian, Azerbaijani or astral letters
-            return tuple.__new__(Prepared, (text, codec, codec.encode(text)))
+            return tuple.__new__(Prepared, (text, page, page.encode(text)))
         except UnicodeEncodeError as error:
-            if _NO_CODE_PAGE.match(error.object, error.start):
+            if NO_CODE_PAGE.match(error.object, error.start):
                 break
     if _AZ_LETTER_RE.search(text):
         text = _AZ_WORD_RE.sub(lambda m: m.group().translate(_AZ_SWAP), text)
@@ -325,14 +188,14 @@ def fold_prepared(prepared: Prepared) -> str:
 
 def fold_bytes(prepared: Prepared) -> bytes:
     """``fold_prepared`` as ASCII bytes, what the automaton reads (single-byte text never becomes a str)."""
-    codec = prepared.codec
-    if codec is None:
+    page = prepared.codec
+    if page is None:
         return fold_prepared(prepared).encode("ascii")
-    data = prepared.data.translate(codec.keys, codec.delete)
+    data = prepared.data.translate(page.keys, page.delete)
     if not data.isascii():
-        present = data.translate(None, codec.plain)  # one pass finds which longer keys occur
+        present = data.translate(None, page.plain)  # one pass finds which longer keys occur
         for mark in set(present):
-            data = data.replace(*codec.longer[mark])
+            data = data.replace(*page.longer[mark])
     return b" " + data + b" "
 
 
@@ -349,7 +212,7 @@ def spell(word: str) -> str:
 
 def merge(ascii_word: str) -> str:
     """The key of an ASCII spelling."""
-    return ascii_word.translate(_LETTERS)
+    return ascii_word.translate(LETTERS)
 
 
 class Token(NamedTuple):
