@@ -140,3 +140,14 @@ def test_each_port_is_a_host_of_its_own_and_keeps_its_connections() -> None:
 ])
 def test_host_key(url: str, key: str) -> None:
     assert host_key(url) == key
+
+
+def test_many_hosts_keep_their_connections_across_clients() -> None:
+    """More hosts than one client's share of connections: a host stays on its client, so its kept-alive
+    connections are found again instead of each request opening a new one."""
+    with servers(12) as started:
+        urls = [f"{s.base}/f{i}.xml" for i in range(10) for s in started]
+        results = fetch_all(urls, per_host=2, concurrency=8)
+        assert {r.status for r in results} == {200}
+        assert all(s.most_busy <= 2 for s in started)
+        assert sum(s.connections for s in started) <= 3 * len(started)  # was one per request: 120

@@ -41,7 +41,12 @@ from watcher.models import FetchResult, FetchState
 USER_AGENT = ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36 "
               f"watcher/{__version__}")
 ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.8"
-SLOTS_PER_CLIENT = 4  # requests in flight per AsyncClient; bench: throughput falls past ~5 per pool
+SLOTS_PER_CLIENT = 4  # requests in flight per AsyncClient on average; bench: throughput falls past ~5 per pool
+# A host stays on its client up to this many requests in flight there, rather than open a connection elsewhere...
+AFFINITY_LIMIT = 2 * SLOTS_PER_CLIENT
+# ...and a client keeps this many connections, so its hosts' idle ones survive while others are busy. Requests in
+# flight on one client never exceed it (AFFINITY_LIMIT, or the least busy client's share), so none waits in a pool.
+CONNECTIONS_PER_CLIENT = 4 * SLOTS_PER_CLIENT
 ERROR_PEEK = 16 * 1024  # enough of an error page to recognise a Cloudflare challenge
 NO_STATE = FetchState()  # a source polled for the first time
 
@@ -129,7 +134,7 @@ class Fetcher:
         timeout = httpx.Timeout(connect=s.connect_timeout, read=s.read_timeout, write=s.read_timeout,
                                 pool=s.connect_timeout)
         headers = {"User-Agent": s.user_agent, "Accept": ACCEPT, "Accept-Encoding": ACCEPT_ENCODING}
-        per_client = math.ceil(s.concurrency / self._client_count)
+        per_client = max(CONNECTIONS_PER_CLIENT, math.ceil(s.concurrency / self._client_count))
         limits = httpx.Limits(max_connections=per_client, max_keepalive_connections=per_client)
         # one CA context for all clients: loading the CA bundle costs ~20 ms each time
         verify: ssl.SSLContext | bool = True
@@ -198,7 +203,7 @@ class Fetcher:
     def _choose_client(self, host: str) -> int:
         """The client that served ``host`` last if it has room, else the least busy (lowest index on a tie)."""
         last = self._client_of.get(host)
-        if last is not None and last < len(self._in_flight) and self._in_flight[last] < SLOTS_PER_CLIENT:
+        if last is not None and last < len(self._in_flight) and self._in_flight[last] < AFFINITY_LIMIT:
             return last
         chosen = min(range(len(self._in_flight)), key=self._in_flight.__getitem__)
         self._client_of[host] = chosen
