@@ -13,6 +13,7 @@ import asyncio
 import logging
 import multiprocessing
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Callable, Sequence
@@ -84,8 +85,12 @@ class Workers:
         memory) before reporting them. RuntimeError when a worker raised: a bug, not a feed's fault."""
         loop = asyncio.get_running_loop()
         inbox: asyncio.Queue[tuple[int, tuple[str, Any]]] = asyncio.Queue()
-        for index, (_, receiver) in enumerate(self._processes):
-            loop.add_reader(receiver.fileno(), _read, index, receiver, inbox, loop)
+        # A thread per pipe drains it while this thread writes to the database (sqlite3 and psycopg release the
+        # GIL): a worker must never wait on a full pipe while the parent commits a batch.
+        readers = [threading.Thread(target=_drain, args=(index, receiver, inbox, loop), daemon=True,
+                                    name="watcher-poll-reader") for index, (_, receiver) in enumerate(self._processes)]
+        for reader in readers:
+            reader.start()
         reported: list[set[str]] = [set() for _ in self._processes]
         ended: dict[int, str] = {}
         failure: str | None = None
@@ -101,9 +106,8 @@ class Workers:
                 if kind == "failed":
                     failure = failure or payload
         finally:
-            for _, receiver in self._processes:
-                if not receiver.closed:
-                    loop.remove_reader(receiver.fileno())
+            for reader in readers:
+                reader.join(1)
         if failure is not None:
             raise RuntimeError(f"a poll worker failed:\n{failure}")
         lost: list[str] = []
@@ -117,15 +121,17 @@ class Workers:
         return lost
 
 
-def _read(index: int, receiver: Connection, inbox: asyncio.Queue[tuple[int, tuple[str, Any]]],
-          loop: asyncio.AbstractEventLoop) -> None:
-    try:
-        message = receiver.recv()
-    except (EOFError, OSError):
-        message = ("gone", None)
-    if message[0] != "results":  # the worker's last word: its pipe's end must not count it twice
-        loop.remove_reader(receiver.fileno())
-    inbox.put_nowait((index, message))
+def _drain(index: int, receiver: Connection, inbox: asyncio.Queue[tuple[int, tuple[str, Any]]],
+           loop: asyncio.AbstractEventLoop) -> None:
+    """Pass a worker's messages to the event loop until its last word (or its pipe's end: it died)."""
+    while True:
+        try:
+            message = receiver.recv()
+        except (EOFError, OSError):
+            message = ("gone", None)
+        loop.call_soon_threadsafe(inbox.put_nowait, (index, message))
+        if message[0] != "results":
+            return
 
 
 def _work(share: Sequence[Job], matcher: Matcher, settings: FetchSettings, store: Store, sender: Connection) -> None:
