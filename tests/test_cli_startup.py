@@ -58,3 +58,29 @@ def test_help_and_version_exit_zero(argv: list[str]) -> None:
     done = subprocess.run([sys.executable, "-m", "watcher", *argv], cwd=REPO, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert "watcher" in done.stdout
+
+
+def test_the_process_exits_with_the_command_and_its_output_whole(tmp_path: Path) -> None:
+    """``python -m watcher`` leaves through a quick exit: the exit code and every line of output survive it."""
+    config = tmp_path / "watchlist.yaml"
+    config.write_text(PLAIN, encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "watcher", "--config", str(config), "check"], cwd=REPO,
+                          capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout == f"{config}: ok: 1 sources, 1 actors, 0 terms, 0 situations, 0 digests\n"
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("sources:\n  - name: a\n    url: ftp://a.am/\n", encoding="utf-8")
+    failed = subprocess.run([sys.executable, "-m", "watcher", "--config", str(broken), "check"], cwd=REPO,
+                            capture_output=True, text=True)
+    assert failed.returncode == 2 and f"{broken}:3: sources[0].url" in failed.stderr
+
+
+def test_a_reader_that_goes_away_is_no_traceback(tmp_path: Path) -> None:
+    config = tmp_path / "watchlist.yaml"
+    config.write_text(PLAIN, encoding="utf-8")
+    process = subprocess.Popen([sys.executable, "-m", "watcher", "--config", str(config), "check"], cwd=REPO,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # before the interpreter has even started: every write meets a closed pipe
+    error = process.stderr.read().decode()
+    assert process.wait(60) == 1
+    assert "Traceback" not in error and "BrokenPipe" not in error
