@@ -16,7 +16,6 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, literal, null, select
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import aliased
 
 from watcher.models import Mention, MentionedItem, Period
 from watcher.store.base import BATCH, StoreBase
@@ -109,7 +108,7 @@ class HistoryMixin(StoreBase):
         wanted = set(entry_ids)
         if len(wanted) < 2:
             return {}
-        a, b = aliased(matches_t), aliased(matches_t)
+        a, b = matches_t.alias("a"), matches_t.alias("b")
         query = (select(a.c.entry_id, b.c.entry_id, func.max(a.c.found_at))
                  .select_from(a.join(b, and_(a.c.item_id == b.c.item_id, a.c.entry_id < b.c.entry_id)))
                  .where(a.c.found_at <= before)
