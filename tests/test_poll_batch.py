@@ -27,7 +27,7 @@ from watcher.fetch import FetchSettings
 from watcher.match import compile_matcher
 from watcher.models import FetchState, Period, PollOutcome
 from watcher.poll import SOURCES_PER_WORKER, poll, worker_count
-from watcher.poll.shard import Job
+from watcher.poll.shard import Job, MatcherOnDemand
 from watcher.poll.workers import can_fork, split_by_host
 from watcher.store import Store, upgrade
 from watcher.store.db import make_engine, parse_url
@@ -230,3 +230,19 @@ def test_a_killed_worker_loses_its_unreported_sources_only(tmp_path: Path) -> No
     assert all("worker process ended early" in (outcomes[n].error or "") for n in lost)
     assert all(health[n].last_attempt_at is None and health[n].consecutive_failures == 0 for n in lost)
     assert all(health[n].total_items == 1 for n in polled)
+
+
+def test_the_matcher_is_compiled_when_the_first_item_needs_it(feeds: tuple[Path, str], tmp_path: Path) -> None:
+    _, base = feeds
+    watchlist = watchlist_of(base)
+    url = f"sqlite:///{tmp_path / 'lazy.db'}"
+    upgrade(url)
+    with Store.open(url) as store:
+        store.sync_sources([(s.name, s.url) for s in watchlist.sources], now=NOW)
+        first = MatcherOnDemand(watchlist.entries)
+        some = watchlist.sources[:3]
+        outcomes = poll(some, watchlist=watchlist, store=store, matcher=first, settings=SETTINGS, clock=lambda: NOW)
+        assert first.compiled and sum(o.matches_new for o in outcomes) == 6
+        again = MatcherOnDemand(watchlist.entries)
+        outcomes = poll(some, watchlist=watchlist, store=store, matcher=again, settings=SETTINGS, clock=lambda: NOW)
+        assert {o.status for o in outcomes} == {"not-modified"} and not again.compiled

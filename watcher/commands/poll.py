@@ -12,6 +12,7 @@ from watcher.fetch import Fetcher, FetchSettings
 from watcher.match import compile_matcher
 from watcher.models import PollOutcome
 from watcher.poll import Clock, describe, poll, poll_sources
+from watcher.poll.shard import MatcherOnDemand
 from watcher.store import Store
 
 
@@ -40,7 +41,7 @@ def poll_now(watchlist: Watchlist, store: Store, sources: Sequence[SourceConfig]
              echo: bool = True, clock: Clock = now) -> list[PollOutcome]:
     """Sync the sources into the store and poll ``sources`` once, in worker processes when there are many."""
     store.sync_sources([(s.name, s.url) for s in watchlist.sources], now=clock())
-    return poll(sources, watchlist=watchlist, store=store, matcher=compile_matcher(watchlist.entries),
+    return poll(sources, watchlist=watchlist, store=store, matcher=MatcherOnDemand(watchlist.entries),
                 settings=fetch_settings(watchlist), clock=clock, on_outcome=_reporter(len(sources), echo),
                 workers=workers)
 

@@ -18,10 +18,9 @@ from dataclasses import dataclass, field
 
 from watcher.config import SourceConfig, Watchlist
 from watcher.fetch import Fetcher, FetchSettings
-from watcher.match import Matcher
 from watcher.models import FetchState, PollOutcome
 from watcher.poll.record import Recorder
-from watcher.poll.shard import Job, poll_shard
+from watcher.poll.shard import ItemMatcher, Job, poll_shard
 from watcher.poll.source import Clock, describe, poll_source, utcnow
 from watcher.poll.workers import Workers, can_fork, split_by_host
 from watcher.sources.kinds import discovers
@@ -60,7 +59,7 @@ class Plan:
 
 
 async def poll_sources(
-    sources: Sequence[SourceConfig], *, watchlist: Watchlist, store: Store, matcher: Matcher, fetcher: Fetcher,
+    sources: Sequence[SourceConfig], *, watchlist: Watchlist, store: Store, matcher: ItemMatcher, fetcher: Fetcher,
     clock: Clock = utcnow, on_outcome: Callable[[PollOutcome], None] | None = None,
 ) -> list[PollOutcome]:
     """Poll ``sources`` in this process, concurrently (the fetcher bounds concurrency); one outcome per source,
@@ -76,7 +75,7 @@ async def poll_sources(
     return [outcomes[s.name] for s in sources]
 
 
-def poll(sources: Sequence[SourceConfig], *, watchlist: Watchlist, store: Store, matcher: Matcher,
+def poll(sources: Sequence[SourceConfig], *, watchlist: Watchlist, store: Store, matcher: ItemMatcher,
          settings: FetchSettings, clock: Clock = utcnow, on_outcome: Callable[[PollOutcome], None] | None = None,
          workers: int | None = None) -> list[PollOutcome]:
     """Poll ``sources`` once, in up to ``workers`` processes (default: one per core); call with no event loop
@@ -103,7 +102,7 @@ def poll(sources: Sequence[SourceConfig], *, watchlist: Watchlist, store: Store,
     return [outcomes[s.name] for s in sources]
 
 
-async def _in_process(sources: Sequence[SourceConfig], watchlist: Watchlist, store: Store, matcher: Matcher,
+async def _in_process(sources: Sequence[SourceConfig], watchlist: Watchlist, store: Store, matcher: ItemMatcher,
                       settings: FetchSettings, clock: Clock,
                       on_outcome: Callable[[PollOutcome], None] | None) -> list[PollOutcome]:
     async with Fetcher(settings) as fetcher:
@@ -114,7 +113,7 @@ async def _in_process(sources: Sequence[SourceConfig], watchlist: Watchlist, sto
 class _Alone:
     """The sources polled one by one, each recorded as it completes."""
 
-    def __init__(self, sources: Sequence[SourceConfig], *, watchlist: Watchlist, store: Store, matcher: Matcher,
+    def __init__(self, sources: Sequence[SourceConfig], *, watchlist: Watchlist, store: Store, matcher: ItemMatcher,
                  clock: Clock, on_outcome: Callable[[PollOutcome], None] | None) -> None:
         self._sources = sources
         self._watchlist = watchlist

@@ -11,14 +11,47 @@ import asyncio
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from watcher.errors import FetchError, ParseError
 from watcher.fetch import Fetcher
-from watcher.match import Matcher
+from watcher.match import Matcher, compile_matcher
 from watcher.models import FetchState, Item, Match
 from watcher.parse import parse_feed
 from watcher.service.decide import Outcome
+
+if TYPE_CHECKING:
+    from watcher.config.schema import EntryConfig
+
+
+class ItemMatcher(Protocol):
+    """What the poll asks of a matcher."""
+
+    def match(self, item: Item) -> tuple[Match, ...]: ...
+
+
+class MatcherOnDemand:
+    """The watchlist's matcher, compiled the first time an item needs it.
+
+    A poll whose feeds all answer 304 never matches anything, and compiling 500 actors costs more than polling
+    a thousand unchanged feeds; forked workers each compile their own, in parallel, when their first new item
+    arrives.
+    """
+
+    def __init__(self, entries: Sequence[EntryConfig]) -> None:
+        self._entries = entries
+        self._matcher: Matcher | None = None
+
+    @property
+    def compiled(self) -> bool:
+        """Whether an item has needed the matcher yet."""
+        return self._matcher is not None
+
+    def match(self, item: Item) -> tuple[Match, ...]:
+        if self._matcher is None:
+            self._matcher = compile_matcher(self._entries)
+        return self._matcher.match(item)
+
 
 # The source's name -> keys of its items stored lately (a hint: the store still refuses a key twice).
 KnownKeys = Callable[[str], Collection[str]]
@@ -51,7 +84,7 @@ class Fetched:
     problems: tuple[str, ...] = ()
 
 
-async def poll_shard(jobs: Sequence[Job], *, fetcher: Fetcher, matcher: Matcher, known: KnownKeys,
+async def poll_shard(jobs: Sequence[Job], *, fetcher: Fetcher, matcher: ItemMatcher, known: KnownKeys,
                      emit: Callable[[Fetched], None]) -> None:
     """Poll every job concurrently (the fetcher bounds concurrency) and ``emit`` each as it completes."""
 
@@ -61,7 +94,7 @@ async def poll_shard(jobs: Sequence[Job], *, fetcher: Fetcher, matcher: Matcher,
     await asyncio.gather(*(one(job) for job in jobs))
 
 
-async def poll_one(job: Job, *, fetcher: Fetcher, matcher: Matcher, known: KnownKeys) -> Fetched:
+async def poll_one(job: Job, *, fetcher: Fetcher, matcher: ItemMatcher, known: KnownKeys) -> Fetched:
     """Fetch, parse and match one source; a WatcherError becomes an ``error`` Fetched, anything else propagates."""
     started = time.perf_counter()
     try:

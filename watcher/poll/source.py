@@ -15,10 +15,10 @@ from datetime import UTC, datetime
 from watcher.config import SourceConfig, Watchlist
 from watcher.errors import FetchError, ParseError
 from watcher.fetch import Fetcher
-from watcher.match import Matcher
 from watcher.models import PollOutcome
 from watcher.parse import parse_feed
 from watcher.poll.record import next_try
+from watcher.poll.shard import ItemMatcher
 from watcher.service.decide import Decision, Outcome, decide
 from watcher.sources.poll import fetch_source, prepare_new_items
 from watcher.store import Store
@@ -32,7 +32,7 @@ def utcnow() -> datetime:
 
 
 async def poll_source(
-    source: SourceConfig, *, watchlist: Watchlist, store: Store, matcher: Matcher, fetcher: Fetcher,
+    source: SourceConfig, *, watchlist: Watchlist, store: Store, matcher: ItemMatcher, fetcher: Fetcher,
     clock: Clock = utcnow, owner: str | None = None, url: str | None = None,
 ) -> PollOutcome:
     """Poll one source (at ``url``, default its configured one), record what happened and when it is due next.

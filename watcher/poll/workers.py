@@ -1,7 +1,7 @@
 """Worker processes for a large poll: each fetches, parses and matches a share of the sources.
 
 One Python process is bound to one core, and parsing and matching a thousand feeds is CPU work, so the poll
-forks workers (the compiled matcher and the plan are inherited, not rebuilt) and keeps the writing in the
+forks workers (the plan and the watchlist are inherited, not read again) and keeps the writing in the
 parent: one writer, batched transactions, no lock contention. Sources are shared out by host, so the
 fetcher's per-host politeness limit still holds across workers. Where ``fork`` is not available (or the
 database lives in this process's memory) the poll runs in one process instead.
@@ -24,8 +24,7 @@ from typing import Any, Self
 from urllib.parse import urlsplit
 
 from watcher.fetch import Fetcher, FetchSettings
-from watcher.match import Matcher
-from watcher.poll.shard import Fetched, Job, poll_shard
+from watcher.poll.shard import Fetched, ItemMatcher, Job, poll_shard
 from watcher.store import Store
 
 log = logging.getLogger("watcher.poll")
@@ -52,7 +51,7 @@ def split_by_host(jobs: Sequence[Job], count: int) -> list[list[Job]]:
 class Workers:
     """Forked workers polling ``shares``; ``async for batch in workers.results()`` yields their results."""
 
-    def __init__(self, shares: Sequence[Sequence[Job]], *, matcher: Matcher, settings: FetchSettings,
+    def __init__(self, shares: Sequence[Sequence[Job]], *, matcher: ItemMatcher, settings: FetchSettings,
                  store: Store) -> None:
         self._shares = shares
         self._matcher = matcher
@@ -134,7 +133,7 @@ def _drain(index: int, receiver: Connection, inbox: asyncio.Queue[tuple[int, tup
             return
 
 
-def _work(share: Sequence[Job], matcher: Matcher, settings: FetchSettings, store: Store, sender: Connection) -> None:
+def _work(share: Sequence[Job], matcher: ItemMatcher, settings: FetchSettings, store: Store, sender: Connection) -> None:
     """A worker's life: poll its share, stream the results, say how it ended."""
     store.after_fork()
     try:
@@ -147,7 +146,7 @@ def _work(share: Sequence[Job], matcher: Matcher, settings: FetchSettings, store
         store.close()
 
 
-async def _poll_share(share: Sequence[Job], matcher: Matcher, settings: FetchSettings, store: Store,
+async def _poll_share(share: Sequence[Job], matcher: ItemMatcher, settings: FetchSettings, store: Store,
                       sender: Connection) -> None:
     buffer: list[Fetched] = []
     sent = time.monotonic()
