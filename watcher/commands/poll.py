@@ -9,7 +9,6 @@ from watcher.commands.context import Context, now, progress
 from watcher.config import SourceConfig, Watchlist
 from watcher.errors import ConfigError
 from watcher.fetch import Fetcher, FetchSettings
-from watcher.match import compile_matcher
 from watcher.models import PollOutcome
 from watcher.poll import Clock, describe, poll, poll_sources
 from watcher.poll.shard import MatcherOnDemand
@@ -70,5 +69,5 @@ async def poll_once(watchlist: Watchlist, store: Store, sources: Sequence[Source
     store.sync_sources([(s.name, s.url) for s in watchlist.sources], now=clock())
     async with Fetcher(fetch_settings(watchlist)) as fetcher:
         return await poll_sources(sources, watchlist=watchlist, store=store,
-                                  matcher=compile_matcher(watchlist.entries), fetcher=fetcher, clock=clock,
+                                  matcher=MatcherOnDemand(watchlist.entries), fetcher=fetcher, clock=clock,
                                   on_outcome=_reporter(len(sources), echo))

@@ -16,7 +16,6 @@ from watcher.config import SourceConfig, Watchlist
 from watcher.models import PollOutcome
 from watcher.poll.shard import Fetched
 from watcher.service.decide import Decision, decide
-from watcher.sources.poll import SAME_STORY_WITHIN
 from watcher.store import Store, Success
 
 log = logging.getLogger("watcher.poll")
@@ -102,6 +101,8 @@ class Recorder:
         came earlier in this batch), a feed item whose title came through a search (see watcher.sources.poll)."""
         if not self._searches:
             return documents
+        from watcher.sources.poll import SAME_STORY_WITHIN  # here: a poll without searches never needs it
+
         since = now - SAME_STORY_WITHIN
         is_search = {name: self._config[name].kind == "search" for name in (f.source for f in documents)}
         search_titles = [i.title for f in documents if is_search[f.source] for i in f.items]

@@ -16,11 +16,9 @@ from watcher.config import SourceConfig, Watchlist
 from watcher.errors import FetchError, ParseError
 from watcher.fetch import Fetcher
 from watcher.models import PollOutcome
-from watcher.parse import parse_feed
 from watcher.poll.record import next_try
 from watcher.poll.shard import ItemMatcher
 from watcher.service.decide import Decision, Outcome, decide
-from watcher.sources.poll import fetch_source, prepare_new_items
 from watcher.store import Store
 
 log = logging.getLogger("watcher.poll")
@@ -39,6 +37,10 @@ async def poll_source(
 
     ``owner`` is the lease holder that claimed the source (the service); the lease is released here.
     """
+    # Imported when a source is polled on its own (the service, sites, full text), not by every `watcher poll`.
+    from watcher.parse import parse_feed
+    from watcher.sources.poll import fetch_source, prepare_new_items
+
     started = time.perf_counter()
     state = store.fetch_state(source.name)
     target = url or source.url
