@@ -89,8 +89,11 @@ def poll(sources: Sequence[SourceConfig], *, watchlist: Watchlist, store: Store,
     alone = _Alone(plan.alone, watchlist=watchlist, store=store, matcher=matcher, clock=clock, on_outcome=on_outcome)
 
     async def collect(pool: Workers) -> list[str]:
-        async with Fetcher(settings) as fetcher:
-            lost, _ = await asyncio.gather(pool.results(recorder.add), alone.run(fetcher))
+        if not plan.alone:  # the parent fetches nothing itself: no clients, no CA bundle to load
+            lost = await pool.results(recorder.add)
+        else:
+            async with Fetcher(settings) as fetcher:
+                lost, _ = await asyncio.gather(pool.results(recorder.add), alone.run(fetcher))
         recorder.flush()
         return lost
 
