@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 import signal
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from dataclasses import fields
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -25,7 +27,7 @@ from watcher.config.loader import parse_watchlist
 from watcher.feedserver import serve_folder
 from watcher.fetch import FetchSettings
 from watcher.match import compile_matcher
-from watcher.models import FetchState, Period, PollOutcome
+from watcher.models import FetchState, Item, Match, Period, PollOutcome
 from watcher.poll import SOURCES_PER_WORKER, poll, worker_count
 from watcher.poll.shard import Job, MatcherOnDemand
 from watcher.poll.workers import can_fork, split_by_host
@@ -246,3 +248,14 @@ def test_the_matcher_is_compiled_when_the_first_item_needs_it(feeds: tuple[Path,
         again = MatcherOnDemand(watchlist.entries)
         outcomes = poll(some, watchlist=watchlist, store=store, matcher=again, settings=SETTINGS, clock=lambda: NOW)
         assert {o.status for o in outcomes} == {"not-modified"} and not again.compiled
+
+
+def test_items_and_matches_cross_a_process_whole() -> None:
+    item = Item(key="https://news.example/1", title="Пашинян", text="Փաշինյան", link="https://news.example/1",
+                published=NOW, guid="urn:1", author="A", summary_html="<p>x</p>", publisher="P", language="hy")
+    match = Match(entry_id="pashinyan", field="text", text="Փաշինյան", start=0, end=8, snippet="[[Փաշինյան]]",
+                  rule="script")
+    for value in (item, match):
+        copy = pickle.loads(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        assert copy == value and type(copy) is type(value)
+        assert [getattr(copy, f.name) for f in fields(value)] == [getattr(value, f.name) for f in fields(value)]
