@@ -38,6 +38,7 @@ class CountingServer(ThreadingHTTPServer):
         self.busy = 0
         self.most_busy = 0
         self.lock = threading.Lock()
+        self.agents: list[str] = []
 
     def process_request(self, request: Any, client_address: Any) -> None:
         with self.lock:
@@ -57,6 +58,7 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def do_GET(self) -> None:
+        self.server.agents.append(self.headers.get("User-Agent", ""))
         with self.server.lock, Overall.lock:
             self.server.busy += 1
             self.server.most_busy = max(self.server.most_busy, self.server.busy)
@@ -151,3 +153,17 @@ def test_many_hosts_keep_their_connections_across_clients() -> None:
         assert {r.status for r in results} == {200}
         assert all(s.most_busy <= 2 for s in started)
         assert sum(s.connections for s in started) <= 3 * len(started)  # was one per request: 120
+
+
+def test_a_new_user_agent_goes_out_with_the_next_request_on_the_same_connection() -> None:
+    with servers(1) as (server,):
+        async def run() -> None:
+            async with Fetcher(FetchSettings(per_host=1)) as fetcher:
+                await fetcher.fetch(f"{server.base}/a.xml")
+                fetcher.set_user_agent("Analyst desk/1.0 (+mailto:desk@example.org)")
+                await fetcher.fetch(f"{server.base}/b.xml")
+
+        asyncio.run(run())
+        assert server.agents[0].startswith("Mozilla/5.0") and "watcher/" in server.agents[0]
+        assert server.agents[1] == "Analyst desk/1.0 (+mailto:desk@example.org)"
+        assert server.connections == 1

@@ -11,6 +11,7 @@ a 304). A light load keeps reusing one warm client.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import math
 import ssl
 import time
@@ -126,6 +127,13 @@ class Fetcher:
         self._client_of = {}
         for client in clients:
             await client.aclose()
+
+    def set_user_agent(self, user_agent: str) -> None:
+        """Send ``user_agent`` from the next request on (a reloaded watchlist may change it); requests already
+        sent keep theirs, and connections stay open."""
+        self._settings = dataclasses.replace(self._settings, user_agent=user_agent)
+        for client in self._clients:
+            client.headers["User-Agent"] = self._settings.user_agent
 
     def _start(self) -> None:
         if self._clients:

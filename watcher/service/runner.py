@@ -28,7 +28,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from watcher.config import SourceConfig, Watchlist, parse_watchlist
 from watcher.digests import send_due
 from watcher.errors import ConfigError, WatcherError
-from watcher.fetch import Fetcher, FetchSettings
+from watcher.fetch import USER_AGENT, Fetcher, FetchSettings
 from watcher.mail import make_mailer
 from watcher.match import Matcher, compile_matcher
 from watcher.metrics import Metrics
@@ -179,6 +179,8 @@ class Service:
         self.store.sync_sources([(s.name, s.url) for s in watchlist.sources], now=self.clock())
         if previous is None:
             return
+        if self.fetcher is not None and watchlist.defaults.user_agent != previous.defaults.user_agent:
+            self.fetcher.set_user_agent(watchlist.defaults.user_agent or USER_AGENT)
         before = {s.name: previous.interval(s) for s in previous.sources}
         for source in watchlist.sources:
             if source.name in before and before[source.name] != watchlist.interval(source):
