@@ -73,10 +73,12 @@ def test_service_polls_reloads_and_keeps_last_good_watchlist(tmp_path: Path) -> 
             os.utime(config, (time.time() + 2, time.time() + 2))
             assert service.reload(force=True) is False
             assert [s.name for s in service.watchlist.sources] == ["one", "two"]
-            # Fixed again: applied.
-            config.write_text(config_text(base, ["two"]), encoding="utf-8")
+            # Fixed again: applied, with a User-Agent of its own for the next requests.
+            config.write_text(config_text(base, ["two"]).replace("{every: 1s}", "{every: 1s, user_agent: Desk/2.0}"),
+                              encoding="utf-8")
             assert service.reload(force=True) is True
             assert [s.name for s in service.watchlist.sources] == ["two"]
+            assert service.fetcher is not None and service.fetcher.user_agent == "Desk/2.0"
             service.stop()
             await asyncio.wait_for(task, 10)
 

@@ -128,6 +128,11 @@ class Fetcher:
         for client in clients:
             await client.aclose()
 
+    @property
+    def user_agent(self) -> str:
+        """The User-Agent the next request sends."""
+        return self._settings.user_agent
+
     def set_user_agent(self, user_agent: str) -> None:
         """Send ``user_agent`` from the next request on (a reloaded watchlist may change it); requests already
         sent keep theirs, and connections stay open."""
