@@ -37,6 +37,7 @@ from watcher.store.db import make_engine, parse_url
 NOW = datetime(2026, 3, 9, 12, 0, tzinfo=UTC)
 FEEDS = 2 * SOURCES_PER_WORKER + 10  # enough for two workers
 SETTINGS = FetchSettings(concurrency=16, per_host=16)  # one host serves every feed here
+needs_fork = pytest.mark.skipif(not can_fork(), reason="worker processes are forked, on Linux only")
 
 
 def write_feed(folder: Path, index: int, items: int) -> None:
@@ -109,10 +110,9 @@ def three_polls(url: str, folder: Path, base: str, workers: int) -> list[Any]:
     return seen
 
 
+@needs_fork
 def test_workers_store_what_one_process_stores(db_url: str, feeds: tuple[Path, str], tmp_path: Path) -> None:
     folder, base = feeds
-    if not can_fork():
-        pytest.skip("worker processes need fork (Linux)")
     with Store.open(db_url) as store:
         assert worker_count(FEEDS, workers=2, store=store) == 2
     in_workers = three_polls(db_url, folder, base, workers=2)
@@ -198,11 +198,10 @@ def slow_servers(count: int) -> Iterator[list[str]]:
         yield bases
 
 
+@needs_fork
 def test_a_killed_worker_loses_its_unreported_sources_only(tmp_path: Path) -> None:
     """A worker killed mid-poll (out of memory, an operator): the poll ends, what the other worker found is
     stored, and the killed one's unreported sources are reported as not polled, with nothing recorded on them."""
-    if not can_fork():
-        pytest.skip("worker processes need fork (Linux)")
     url = f"sqlite:///{tmp_path / 'w.db'}"
     upgrade(url)
     with slow_servers(2) as bases:
