@@ -89,7 +89,9 @@ def profile_cold(space: Workspace, top: int = 25) -> tuple[Sample, list[tuple[st
     database = fresh_database(space, "profiled")
     output = space.folder / "cold.prof"
     sample = measured_poll(space, database, "profiled",
-                           [sys.executable, "-m", "cProfile", "-o", str(output), "-m", "watcher", "poll"],
+                           # cli.main, not `-m watcher`: the command's quick exit would skip writing the profile.
+                           [sys.executable, "-c", "import cProfile, sys; from watcher.cli import main; "
+                            f"cProfile.run('main([\"poll\"])', {str(output)!r})"],
                            env={"WATCHER_POLL_WORKERS": "1"})
     stats = pstats.Stats(str(output))
     table = stats.stats  # type: ignore[attr-defined]  # {(file, line, name): (cc, nc, tt, ct, callers)}
