@@ -16,7 +16,7 @@ from watcher.feedserver import serve_folder
 from watcher.fetch import Fetcher, FetchSettings
 from watcher.match import compile_matcher
 from watcher.models import Period, PollOutcome, StoredItem
-from watcher.poll import poll_source, utcnow
+from watcher.poll import poll_source, poll_sources, utcnow
 from watcher.store import Store, upgrade
 
 RSS = "application/rss+xml; charset=utf-8"
@@ -113,6 +113,18 @@ def poll(watchlist: Watchlist, store: Store, names: list[str]) -> dict[str, Poll
     return {o.source: o for o in asyncio.run(run())}
 
 
+def poll_together(watchlist: Watchlist, store: Store, names: list[str]) -> dict[str, PollOutcome]:
+    """``names`` polled as `watcher poll` does: concurrently, stored in one batch."""
+    matcher = compile_matcher(watchlist.entries)
+
+    async def run() -> list[PollOutcome]:
+        async with Fetcher(FAST) as fetcher:
+            return await poll_sources([watchlist.source(n) for n in names], watchlist=watchlist, store=store,
+                                      matcher=matcher, fetcher=fetcher)
+
+    return {o.source: o for o in asyncio.run(run())}
+
+
 def stored(store: Store) -> list[StoredItem]:
     return store.items_between(Period(EPOCH, datetime(2100, 1, 1, tzinfo=UTC)))
 
@@ -173,3 +185,27 @@ def test_a_site_without_any_feed_is_an_error_naming_what_was_tried(store: Store)
     assert "no RSS or Atom feed found" in (outcome.error or "") and "/rss.xml" in (outcome.error or "")
     health = {h.name: h for h in store.source_health()}["Bare"]
     assert health.consecutive_failures == 1 and health.total_items == 0
+
+
+@pytest.mark.parametrize("first", ["Search", "Direct"])
+def test_a_story_stored_through_one_route_is_not_stored_again_by_a_batched_poll(
+        servers: tuple[PagesServer, str], store: Store, first: str) -> None:
+    pages, folder = servers
+    watchlist = parse_watchlist(WATCHLIST.format(pages=pages.base_url, folder=folder, channel=CHANNEL))
+    store.sync_sources([(s.name, s.url) for s in watchlist.sources], now=utcnow())
+    second = "Direct" if first == "Search" else "Search"
+    assert poll_together(watchlist, store, [first])[first].items_new >= 1
+    later = poll_together(watchlist, store, [second])
+    assert [s.source for s in stored(store) if s.item.title == "Border talks resume"] == [first]
+    assert later[second].status in {"new", "unchanged"}
+
+
+def test_one_batch_bringing_a_story_through_two_routes_stores_it_once(
+        servers: tuple[PagesServer, str], store: Store) -> None:
+    pages, folder = servers
+    watchlist = parse_watchlist(WATCHLIST.format(pages=pages.base_url, folder=folder, channel=CHANNEL))
+    store.sync_sources([(s.name, s.url) for s in watchlist.sources], now=utcnow())
+    outcomes = poll_together(watchlist, store, ["Search", "Direct"])
+    assert {o.status for o in outcomes.values()} <= {"new", "unchanged"}
+    assert len([s for s in stored(store) if s.item.title == "Border talks resume"]) == 1
+    assert {s.item.title for s in stored(store)} >= {"Border talks resume", "Pashinyan visits Stepanakert"}
