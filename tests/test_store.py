@@ -4,16 +4,19 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import create_engine
 from test_store_fixtures import T0, db_url, empty_url, store  # noqa: F401
 
 from watcher.errors import StoreError
 from watcher.models import FetchState, Item, Match, Period
 from watcher.store import Store, upgrade
+from watcher.store.schema import sources as sources_table
 
 H = timedelta(hours=1)
 
@@ -116,6 +119,33 @@ def test_sync_sources_inserts_updates_and_deactivates(store: Store) -> None:
 
     store.sync_sources([("a", "https://a.example/rss")], now=T0 + 3 * H)
     assert health(store, "a").active and health(store, "a").etag == '"v1"'
+
+
+def test_services_adding_the_same_source_at_once_do_not_collide(db_url: str) -> None:
+    """Another process inserts a source while this one syncs the same new source: no unique-key error."""
+    engine = create_engine(db_url)
+    failures: list[BaseException] = []
+    with Store.open(db_url) as store:
+        with engine.connect() as other:
+            transaction = other.begin()
+            other.execute(sources_table.insert().values(name="a", url="https://a.am/rss", active=True,
+                                                       created_at=T0))
+
+            def sync() -> None:
+                try:
+                    store.sync_sources([("a", "https://a.am/rss")], now=T0)
+                except BaseException as e:  # handed to the test's thread
+                    failures.append(e)
+
+            syncing = threading.Thread(target=sync)
+            syncing.start()
+            # Long enough for the sync to reach the other's uncommitted row and wait on it (it cannot pass it).
+            syncing.join(0.5)
+            transaction.commit()
+        syncing.join(30)
+        assert not syncing.is_alive() and failures == []
+        assert [h.name for h in store.source_health()] == ["a"]
+    engine.dispose()
 
 
 def test_fetch_state_of_an_unknown_source_is_empty(store: Store) -> None:

@@ -30,7 +30,9 @@ class SourcesMixin(StoreBase):
             new = [{"name": name, "url": url, "active": True, "created_at": now}
                    for name, url in wanted.items() if name not in stored]
             if new:
-                conn.execute(table.insert(), new)
+                # Services starting together on one PostgreSQL database all see the source missing: the first
+                # insert wins and the others' are no error (the row they wanted is there).
+                conn.execute(self._insert(table).on_conflict_do_nothing(index_elements=["name"]), new)
             for name, row in stored.items():
                 if name not in wanted:
                     if row.active:  # kept, not deleted: its items and history stay
