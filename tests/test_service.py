@@ -43,19 +43,30 @@ async def wait_for(condition, timeout: float = 20.0) -> None:
         await asyncio.sleep(0.1)
 
 
-def test_service_polls_reloads_and_keeps_last_good_watchlist(tmp_path: Path) -> None:
+def two_feeds(tmp_path: Path) -> tuple[Path, str]:
+    """A folder with the feeds "one" and "two", and the URL of an empty database at the newest schema."""
     feeds = tmp_path / "feeds"
     feeds.mkdir()
     for name in ("one", "two"):
         (feeds / f"{name}.xml").write_text(FEED.format(name=name), encoding="utf-8")
     url = f"sqlite:///{tmp_path / 's.db'}"
     upgrade(url)
+    return feeds, url
+
+
+def items_per_source(url: str) -> dict[str, int]:
+    """Items stored per active source."""
+    with Store.open(url) as store:
+        return {h.name: h.total_items for h in store.source_health() if h.active}
+
+
+def test_service_polls_reloads_and_keeps_last_good_watchlist(tmp_path: Path) -> None:
+    feeds, url = two_feeds(tmp_path)
     settings = Settings(database_url=url, outbox=tmp_path / "outbox")
     config = tmp_path / "watchlist.yaml"
 
     def polled() -> dict[str, int]:
-        with Store.open(url) as store:
-            return {h.name: h.total_items for h in store.source_health() if h.active}
+        return items_per_source(url)
 
     with serve_folder(feeds) as base:
         config.write_text(config_text(base, ["one"]), encoding="utf-8")

@@ -125,14 +125,21 @@ def poll_together(watchlist: Watchlist, store: Store, names: list[str]) -> dict[
     return {o.source: o for o in asyncio.run(run())}
 
 
+def synced(servers: tuple[PagesServer, str], store: Store) -> Watchlist:
+    """The watchlist of every kind of source on the test servers, its sources in the store."""
+    pages, folder = servers
+    watchlist = parse_watchlist(WATCHLIST.format(pages=pages.base_url, folder=folder, channel=CHANNEL))
+    store.sync_sources([(s.name, s.url) for s in watchlist.sources], now=utcnow())
+    return watchlist
+
+
 def stored(store: Store) -> list[StoredItem]:
     return store.items_between(Period(EPOCH, datetime(2100, 1, 1, tzinfo=UTC)))
 
 
 def test_one_source_of_each_kind(servers: tuple[PagesServer, str], store: Store) -> None:
-    pages, folder = servers
-    watchlist = parse_watchlist(WATCHLIST.format(pages=pages.base_url, folder=folder, channel=CHANNEL))
-    store.sync_sources([(s.name, s.url) for s in watchlist.sources], now=utcnow())
+    pages = servers[0]
+    watchlist = synced(servers, store)
     # The direct feed first, so the search brings a story the store already has.
     outcomes = poll(watchlist, store, ["Direct", "Site", "Search", "Channel", "Articles"])
     assert {n: o.status for n, o in outcomes.items()} == dict.fromkeys(outcomes, "new"), outcomes
@@ -168,9 +175,7 @@ def test_one_source_of_each_kind(servers: tuple[PagesServer, str], store: Store)
 
 def test_a_feed_item_after_the_same_story_came_through_a_search_is_not_stored_again(
         servers: tuple[PagesServer, str], store: Store) -> None:
-    pages, folder = servers
-    watchlist = parse_watchlist(WATCHLIST.format(pages=pages.base_url, folder=folder, channel=CHANNEL))
-    store.sync_sources([(s.name, s.url) for s in watchlist.sources], now=utcnow())
+    watchlist = synced(servers, store)
     outcomes = poll(watchlist, store, ["Search", "Direct"])
     assert (outcomes["Search"].items_new, outcomes["Direct"].items_new) == (2, 0)
     assert [s.source for s in stored(store) if s.item.title == "Border talks resume"] == ["Search"]
@@ -190,9 +195,7 @@ def test_a_site_without_any_feed_is_an_error_naming_what_was_tried(store: Store)
 @pytest.mark.parametrize("first", ["Search", "Direct"])
 def test_a_story_stored_through_one_route_is_not_stored_again_by_a_batched_poll(
         servers: tuple[PagesServer, str], store: Store, first: str) -> None:
-    pages, folder = servers
-    watchlist = parse_watchlist(WATCHLIST.format(pages=pages.base_url, folder=folder, channel=CHANNEL))
-    store.sync_sources([(s.name, s.url) for s in watchlist.sources], now=utcnow())
+    watchlist = synced(servers, store)
     second = "Direct" if first == "Search" else "Search"
     assert poll_together(watchlist, store, [first])[first].items_new >= 1
     later = poll_together(watchlist, store, [second])
@@ -202,9 +205,7 @@ def test_a_story_stored_through_one_route_is_not_stored_again_by_a_batched_poll(
 
 def test_one_batch_bringing_a_story_through_two_routes_stores_it_once(
         servers: tuple[PagesServer, str], store: Store) -> None:
-    pages, folder = servers
-    watchlist = parse_watchlist(WATCHLIST.format(pages=pages.base_url, folder=folder, channel=CHANNEL))
-    store.sync_sources([(s.name, s.url) for s in watchlist.sources], now=utcnow())
+    watchlist = synced(servers, store)
     outcomes = poll_together(watchlist, store, ["Search", "Direct"])
     assert {o.status for o in outcomes.values()} <= {"new", "unchanged"}
     assert len([s for s in stored(store) if s.item.title == "Border talks resume"]) == 1

@@ -10,14 +10,12 @@ import sys
 import time
 from pathlib import Path
 
-from test_service import FEED, config_text, wait_for
+from test_service import config_text, items_per_source, two_feeds, wait_for
 
 from watcher.config import load_watchlist
 from watcher.feedserver import serve_folder
 from watcher.service.runner import Service
 from watcher.settings import Settings
-from watcher.store import Store
-from watcher.store.migrate import upgrade
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -28,12 +26,7 @@ def cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 
 
 def test_status_shows_the_watchlist_in_force_through_add_break_fix(tmp_path: Path) -> None:
-    feeds = tmp_path / "feeds"
-    feeds.mkdir()
-    for name in ("one", "two"):
-        (feeds / f"{name}.xml").write_text(FEED.format(name=name), encoding="utf-8")
-    url = f"sqlite:///{tmp_path / 's.db'}"
-    upgrade(url)
+    feeds, url = two_feeds(tmp_path)
     config = tmp_path / "watchlist.yaml"
     env = dict(os.environ, WATCHER_CONFIG=str(config), WATCHER_DATABASE_URL=url, WATCHER_OUTBOX=str(tmp_path / "o"))
 
@@ -43,8 +36,7 @@ def test_status_shows_the_watchlist_in_force_through_add_break_fix(tmp_path: Pat
         return json.loads(done.stdout)
 
     def items() -> dict[str, int]:
-        with Store.open(url) as store:
-            return {h.name: h.total_items for h in store.source_health() if h.active}
+        return items_per_source(url)
 
     with serve_folder(feeds) as base:
         config.write_text(config_text(base, ["one"]), encoding="utf-8")
