@@ -65,12 +65,8 @@ async def poll_sources(
     """Poll ``sources`` in this process, concurrently (the fetcher bounds concurrency); one outcome per source,
     in order."""
     plan = Plan.of(sources, watchlist=watchlist, store=store)
-    recorder = Recorder(store, watchlist=watchlist, sources=sources, failures=plan.failures, clock=clock,
-                        on_outcome=on_outcome)
-    alone = _Alone(plan.alone, watchlist=watchlist, store=store, matcher=matcher, clock=clock, on_outcome=on_outcome)
-    await asyncio.gather(poll_shard(plan.jobs, fetcher=fetcher, matcher=matcher, known=store.recent_keys,
-                                    emit=recorder.add), alone.run(fetcher))
-    recorder.flush()
+    recorder, alone = _writers(plan, sources, watchlist, store, matcher, clock, on_outcome)
+    await _poll_here(plan, recorder, alone, store=store, matcher=matcher, fetcher=fetcher)
     outcomes = recorder.outcomes | alone.outcomes
     return [outcomes[s.name] for s in sources]
 
@@ -81,12 +77,13 @@ def poll(sources: Sequence[SourceConfig], *, watchlist: Watchlist, store: Store,
     """Poll ``sources`` once, in up to ``workers`` processes (default: one per core); call with no event loop
     running (workers are forked before one starts)."""
     plan = Plan.of(sources, watchlist=watchlist, store=store)
+    recorder, alone = _writers(plan, sources, watchlist, store, matcher, clock, on_outcome)
     count = worker_count(len(plan.jobs), workers=workers, store=store)
-    if count < 2:
-        return asyncio.run(_in_process(sources, watchlist, store, matcher, settings, clock, on_outcome))
-    recorder = Recorder(store, watchlist=watchlist, sources=sources, failures=plan.failures, clock=clock,
-                        on_outcome=on_outcome)
-    alone = _Alone(plan.alone, watchlist=watchlist, store=store, matcher=matcher, clock=clock, on_outcome=on_outcome)
+
+    async def here() -> list[str]:
+        async with Fetcher(settings) as fetcher:
+            await _poll_here(plan, recorder, alone, store=store, matcher=matcher, fetcher=fetcher)
+        return []
 
     async def collect(pool: Workers) -> list[str]:
         if not plan.alone:  # the parent fetches nothing itself: no clients, no CA bundle to load
@@ -97,20 +94,32 @@ def poll(sources: Sequence[SourceConfig], *, watchlist: Watchlist, store: Store,
         recorder.flush()
         return lost
 
-    with Workers(split_by_host(plan.jobs, count), matcher=matcher, settings=settings, store=store) as pool:
-        lost = asyncio.run(collect(pool))
+    if count < 2:
+        lost = asyncio.run(here())
+    else:
+        with Workers(split_by_host(plan.jobs, count), matcher=matcher, settings=settings, store=store) as pool:
+            lost = asyncio.run(collect(pool))
     # Nothing is recorded for a source whose worker died: it was not its fault, and it is due as before.
     outcomes = recorder.outcomes | alone.outcomes | {
         name: PollOutcome(name, "error", error="not polled: its worker process ended early") for name in lost}
     return [outcomes[s.name] for s in sources]
 
 
-async def _in_process(sources: Sequence[SourceConfig], watchlist: Watchlist, store: Store, matcher: ItemMatcher,
-                      settings: FetchSettings, clock: Clock,
-                      on_outcome: Callable[[PollOutcome], None] | None) -> list[PollOutcome]:
-    async with Fetcher(settings) as fetcher:
-        return await poll_sources(sources, watchlist=watchlist, store=store, matcher=matcher, fetcher=fetcher,
-                                  clock=clock, on_outcome=on_outcome)
+async def _poll_here(plan: Plan, recorder: Recorder, alone: _Alone, *, store: Store, matcher: ItemMatcher,
+                     fetcher: Fetcher) -> None:
+    """Every source of ``plan`` polled in this process, each recorded."""
+    await asyncio.gather(poll_shard(plan.jobs, fetcher=fetcher, matcher=matcher, known=store.recent_keys,
+                                    emit=recorder.add), alone.run(fetcher))
+    recorder.flush()
+
+
+def _writers(plan: Plan, sources: Sequence[SourceConfig], watchlist: Watchlist, store: Store, matcher: ItemMatcher,
+             clock: Clock, on_outcome: Callable[[PollOutcome], None] | None) -> tuple[Recorder, _Alone]:
+    """What records a poll's results: the batch recorder for the shards, and the one-by-one sources."""
+    recorder = Recorder(store, watchlist=watchlist, sources=sources, failures=plan.failures, clock=clock,
+                        on_outcome=on_outcome)
+    return recorder, _Alone(plan.alone, watchlist=watchlist, store=store, matcher=matcher, clock=clock,
+                            on_outcome=on_outcome)
 
 
 class _Alone:
