@@ -13,7 +13,7 @@ from watcher.config import parse_watchlist
 from watcher.config.schema import DigestConfig, Watchlist
 from watcher.match import compile_matcher
 from watcher.match.normalize import fold
-from watcher.match.query import parse_query, terms
+from watcher.config.query import parse_query, terms
 from watcher.models import Mention, MentionedItem
 from watcher.parse import parse_feed
 from watcher.report.keys import key_items, possible

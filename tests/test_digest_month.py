@@ -14,7 +14,7 @@ from watcher.config import parse_watchlist
 from watcher.digests import close_period, preview, send_due
 from watcher.mail import OutboxMailer, SmtpMailer
 from watcher.match import compile_matcher
-from watcher.models import Item
+from watcher.models import Item, PollRecord
 from watcher.report import Digest, digest_to_json, render_html, render_text
 from watcher.store import Store
 from watcher.store.migrate import upgrade
@@ -112,7 +112,8 @@ def test_a_month_of_news(store: Store, tmp_path: Path, smtp_server) -> None:  # 
             assert close_period(store, WATCHLIST, ALERTS, now=at(27, 10.6), sender=SENDER) == []  # batched
             assert close_period(store, WATCHLIST, ALERTS, now=at(27, 11.5), sender=SENDER) == []  # nothing key
         if day == 28:
-            store.record_failure("Lenta", now=at(28, 10), error="HTTP 503 Service Unavailable", status=503)
+            store.record_polls([PollRecord("Lenta", at(28, 10), "error", 503, next_due_at=at(28, 11), failures=1,
+                                           error="HTTP 503 Service Unavailable")])
         if day == 19:
             continue  # the service was down at 07:00 on day 20: that period is missed
         digests[day + 1] = preview(store, WATCHLIST, DAILY, now=at(day + 1, 7))

@@ -23,7 +23,7 @@ from watcher.config import Watchlist, parse_watchlist
 from watcher.fetch import Fetcher, FetchSettings
 from watcher.match import compile_matcher
 from watcher.models import Period, PollOutcome, SourceHealth, StoredItem
-from watcher.poll import poll_sources
+from watcher.poll import run_poll
 from watcher.report import build_digest, render_html, render_text
 from watcher.report.message import compose_message
 from watcher.store import Store, upgrade
@@ -119,8 +119,8 @@ digests:
     async def run() -> list[PollOutcome]:
         async with Fetcher(LIMITS) as fetcher:
             # The store's clock is the test's NOW, however long after collection this test runs.
-            return await poll_sources(watchlist.sources, watchlist=watchlist, store=store, matcher=matcher,
-                                      fetcher=fetcher, clock=lambda: NOW)
+            return await run_poll(watchlist.sources, watchlist=watchlist, store=store, matcher=matcher,
+                                  fetcher=fetcher, settings=LIMITS, clock=lambda: NOW, workers=1)
 
     tracemalloc.start()
     try:

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from watcher.service.schedule import parse_schedule
+from watcher.config.schedule import parse_schedule
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from watcher.config import DigestConfig, Watchlist
+from watcher.config.schedule import parse_schedule, previous_before
 from watcher.errors import MailError
 from watcher.mail import Mailer
 from watcher.models import Delivery, Period
@@ -33,7 +34,6 @@ from watcher.report.digest import covered_entries
 from watcher.report.keys import key_items
 from watcher.report.period import PeriodIndex
 from watcher.report.trends import CHART_PERIODS
-from watcher.service.schedule import parse_schedule, previous_before
 from watcher.store import Store
 
 log = logging.getLogger("watcher.digest")

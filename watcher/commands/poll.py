@@ -8,10 +8,9 @@ from collections.abc import Callable, Sequence
 from watcher.commands.context import Context, now, progress
 from watcher.config import SourceConfig, Watchlist
 from watcher.errors import ConfigError
-from watcher.fetch import Fetcher, FetchSettings
+from watcher.fetch import FetchSettings
 from watcher.models import PollOutcome
-from watcher.poll import Clock, describe, poll, poll_sources
-from watcher.poll.shard import MatcherOnDemand
+from watcher.poll import Clock, MatcherOnDemand, describe, poll
 from watcher.store import Store
 
 
@@ -41,13 +40,8 @@ def poll_now(watchlist: Watchlist, store: Store, sources: Sequence[SourceConfig]
     """Sync the sources into the store and poll ``sources`` once, in worker processes when there are many."""
     store.sync_sources([(s.name, s.url) for s in watchlist.sources], now=clock())
     return poll(sources, watchlist=watchlist, store=store, matcher=MatcherOnDemand(watchlist.entries),
-                settings=fetch_settings(watchlist), clock=clock, on_outcome=_reporter(len(sources), echo),
-                workers=workers)
-
-
-def fetch_settings(watchlist: Watchlist) -> FetchSettings:
-    """The fetcher's settings: the watchlist may name the User-Agent to send."""
-    return FetchSettings(user_agent=watchlist.defaults.user_agent) if watchlist.defaults.user_agent else FetchSettings()
+                settings=FetchSettings.with_agent(watchlist.defaults.user_agent), clock=clock,
+                on_outcome=_reporter(len(sources), echo), workers=workers)
 
 
 def _reporter(total: int, echo: bool) -> Callable[[PollOutcome], None]:
@@ -61,13 +55,3 @@ def _reporter(total: int, echo: bool) -> Callable[[PollOutcome], None]:
             print(describe(outcome), flush=True)
 
     return report
-
-
-async def poll_once(watchlist: Watchlist, store: Store, sources: Sequence[SourceConfig], *,
-                    echo: bool = True, clock: Clock = now) -> list[PollOutcome]:
-    """``poll_now`` in this process, from inside an event loop."""
-    store.sync_sources([(s.name, s.url) for s in watchlist.sources], now=clock())
-    async with Fetcher(fetch_settings(watchlist)) as fetcher:
-        return await poll_sources(sources, watchlist=watchlist, store=store,
-                                  matcher=MatcherOnDemand(watchlist.entries), fetcher=fetcher, clock=clock,
-                                  on_outcome=_reporter(len(sources), echo))

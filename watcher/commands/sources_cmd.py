@@ -38,8 +38,7 @@ def _discover(url: str, watchlist: Watchlist | None) -> int:
     from watcher.fetch import Fetcher, FetchSettings
     from watcher.sources.discover import Discovery, discover_feed
 
-    agent = watchlist.defaults.user_agent if watchlist else None
-    settings = FetchSettings(user_agent=agent) if agent else FetchSettings()
+    settings = FetchSettings.with_agent(watchlist.defaults.user_agent if watchlist else None)
 
     async def run() -> Discovery:
         async with Fetcher(settings, clients=1) as fetcher:

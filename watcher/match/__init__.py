@@ -4,8 +4,8 @@
 Rules and the query language are described in docs/matching.md.
 """
 
+from watcher.config.query import Query, parse_query
 from watcher.match.explain import Explanation
 from watcher.match.matcher import Matcher, compile_matcher
-from watcher.match.query import Query, parse_query
 
 __all__ = ["Explanation", "Matcher", "Query", "compile_matcher", "parse_query"]

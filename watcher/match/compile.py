@@ -15,11 +15,11 @@ from dataclasses import dataclass
 
 import ahocorasick_rs
 
+from watcher.config.query import Query, Term, parse_query, terms
 from watcher.config.schema import EntryConfig
 from watcher.match import inflect
 from watcher.match.keys import TOKEN_RE
 from watcher.match.normalize import key, merge, spell
-from watcher.match.query import Query, Term, parse_query, terms
 
 MAX_VARIANTS = 16
 # A lone h is dropped in Russian (Sahakyan, Саакян) but also written х (Ilham, Ильхам); a kh after

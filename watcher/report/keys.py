@@ -13,11 +13,11 @@ import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
 
+from watcher.config.query import And, Near, Not, Query, Term
 from watcher.config.schema import DigestConfig, Watchlist
 from watcher.match import Matcher
 from watcher.match.compile import Tables, compile_tables
 from watcher.match.normalize import fold_bytes, masking_may_add, spelled
-from watcher.match.query import And, Near, Not, Query, Term
 from watcher.models import MentionedItem
 from watcher.report.period import PeriodIndex
 

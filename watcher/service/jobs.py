@@ -8,9 +8,9 @@ import logging
 from datetime import datetime, timedelta
 
 from watcher.config import DigestConfig, Watchlist
+from watcher.config.schedule import Schedule, parse_schedule, previous_before
 from watcher.digests import close_period
 from watcher.models import Delivery
-from watcher.service.schedule import Schedule, parse_schedule, previous_before
 from watcher.store import Store
 
 log = logging.getLogger("watcher.service")
