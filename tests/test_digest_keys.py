@@ -10,10 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from watcher.config import parse_watchlist
+from watcher.config.query import parse_query, terms
 from watcher.config.schema import DigestConfig, Watchlist
 from watcher.match import compile_matcher
 from watcher.match.normalize import fold
-from watcher.config.query import parse_query, terms
 from watcher.models import Mention, MentionedItem
 from watcher.parse import parse_feed
 from watcher.report.keys import key_items, possible

@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 
 from watcher.config import parse_watchlist
-from watcher.digests import close_period, preview, send_due
+from watcher.delivery import send_due
 from watcher.mail import OutboxMailer, SmtpMailer
 from watcher.match import compile_matcher
 from watcher.models import Item, PollRecord
+from watcher.periods import close_period, preview
 from watcher.report import Digest, digest_to_json, render_html, render_text
 from watcher.store import Store
 from watcher.store.migrate import upgrade

@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 
 from watcher.config import parse_watchlist
-from watcher.digests import backoff, close_period, delivery_name, send_due
+from watcher.delivery import backoff, delivery_name, send_due
 from watcher.mail import OutboxMailer, SmtpMailer
 from watcher.match import compile_matcher
 from watcher.models import Item
+from watcher.periods import close_period
 from watcher.store import Store
 from watcher.store.migrate import upgrade
 

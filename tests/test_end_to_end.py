@@ -4,6 +4,8 @@ a real SMTP server, poll again (304, nothing new), send again (nothing sent twic
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
@@ -17,13 +19,17 @@ FEED = """<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0"><channel><title>Sample wire</title><link>http://example.org/</link>
 <item><title>Pashinyan meets Putin in Moscow</title><link>http://example.org/news/1?utm_source=rss</link>
 <description>Nikol Pashinyan and Vladimir Putin discussed the Russian peacekeepers.</description>
-<pubDate>Sat, 21 Nov 2026 10:00:00 +0000</pubDate></item>
+<pubDate>{h3}</pubDate></item>
 <item><title>Weather in Yerevan</title><link>http://example.org/news/2</link>
-<description>Sunny and cold.</description><pubDate>Sat, 21 Nov 2026 11:00:00 +0000</pubDate></item>
+<description>Sunny and cold.</description><pubDate>{h2}</pubDate></item>
 <item><title>Aliyev speaks in Baku</title><link>http://example.org/news/3</link>
-<description>Ilham Aliyev spoke about Karabakh.</description><pubDate>Sat, 21 Nov 2026 12:00:00 +0000</pubDate></item>
+<description>Ilham Aliyev spoke about Karabakh.</description><pubDate>{h1}</pubDate></item>
 </channel></rss>
 """
+
+# Dated hours before the test runs: a feed whose newest item is weeks old is a stale source.
+_NOW = datetime.now(UTC)
+FEED = FEED.format(**{f"h{n}": format_datetime(_NOW - timedelta(hours=n)) for n in (1, 2, 3)})
 
 WATCHLIST = """\
 defaults: {{every: 30m, timezone: Asia/Yerevan}}

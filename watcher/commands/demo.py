@@ -13,9 +13,10 @@ from pathlib import Path
 from watcher.commands.context import Context
 from watcher.commands.poll import poll_now
 from watcher.config import parse_watchlist
-from watcher.digests import close_period, preview, send_due
+from watcher.delivery import send_due
 from watcher.feedserver import serve_folder
 from watcher.mail import OutboxMailer
+from watcher.periods import close_period, preview
 from watcher.report import render_text
 from watcher.store import Store
 from watcher.store.migrate import upgrade

@@ -8,7 +8,6 @@ import json
 from watcher.commands.context import Context, ago, iso, now, parse_when
 from watcher.config import Watchlist
 from watcher.errors import ConfigError
-from watcher.models import SourceHealth
 
 
 def cmd_matches(args: argparse.Namespace, ctx: Context) -> int:
@@ -35,8 +34,9 @@ def cmd_matches(args: argparse.Namespace, ctx: Context) -> int:
 
 def cmd_sources(args: argparse.Namespace, ctx: Context) -> int:
     """Each source's health, due time, disabled reason and new URL; a warning when the watchlist is not in force."""
-    from watcher.commands.sources_cmd import cmd_sources_action, stale_sources
-    from watcher.commands.status import ALIVE_WITHIN, source_state, watchlist_status
+    from watcher.commands.sources_cmd import cmd_sources_action
+    from watcher.commands.status import ALIVE_WITHIN, watchlist_status
+    from watcher.sources.health import assess_stored
     from watcher.store.scheduling import INSTANCE_PREFIX
 
     if getattr(args, "action", None):
@@ -47,32 +47,31 @@ def cmd_sources(args: argparse.Namespace, ctx: Context) -> int:
             if not store.enable_source(name):
                 raise ConfigError(f"no source named {name!r} is stored", hint="see `watcher sources`")
             print(f"{name}: enabled, polled at the service's next tick")
-        health = store.source_health()
-        stale = stale_sources(store, health, now=moment)
+        disk = _disk_watchlist(ctx)
+        sources = assess_stored(store, disk, now=moment)
         schedules = store.source_schedules()
         instances = {k: v for k, v in store.get_states(INSTANCE_PREFIX).items() if moment - v[1] <= ALIVE_WITHIN}
     wl = watchlist_status(ctx.config_path, instances)
-    disk = _disk_watchlist(ctx)
     if args.json:
-        for h in health:
-            sc = schedules.get(h.name)
+        for a in sources:
+            h, sc = a.health, schedules.get(a.name)
             print(json.dumps({
-                "name": h.name, "url": h.url, "active": h.active, "status": source_state(h, sc, disk, moment),
+                "name": h.name, "url": h.url, "active": h.active, "status": a.state,
                 "last_status": h.last_status, "last_error": h.last_error, "last_attempt": iso(h.last_attempt_at),
                 "last_success": iso(h.last_success_at), "consecutive_failures": h.consecutive_failures,
                 "items": h.total_items, "newest_item": iso(h.newest_item_at),
                 "next_due": iso(sc.next_due_at) if sc else None,
                 "disabled_reason": sc.disabled_reason if sc else None, "moved_to": sc.moved_to if sc else None,
-                "stale": stale[h.name].describe() if h.name in stale else None,
+                "stale": a.staleness.describe() if a.staleness else None,
             }, ensure_ascii=False))
         return 0
     if instances and not wl["in_force"]:
         print(f"warning: {wl['path']} on disk is not the watchlist in force: {wl['why']}")
-    if not health:
+    if not sources:
         print("no source polled yet: run `watcher poll`")
-    for h in health:
-        sc = schedules.get(h.name)
-        line = (f"{h.name:<32} {source_state(h, sc, disk, moment):<9} last {h.last_status or '-'} "
+    for a in sources:
+        h, sc = a.health, schedules.get(a.name)
+        line = (f"{h.name:<32} {a.state:<9} last {h.last_status or '-'} "
                 f"{ago(h.last_attempt_at, now=moment):>9}, ok {ago(h.last_success_at, now=moment):>9}, "
                 f"{h.total_items} items")
         if sc and sc.next_due_at and h.active and not sc.disabled_reason:
@@ -81,8 +80,8 @@ def cmd_sources(args: argparse.Namespace, ctx: Context) -> int:
             line += f", disabled: {sc.disabled_reason} (`watcher sources --enable {h.name}`)"
         elif h.failing:
             line += f", {h.consecutive_failures} failures: {h.last_error}"
-        if h.name in stale:
-            line += f", {stale[h.name].describe()}"
+        if a.staleness:
+            line += f", {a.staleness.describe()}"
         if sc and sc.moved_to:
             line += f", moved permanently to {sc.moved_to} (update its url in the watchlist)"
         print(line)
@@ -94,12 +93,3 @@ def _disk_watchlist(ctx: Context) -> Watchlist | None:
         return ctx.watchlist()
     except ConfigError:
         return None
-
-
-def state_of(health: SourceHealth) -> str:
-    """ok, failing, never (not polled yet) or inactive (removed from the watchlist)."""
-    if not health.active:
-        return "inactive"
-    if health.failing:
-        return "failing"
-    return "ok" if health.last_success_at else "never"

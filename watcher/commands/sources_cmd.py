@@ -1,24 +1,19 @@
-"""``watcher sources discover URL``, ``sources import FILE.opml``, ``sources export``; the stale flag of
-``watcher sources``."""
+"""``watcher sources discover URL``, ``sources import FILE.opml``, ``sources export``."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import sys
-from collections.abc import Sequence
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from watcher.commands.context import Context
 from watcher.config import Watchlist
 from watcher.errors import ConfigError, StoreError, WatcherError
-from watcher.models import SourceHealth
-from watcher.sources.stale import Staleness, staleness
 
 if TYPE_CHECKING:
-    from watcher.store import Store
+    pass
 
 ACTIONS = ("discover", "import", "export")
 
@@ -94,9 +89,3 @@ def _watchlist_or_none(ctx: Context) -> Watchlist | None:
         return ctx.watchlist()
     except WatcherError:
         return None
-
-
-def stale_sources(store: Store, health: Sequence[SourceHealth], *, now: datetime) -> dict[str, Staleness]:
-    """The active sources whose newest item is much older than their usual gap, by name."""
-    found = {h.name: staleness(store.item_times(h.name), now=now) for h in health if h.active}
-    return {name: s for name, s in found.items() if s is not None}

@@ -27,19 +27,20 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from watcher.config import SourceConfig, Watchlist, parse_watchlist
-from watcher.digests import send_due
+from watcher.delivery import send_due
 from watcher.errors import ConfigError, WatcherError
 from watcher.fetch import USER_AGENT, Fetcher, FetchSettings
 from watcher.mail import make_mailer
 from watcher.match import Matcher, compile_matcher
 from watcher.metrics import Metrics
 from watcher.models import PollOutcome
+from watcher.periods import close_due
 from watcher.poll import describe, run_poll
 from watcher.service.clock import Clock, utcnow
 from watcher.service.http import start_http
-from watcher.service.jobs import close_due
 from watcher.service.lock import FileLock
 from watcher.settings import Settings
+from watcher.sources.health import STATES, assess_stored
 from watcher.store import Store
 from watcher.store.db import parse_url, sqlite_path
 from watcher.store.scheduling import INSTANCE_PREFIX, RELOAD_KEY
@@ -51,6 +52,7 @@ DELIVER_EVERY = timedelta(seconds=30)
 PRUNE_EVERY = timedelta(hours=1)
 LEASE = timedelta(minutes=5)  # a dead holder's sources wait this long; a live one renews its leases
 RENEW_EVERY = timedelta(minutes=1)
+COUNT_EVERY = timedelta(minutes=1)  # sources by state, for /metrics
 MAX_IN_FLIGHT = 2_000  # sources being polled at once (the fetcher bounds requests in flight)
 STOP_GRACE = 5.0  # seconds in-flight polls get to finish after SIGTERM
 
@@ -81,6 +83,7 @@ class Service:
         self._in_flight: dict[str, asyncio.Task[None]] = {}
         self._last_tick = self.started_at
         self._renewed = self.started_at
+        self._counted = self.started_at - COUNT_EVERY
 
     async def run(self) -> None:
         """Run until SIGTERM/SIGINT (or :meth:`stop`)."""
@@ -230,10 +233,11 @@ class Service:
         self._reload_seen = request
         self.reload(force=forced)
         self._publish()
-        disabled = {n for n, s in self.store.source_schedules().items() if s.disabled_reason}
-        states = ["disabled" if h.name in disabled else _state(h) for h in self.store.source_health() if h.active]
-        for state in ("ok", "failing", "disabled", "never"):
-            self.metrics.sources.labels(state).set(states.count(state))
+        if now - self._counted >= COUNT_EVERY:  # reading every source's newest items is not free
+            self._counted = now
+            states = [a.state for a in assess_stored(self.store, self.watchlist, now=now) if a.health.active]
+            for state in STATES:
+                self.metrics.sources.labels(state).set(states.count(state))
 
     async def _digests(self) -> None:
         closed = 0
@@ -280,12 +284,6 @@ class Service:
         return ok, {"instance": self.owner, "uptime_s": int((self.clock() - self.started_at).total_seconds()),
                     "last_tick_s_ago": round(late, 1), "watchlist_sha256": self.in_force["sha256"],
                     "reload_error": self.reload_error, "in_flight": len(self._in_flight)}
-
-
-def _state(health: Any) -> str:
-    if health.failing:
-        return "failing"
-    return "ok" if health.last_success_at else "never"
 
 
 def _describe(path: Path, sha256: str | None, watchlist: Watchlist, at: Any) -> dict[str, Any]:
