@@ -117,8 +117,13 @@ def close_period(store: Store, watchlist: Watchlist, digest: DigestConfig, *, no
     if digest.skip_empty and built.empty:
         log.info("digest %s: nothing new, skipped (skip_empty)", digest.id)
         return []
+    recipients = list(digest.to)
+    if built.empty:
+        # "Nothing new" to someone whose earlier digest is still on its way adds nothing: it is not queued.
+        waiting = store.pending_recipients(digest.id)
+        recipients = [r for r in recipients if r not in waiting]
     text, html = render_text(built), render_html(built)
-    messages = {r: compose_message(built, sender=sender, recipient=r, text=text, html=html) for r in digest.to}
+    messages = {r: compose_message(built, sender=sender, recipient=r, text=text, html=html) for r in recipients}
     return store.record_period(digest.id, built.period, messages, now=now)
 
 

@@ -251,7 +251,7 @@ class Service:
             await self._deliver()
 
     async def _deliver(self) -> None:
-        report = send_due(self.store, self.mailer, now=self.clock(), sender=self.settings.mail_from,
+        report = send_due(self.store, self.mailer, now=self.clock(), sender=self.settings.mail_from, owner=self.owner,
                               on_sent=lambda d: self.metrics.digests.labels(d.digest_id).inc(),
                               on_failed=lambda d: self.metrics.delivery_failures.labels(d.digest_id).inc())
         if report.sent or report.retrying or report.given_up:
