@@ -13,8 +13,9 @@ from watcher.errors import StoreError
 from watcher.models import Delivery, Period
 from watcher.store.base import StoreBase
 from watcher.store.schema import deliveries as deliveries_t
-from watcher.store.schema import digest_periods
+from watcher.store.schema import digest_periods, service_state
 
+WATCHED_PREFIX = "digest-watched-since:"  # service_state key of when a digest was first watched
 _DELIVERY = (select(deliveries_t, digest_periods.c.digest_id, digest_periods.c.period_start,
                     digest_periods.c.period_end)
              .select_from(deliveries_t.join(digest_periods)))
@@ -29,6 +30,16 @@ class PeriodsMixin(StoreBase):
             end: datetime | None = conn.execute(select(func.max(digest_periods.c.period_end))
                                                 .where(digest_periods.c.digest_id == digest_id)).scalar()
         return end
+
+    def watched_since(self, digest_id: str, *, now: datetime) -> datetime:
+        """When a service first watched ``digest_id``: ``now`` the first time it is asked, the same time ever after."""
+        key = f"{WATCHED_PREFIX}{digest_id}"
+        with self._write() as conn:
+            conn.execute(self._insert(service_state).values(key=key, updated_at=now)
+                         .on_conflict_do_nothing(index_elements=["key"]))
+            since: datetime = conn.execute(select(service_state.c.updated_at)
+                                           .where(service_state.c.key == key)).scalar_one()
+        return since
 
     def record_period(self, digest_id: str, period: Period, messages: Mapping[str, bytes], *,
                      now: datetime) -> list[Delivery]:
