@@ -100,6 +100,7 @@ class Service:
         self._counted = self.started_at - COUNT_EVERY
         self._jobs: dict[str, float] = {}  # job -> monotonic start, while its thread runs
         self._reload_wanted = False
+        self._reloader: asyncio.Task[None] | None = None
         self._polls: _PollLoop | None = None
         self.digests_checked = 0  # digest rounds done (tests wait on it)
 
@@ -209,8 +210,8 @@ class Service:
     def _reload_soon(self) -> None:
         """SIGHUP: reload once, off the loop; signals that come during a reload make one more reload after it."""
         self._reload_wanted = True
-        if "reload" not in self._jobs:
-            asyncio.get_running_loop().create_task(self._reload_wanted_now())
+        if self._reloader is None or self._reloader.done():
+            self._reloader = asyncio.get_running_loop().create_task(self._reload_wanted_now())
 
     async def _reload_wanted_now(self) -> None:
         while self._reload_wanted:
