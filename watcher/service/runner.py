@@ -101,6 +101,7 @@ class Service:
         self._jobs: dict[str, float] = {}  # job -> monotonic start, while its thread runs
         self._reload_wanted = False
         self._reloader: asyncio.Task[None] | None = None
+        self._reload_lock = threading.Lock()  # a SIGHUP's reload and the watch job's never run together
         self._polls: _PollLoop | None = None
         self.digests_checked = 0  # digest rounds done (tests wait on it)
 
@@ -115,7 +116,7 @@ class Service:
         polls = self._polls = _PollLoop()
         try:
             self.fetcher = await polls.run(_open_fetcher(self.watchlist.defaults.user_agent))
-            await self._off_loop("start", self._start)
+            await _in_thread("start", self._start)
             if self.settings.http_listen:
                 http = await start_http(self.settings.http_listen, self.metrics, self.health)
             self._add_jobs()
@@ -134,9 +135,8 @@ class Service:
                 loop.remove_signal_handler(sig)
             try:  # the next process may take these sources at once instead of waiting for the leases
                 await self._finish(CLEANUP_GRACE, self._give_back)
-                if self.fetcher is not None:
-                    await self._finish(CLEANUP_GRACE, lambda: polls.wait(self.fetcher.aclose(), CLEANUP_GRACE)
-                                       if self.fetcher is not None else None)
+                if (fetcher := self.fetcher) is not None:
+                    await self._finish(CLEANUP_GRACE, lambda: polls.wait(fetcher.aclose(), CLEANUP_GRACE))
             finally:
                 polls.stop()
                 if lock is not None:
@@ -220,6 +220,10 @@ class Service:
 
     def reload(self, *, force: bool = False) -> bool:
         """Re-read the watchlist when its file changed (or when forced); keep the last good one on error."""
+        with self._reload_lock:
+            return self._reload(force=force)
+
+    def _reload(self, *, force: bool) -> bool:
         mtime = _mtime(self.config_path)
         if not force and mtime == self._mtime:
             return False
@@ -310,8 +314,7 @@ class Service:
         request = self._reload_request()
         forced = request is not None and request != self._reload_seen
         self._reload_seen = request
-        if "reload" not in self._jobs:  # a SIGHUP's reload is running: it reads the file anyway
-            self.reload(force=forced)
+        self.reload(force=forced)
         self._publish()
         if now - self._counted >= COUNT_EVERY:  # reading every source's newest items is not free
             self._counted = now
@@ -411,8 +414,14 @@ class _PollLoop:
 
     def __init__(self) -> None:
         self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="watcher-polls", daemon=True)
+        self._thread = threading.Thread(target=self._run, name="watcher-polls", daemon=True)
         self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._loop.run_forever()
+        finally:
+            self._loop.close()
 
     async def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
         """Run ``coroutine`` on the poll loop; cancelling the caller cancels it there."""
