@@ -205,7 +205,8 @@ class Service:
         _, pending = await asyncio.wait(tasks, timeout=STOP_GRACE)
         for task in pending:
             task.cancel()  # a poll blocked in the database ends in its own thread: the stop does not wait for it
-        await asyncio.wait(pending, timeout=1.0)
+        if pending:
+            await asyncio.wait(pending, timeout=1.0)
 
     def _reload_soon(self) -> None:
         """SIGHUP: reload once, off the loop; signals that come during a reload make one more reload after it."""
