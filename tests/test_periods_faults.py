@@ -151,7 +151,8 @@ def test_items_dated_at_the_ends_of_the_calendar_never_crash_a_digest(
     with Store.open(url) as store:
         store.sync_sources([("Wire", "http://127.0.0.1:9/wire.xml")], now=now)
         # Stored before the parser clamped such dates, or by anything else that writes items.
-        add_item(store, "Pashinyan visits a Gyumri textile factory", found=now - timedelta(hours=2), published=datetime(1, 1, 1, tzinfo=UTC))
+        add_item(store, "Pashinyan visits a Gyumri textile factory", found=now - timedelta(hours=2),
+                 published=datetime(1, 1, 1, tzinfo=UTC))
         add_item(store, "Budget hearing in parliament without Pashinyan", found=now - timedelta(hours=1),
                  published=datetime(9999, 12, 31, 23, 59, tzinfo=UTC))
     monkeypatch.setenv("WATCHER_DATABASE_URL", url)
