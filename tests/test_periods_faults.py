@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -15,7 +19,7 @@ import pytest
 from watcher.cli import main
 from watcher.config import load_watchlist, parse_watchlist
 from watcher.match import compile_matcher
-from watcher.models import Item
+from watcher.models import Item, Period
 from watcher.periods import close_due, close_period, preview
 from watcher.service.runner import Service
 from watcher.settings import Settings
@@ -32,6 +36,7 @@ digests:
   - {{id: daily, title: Daily, to: [analyst@example.org], schedule: "{schedule}"}}
 """
 T0 = datetime(2026, 11, 20, 7, 0, tzinfo=UTC)
+REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
@@ -178,3 +183,36 @@ def test_preview_keeps_a_period_inside_the_calendar(db: str) -> None:
                         until=datetime(9999, 12, 31, tzinfo=UTC))
         assert built.period.start.year == 1970 and built.period.end.year < 9999
         close_period(store, watchlist, watchlist.digests[0], now=T0, sender="w@example.org")
+
+
+@pytest.mark.parametrize(("zone", "schedule", "now"), [
+    ("Europe/Berlin", "hourly", datetime(2026, 10, 25, 1, 10, tzinfo=UTC)),  # 02:10, the second time
+    ("Europe/Berlin", "daily 02:30", datetime(2026, 10, 25, 1, 40, tzinfo=UTC)),  # 02:40 CET, the second time
+    ("America/New_York", "*/30 * * * *", datetime(2026, 11, 1, 6, 5, tzinfo=UTC)),  # 01:05 EST, the second time
+])
+def test_the_service_closes_digests_in_the_hour_the_clocks_go_back(zone: str, schedule: str, now: datetime,
+                                                                     db: str, tmp_path: Path) -> None:
+    config = tmp_path / "watchlist.yaml"
+    config.write_text(CONFIG.format(zone=zone, schedule=schedule), encoding="utf-8")
+    with Store.open(db) as store:  # the last digest went out a day before
+        store.record_period("daily", Period(now - timedelta(days=2), now - timedelta(days=1)), {},
+                            now=now - timedelta(days=1))
+    env = dict(os.environ, WATCHER_CONFIG=str(config), WATCHER_DATABASE_URL=db, WATCHER_OUTBOX=str(tmp_path / "out"),
+               WATCHER_TEST_CLOCK=f"{now.timestamp()}*0")  # stands still at now
+    process = subprocess.Popen([sys.executable, "-m", "watcher", "run"], env=env, cwd=REPO,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        end = before = now - timedelta(days=1)
+        while end == before and time.monotonic() < deadline:
+            time.sleep(0.3)
+            with Store.open(db) as store:
+                end = store.last_period_end("daily") or before
+        assert end != before, "the service did not close the digest (it hung computing its schedule?)"
+        assert now - timedelta(hours=2) <= end <= now  # the latest fire time
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
