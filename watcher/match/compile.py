@@ -17,7 +17,7 @@ import ahocorasick_rs
 
 from watcher.config.schema import EntryConfig
 from watcher.match import inflect
-from watcher.match.keys import TOKEN_RE
+from watcher.match.letters import TOKEN_RE
 from watcher.match.normalize import key, merge, spell
 from watcher.match.query import Query, Term, parse_query, terms
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from watcher.match.compile import Tables, Word
-from watcher.match.keys import TOKEN_RE
+from watcher.match.letters import TOKEN_RE
 from watcher.match.normalize import key, script, tokens
 
 if TYPE_CHECKING:

@@ -10,7 +10,7 @@ from functools import lru_cache
 from watcher.config.schema import EntryConfig
 from watcher.match.compile import Tables, compile_tables
 from watcher.match.explain import Explanation, explain
-from watcher.match.keys import TOKEN_RE
+from watcher.match.letters import TOKEN_RE
 from watcher.match.normalize import (
     Prepared,
     fold_bytes,

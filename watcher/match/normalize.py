@@ -11,7 +11,7 @@ The letter map merges what transliteration systems disagree on: h is dropped (Sa
 kh, gh, sh, zh, ch, ph, th lose it too), g/k/q are one letter (Ghukasyan, Gukasyan, Qarabağ), y and
 j are i (Pashinyan, Pashinian, Pashinjan), w is v, x is ks. What a single character cannot decide
 (h written х, doubled letters, word-initial ye, j written дж) is left to spelling variants of the
-watchlist entries (see compile.py). The letter map and the code pages are in keys.py.
+watchlist entries (see compile.py). The letter map and the code pages are in letters.py.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import re
 from functools import lru_cache
 from typing import NamedTuple
 
-from watcher.match.keys import CODECS, LETTERS, NO_CODE_PAGE, TOKEN_CHARS, TOKEN_RE, Codec, ascii_table, codec, key_table
+from watcher.match.letters import CODECS, LETTERS, NO_CODE_PAGE, TOKEN_CHARS, TOKEN_RE, Codec, ascii_table, codec, key_table
 
 # A name inside a URL, an e-mail address or an HTML tag is not a mention: such spans are blanked
 # (same length, so offsets survive).

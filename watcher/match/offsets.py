@@ -13,7 +13,7 @@ from bisect import bisect_right
 from itertools import accumulate, islice, repeat
 from operator import add, mul
 
-from watcher.match.keys import key_table
+from watcher.match.letters import key_table
 from watcher.match.normalize import _FOLDS, Prepared
 
 _BLOCK = 128
