@@ -1,0 +1,276 @@
+"""Namesakes: a surname beside a given name or an initial that is not the person's names someone else.
+
+Sargsyan, Babayan, Aliyev are the commonest surnames of the region: "Arsen Babayan", "Вахе Саргсян",
+"Գոռ Սարգսյանը", "T. Sargsyan", "Саргсян Вахе Грачевич" are other people than Samvel Babayan or Serzh
+Sargsyan. A person's hit on its surname alone (or on a one-word name or alias) is judged by the words
+beside it in the original text, once the item has matched (so never on the path of an item that names
+nobody): the word just before it, or just after it in the inverted and official forms, when that word is a
+given name (or an initial) and not one of the person's own. A patronymic may stand between.
+
+What is a given name: the lists in ``names/`` (Russian from OpenCorpora, Armenian and Azerbaijani compiled
+by hand, see each file's header), compared by spelling key in every script, and for Cyrillic words that
+no list holds, the Russian dictionary of pymorphy3 (loaded on first need, once). A person's own given names
+are the first words of its name and aliases, its ``given_names:``, every spelling variant of them and the
+forms of ``names/forms.txt`` (Serzh, Serge, Serj; Vladimir, Vova).
+
+In Cyrillic and Armenian a name is written with a capital: a surname in lower case inside a text that
+capitalises is another word (путина, the fishing season). An all-capitals text cannot tell and matches;
+an all-lower-case Russian text matches unless the dictionary knows the word as an ordinary noun.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from importlib.resources import files
+from typing import Any
+
+from watcher.config.schema import EntryConfig
+from watcher.match.inflect import endings
+from watcher.match.letters import LETTERS, TOKEN_RE
+from watcher.match.normalize import fold, key, script, spell
+from watcher.match.scan import Verdict
+
+_DOUBLE = re.compile(r"([a-z])\1+")
+# Patronymics in key form: Russian -ovich/-evich/-ovna/-evna/-ich (and their cases), Armenian -i (Vovayi).
+_PATRONYMIC = re.compile(r"(?:ovic|evic|ovn|evn|ic|icn|ini|aii)[a-z]{0,3}$")
+# An initial: one capital, or a capital of two letters that spell one (Kh. for Х., Zh., Yu.).
+_INITIAL = re.compile(r"^(?:[^\W\d_]|Kh|Sh|Ch|Zh|Ts|Gh|Yu|Ya|Ye|Dj)$")
+_ABBREVIATIONS = frozenset({"US", "UK", "UN", "EU"})  # U.S. Sargsyan: no initials
+_CAPITALS = {"cyrillic": re.compile(r"[А-ЯЁ]"), "armenian": re.compile(r"[\u0531-\u0556]")}
+
+
+@dataclass(frozen=True, slots=True)
+class Given:
+    """A person's own given names: how the judge compares a neighbour with them."""
+
+    display: str  # the first given name as the watchlist writes it (for reasons)
+    names: frozenset[str]  # coarse keys of every own spelling
+    initials: frozenset[str]  # first letters of them, merged as keys merge them
+
+
+def coarse(word_key: str) -> str:
+    """A given name's key with doubled letters single: Vitalii and Vitali, Ованнес and Ованес are one."""
+    return _DOUBLE.sub(r"\1", word_key)
+
+
+def given_of(entry: EntryConfig, variants: Callable[[str], list[str]]) -> Given | None:
+    """The own given names of a person entry (None: it has none, so no neighbour can tell)."""
+    words = [w for text in (entry.name, *entry.aliases) for w in _words(text)[:-1]]
+    words += [w for text in entry.given_names for w in _words(text)]
+    if entry.kind != "person" or not words:
+        return None
+    spellings = set(words)
+    for w in words:
+        spellings.update(_forms().get(coarse(key(w)), ()))
+    names = {coarse(v) for w in spellings for v in (key(w), *variants(w)) if v}
+    initials = {_initial(w) for w in spellings} | {v[0] for v in names}
+    return Given(words[0], frozenset(names), frozenset(initials - {""}))
+
+
+def judge(verdicts: Sequence[Verdict], fields: dict[str, str], span: Callable[[Verdict], tuple[int, int]],
+          person: Callable[[int], bool], one_word: Callable[[Verdict], bool],
+          given: Callable[[int], Given | None]) -> list[Verdict]:
+    """``verdicts`` with the persons' mentions that name someone else rejected, the reason said."""
+    out = list(verdicts)
+    other: dict[int, str] = {}  # entry -> the namesake the item names
+    own: set[int] = set()  # entries the item names with their own given name
+    single: list[int] = []
+    for n, v in enumerate(out):
+        if v.reason or v.rule == "query" or not person(v.entry):
+            continue
+        text = fields[v.field]
+        start, end = span(v)
+        reason = _lower_case(text, start, end)
+        if not reason and one_word(v):
+            single.append(n)
+            mine = given(v.entry)
+            if mine is not None:
+                found = _neighbour(text, start, end, mine)
+                if found is True:
+                    own.add(v.entry)
+                elif found:
+                    reason, name = found
+                    other.setdefault(v.entry, f"{name} {text[start:end]}")
+        elif not reason:
+            own.add(v.entry)
+        if reason:
+            out[n] = replace(v, reason=reason)
+    for n in single:  # in "Arsen Babayan said ... Babayan added" both are Arsen
+        v = out[n]
+        if not v.reason and v.entry in other and v.entry not in own:
+            out[n] = replace(v, reason=f"surname alone in an item that names {other[v.entry]}, another person")
+    return out
+
+
+def _neighbour(text: str, start: int, end: int, mine: Given) -> tuple[str, str] | bool:
+    """Whether a given name or an initial beside ``text[start:end]`` is the person's own (True), someone else's
+    (the reason and the name), or there is none (False)."""
+    before = list(TOKEN_RE.finditer(text, max(0, start - 80), start))
+    cased = _cased(text)
+    words: list[tuple[str, str]] = []  # the words before, nearest first, each with what separates it from the next
+    at = start
+    for m in reversed(before[-3:]):
+        words.append((m.group(), text[m.end():at]))
+        at = m.start()
+    if words and _is_initial(*words[0]):
+        # "T. Sargsyan", "Т.С. Саргсян": the first of the initials is the given name's
+        first = words[1][0] if len(words) > 1 and _is_initial(*words[1]) else words[0][0]
+        if len(words) > 1 and words[1][0] + words[0][0] in _ABBREVIATIONS:
+            return False
+        return _compare_initial(first, mine, "preceded")
+    if words and not words[0][1].isspace():
+        words = []
+    if len(words) > 1 and words[1][1].isspace() and _is_patronymic(words[0][0]):
+        words = words[1:]  # Вахе Грачевич Саргсян
+    if words and words[0][1].isspace() and (cased is False or words[0][0][0].isupper()):
+        found = _compare_name(words[0][0], mine, "preceded")
+        if found is not False:
+            return found
+    # inverted and official forms: Саргсян Вахе Грачевич, Sargsyan T., Əliyev Ali
+    after = list(TOKEN_RE.finditer(text, end, min(len(text), end + 80)))[:3]
+    if not after or not text[end:after[0].start()].isspace():
+        return False
+    word = after[0].group()
+    gap = text[after[0].end():after[1].start()] if len(after) > 1 else ""
+    if _is_initial(word, text[after[0].end():after[0].end() + 1]):
+        return _compare_initial(word, mine, "followed")
+    if cased is not False and not word[0].isupper():
+        return False
+    # a capitalised word after the given name is the next person of a list (Pashinyan Armen Sarkissian ...)
+    if len(after) > 1 and gap.isspace() and after[1].group()[0].isupper() and not _is_patronymic(after[1].group()):
+        return False
+    return _compare_name(word, mine, "followed")
+
+
+def _compare_name(word: str, mine: Given, where: str) -> tuple[str, str] | bool:
+    keys = _keys(word)
+    if keys & mine.names:
+        return True
+    if is_given_name(word, keys):
+        return f"{where} by the given name {word}, not {mine.display}", word
+    return False
+
+
+def _compare_initial(initial: str, mine: Given, where: str) -> tuple[str, str] | bool:
+    if _initial(initial) in mine.initials or (key(initial)[:1] in mine.initials):
+        return True
+    return f"{where} by the initial {initial}., not {mine.display}", f"{initial}."
+
+
+def _is_initial(word: str, separator: str) -> bool:
+    return separator.startswith(".") and bool(_INITIAL.match(word)) and word[0].isupper()
+
+
+def _is_patronymic(word: str) -> bool:
+    written = script(word)
+    if written == "armenian":
+        return key(word).endswith("i")  # the father's name in the genitive: Նիկոլ Վովայի Փաշինյան
+    return written == "cyrillic" and (_PATRONYMIC.search(key(word)) is not None or "Patr" in _tags(word))
+
+
+def _initial(word: str) -> str:
+    """The first letter of a word's ASCII spelling, merged as keys merge (g, k, q; i, j, y), h kept."""
+    letters = spell(word)
+    return letters[:1].translate(LETTERS) or letters[:1]
+
+
+def _keys(word: str) -> set[str]:
+    """Coarse keys of a word of the text, and for a Cyrillic word those without each case ending (Тиграна)."""
+    k = key(word)
+    found = {coarse(k)}
+    if script(word) == "cyrillic":
+        found |= {coarse(k[:-len(e)]) for e in endings()["cyrillic"] if e and k.endswith(e) and len(k) - len(e) >= 3}
+    return found
+
+
+def is_given_name(word: str, keys: set[str] | None = None) -> bool:
+    """Whether ``word`` (as written in a text) is a given name of the lists, or one the Russian dictionary knows."""
+    if len(key(word)) < 3 or word.casefold() in _not_names():
+        return False
+    if (keys if keys is not None else _keys(word)) & _names():
+        return True
+    return script(word) == "cyrillic" and "Name" in _tags(word)
+
+
+def _lower_case(text: str, start: int, end: int) -> str:
+    """Why a surname written in lower case is another word, or "" when it may be the name."""
+    words = TOKEN_RE.findall(text, start, end)
+    word = words[-1] if words else ""
+    written = script(word)
+    if written not in _CAPITALS or not word[:1].islower():
+        return ""
+    if _CAPITALS[written].search(text):
+        return f"{word!r} is in lower case in a text that writes names with a capital: another word"
+    if written == "cyrillic" and _ordinary_noun(word):
+        return f"{word!r} is an ordinary Russian word as well, and this text writes everything in lower case"
+    return ""
+
+
+def _cased(text: str) -> bool:
+    """Whether the text writes letters of both cases (an all-capitals or all-lower-case text says nothing)."""
+    return any(c.isupper() for c in text) and any(c.islower() for c in text)
+
+
+# The lists: loaded on the first item that names a person by a surname alone, once per process.
+
+def _read(name: str) -> list[str]:
+    text = files("watcher.match").joinpath("names", name).read_text(encoding="utf-8")
+    return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+
+
+@lru_cache(maxsize=1)
+def _names() -> frozenset[str]:
+    names = [*_read("ru.txt"), *_read("hy.txt"), *_read("az.txt"), *(w for line in _read("forms.txt") for w in line.split(", "))]
+    # one fold of all of them: a name of two words (Амир-Али) gives both
+    return frozenset(coarse(k) for k in fold("\n".join(names)).split() if len(k) >= 3)
+
+
+@lru_cache(maxsize=1)
+def _not_names() -> frozenset[str]:
+    """Written forms, not keys: Мэр is no name, Mher is."""
+    return frozenset(w.casefold() for w in _read("not_names.txt"))
+
+
+@lru_cache(maxsize=1)
+def _forms() -> dict[str, tuple[str, ...]]:
+    out: dict[str, tuple[str, ...]] = {}
+    for line in _read("forms.txt"):
+        group = tuple(line.split(", "))
+        for form in group:
+            k = coarse(key(form))
+            out[k] = tuple(dict.fromkeys((*out.get(k, ()), *group)))
+    return out
+
+
+def _words(text: str) -> list[str]:
+    return [w for w in TOKEN_RE.findall(text) if key(w)]
+
+
+@lru_cache(maxsize=1)
+def _morph() -> Any:
+    import pymorphy3  # ~0.1 s to load its dictionaries: only for the rare item that needs it
+
+    return pymorphy3.MorphAnalyzer()
+
+
+@lru_cache(maxsize=4096)
+def _tags(word: str) -> frozenset[str]:
+    """The grammemes of every dictionary reading of a Cyrillic word (empty for an unknown word)."""
+    if script(word) != "cyrillic":
+        return frozenset()
+    morph = _morph()
+    if not morph.word_is_known(word.lower()):
+        return frozenset()
+    return frozenset(g for parse in morph.parse(word) for g in parse.tag.grammemes)
+
+
+def _ordinary_noun(word: str) -> bool:
+    """Whether the dictionary reads a Cyrillic word as an ordinary word (путина, путины) and not only as a name."""
+    if script(word) != "cyrillic":
+        return False
+    morph = _morph()
+    return any(parse.is_known and not ({"Surn", "Name", "Patr"} & parse.tag.grammemes)
+               for parse in morph.parse(word.lower()))
