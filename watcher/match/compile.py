@@ -30,8 +30,9 @@ _KH_AFTER_CONSONANT = re.compile(r"(?<=[bcdfgjlmnprstvz])kh")
 # j is also written дж/dzh (Jalal, Джалал, Ջալալ) and the other way round.
 _LONE_J = re.compile(r"(?<![dz])j")
 _DZH = re.compile(r"dzh|dj")
-# zh is also written j (Zhirayr, Jirayr; Serzh, Serj) and, at the end of a name, ge (Serge).
-_ZH = re.compile(r"zh")
+# zh is also written j at the start or the end of a name (Zhirayr, Jirayr; Serzh, Serj) and at the end ge
+# (Serge). Not inside: its key i would merge with the i beside it (Kazhiin is no Kain).
+_ZH = re.compile(r"^zh(?=[aeiou])|(?<=[aeiou])zh$")
 _DOUBLE = re.compile(r"([a-z])\1+")
 # Diaspora spellings of Armenian names: French ou (and English oo) for u (Haroutiounian, Ghoukasian,
 # Ghoogasian), a doubled s between vowels (Boghossian), and the Western Armenian letter values, where the
