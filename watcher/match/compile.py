@@ -17,6 +17,7 @@ import ahocorasick_rs
 
 from watcher.config.schema import EntryConfig
 from watcher.match import inflect
+from watcher.match.given_names import coarse, forms
 from watcher.match.letters import TOKEN_RE
 from watcher.match.normalize import key, merge, spell
 from watcher.match.query import Query, Term, parse_query, terms
@@ -195,6 +196,13 @@ class _Builder:
             self.words.append(word)
         return self.word_ids[word]
 
+    def given_name(self, word: str) -> list[str]:
+        """Keys of the spellings of a person's given name, and of its other forms (Khachatur, Khatchadour)."""
+        found = variants(word, True)
+        for form in forms().get(coarse(key(word)), ()):
+            found += variants(form, True)
+        return list(dict.fromkeys(found))
+
     def phrases_of(self, entry: int, text: str, role: str, rule: str, person: bool,
                    last_only: bool = False, prefix_last: bool = False, adjectives: bool = False) -> list[int]:
         words = [w for w in TOKEN_RE.findall(text) if key(w)]
@@ -204,7 +212,8 @@ class _Builder:
             return []
         last = len(words) - 1
         ids = tuple(tuple(dict.fromkeys(self.word(k, person, True, prefix_last and i == last, adjectives)
-                                        for k in variants(w, person)))
+                                        for k in (self.given_name(w) if person and role == "mention" and i < last
+                                                  else variants(w, person))))
                     for i, w in enumerate(words))
         phrase = Phrase(entry, ids, role, rule, text, person and len(ids) > 1)
         if phrase not in self.phrase_ids:

@@ -24,20 +24,20 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from importlib.resources import files
 from typing import Any
 
 from watcher.config.schema import EntryConfig
+from watcher.match.given_names import coarse, forms, names, not_names
 from watcher.match.inflect import endings
 from watcher.match.letters import LETTERS, TOKEN_RE
-from watcher.match.normalize import fold, key, script, spell
+from watcher.match.normalize import key, script, spell
 from watcher.match.scan import Verdict
 
-_DOUBLE = re.compile(r"([a-z])\1+")
 # Patronymics in key form: Russian -ovich/-evich/-ovna/-evna/-ich (and their cases), Armenian -i (Vovayi).
 _PATRONYMIC = re.compile(r"(?:ovic|evic|ovn|evn|ic|icn|ini|aii)[a-z]{0,3}$")
 # An initial: one capital, or a capital of two letters that spell one (Kh. for Х., Zh., Yu.).
 _INITIAL = re.compile(r"^(?:[^\W\d_]|Kh|Sh|Ch|Zh|Ts|Gh|Yu|Ya|Ye|Dj)$")
+_SON_OF = frozenset({"oklu", "kizi", "okli"})  # Azerbaijani oğlu, qızı (оглы, кызы) after the father's name
 _ABBREVIATIONS = frozenset({"US", "UK", "UN", "EU"})  # U.S. Sargsyan: no initials
 _CAPITALS = {"cyrillic": re.compile(r"[А-ЯЁ]"), "armenian": re.compile(r"[\u0531-\u0556]")}
 
@@ -51,11 +51,6 @@ class Given:
     initials: frozenset[str]  # first letters of them, merged as keys merge them
 
 
-def coarse(word_key: str) -> str:
-    """A given name's key with doubled letters single: Vitalii and Vitali, Ованнес and Ованес are one."""
-    return _DOUBLE.sub(r"\1", word_key)
-
-
 def given_of(entry: EntryConfig, variants: Callable[[str], list[str]]) -> Given | None:
     """The own given names of a person entry (None: it has none, so no neighbour can tell)."""
     words = [w for text in (entry.name, *entry.aliases) for w in _words(text)[:-1]]
@@ -64,10 +59,9 @@ def given_of(entry: EntryConfig, variants: Callable[[str], list[str]]) -> Given 
         return None
     spellings = set(words)
     for w in words:
-        spellings.update(_forms().get(coarse(key(w)), ()))
-    names = {coarse(v) for w in spellings for v in (key(w), *variants(w)) if v}
-    initials = {_initial(w) for w in spellings} | {v[0] for v in names}
-    return Given(words[0], frozenset(names), frozenset(initials - {""}))
+        spellings.update(forms().get(coarse(key(w)), ()))
+    own = {coarse(v) for w in spellings for v in (key(w), *variants(w)) if v}
+    return Given(words[0], frozenset(own), frozenset(i for w in spellings for i in _initials(w)))
 
 
 def judge(verdicts: Sequence[Verdict], fields: dict[str, str], span: Callable[[Verdict], tuple[int, int]],
@@ -139,23 +133,25 @@ def _neighbour(text: str, start: int, end: int, mine: Given) -> tuple[str, str] 
         return _compare_initial(word, mine, "followed")
     if cased is not False and not word[0].isupper():
         return False
-    # a capitalised word after the given name is the next person of a list (Pashinyan Armen Sarkissian ...)
-    if len(after) > 1 and gap.isspace() and after[1].group()[0].isupper() and not _is_patronymic(after[1].group()):
+    # a capitalised word after the given name is the next person of a list (Pashinyan Armen Sarkissian ...),
+    # unless it is a patronymic (Грачевич; Rauf oğlu)
+    if (len(after) > 1 and gap.isspace() and after[1].group()[0].isupper() and not _is_patronymic(after[1].group())
+            and not (len(after) > 2 and key(after[2].group()) in _SON_OF)):
         return False
     return _compare_name(word, mine, "followed")
 
 
 def _compare_name(word: str, mine: Given, where: str) -> tuple[str, str] | bool:
-    keys = _keys(word)
-    if keys & mine.names:
+    if _keys(word) & mine.names:
         return True
-    if is_given_name(word, keys):
+    if is_given_name(word):
         return f"{where} by the given name {word}, not {mine.display}", word
     return False
 
 
 def _compare_initial(initial: str, mine: Given, where: str) -> tuple[str, str] | bool:
-    if _initial(initial) in mine.initials or (key(initial)[:1] in mine.initials):
+    letters = spell(initial)  # as written: E. is no J., though a Yervand may be written E. or Y.
+    if (letters[:1].translate(LETTERS) or letters[:1]) in mine.initials:
         return True
     return f"{where} by the initial {initial}., not {mine.display}", f"{initial}."
 
@@ -171,14 +167,24 @@ def _is_patronymic(word: str) -> bool:
     return written == "cyrillic" and (_PATRONYMIC.search(key(word)) is not None or "Patr" in _tags(word))
 
 
-def _initial(word: str) -> str:
-    """The first letter of a word's ASCII spelling, merged as keys merge (g, k, q; i, j, y), h kept."""
+def _initials(word: str) -> set[str]:
+    """The letters a person's own given name's initial may be written with: the first of its ASCII spelling, merged as keys merge
+    (g, k, q; i, j, y), h kept; and of its other transliterations (Джейхун J., Ерванд Y., Гейдар H., Жирайр J.)."""
     letters = spell(word)
-    return letters[:1].translate(LETTERS) or letters[:1]
+    first = letters[:1].translate(LETTERS) or letters[:1]
+    out = {first}
+    if letters.startswith(("dzh", "dj", "zh")):
+        out.add("i")
+    if first in ("h", "k"):
+        out |= {"h", "k"}
+    if letters[:1] in ("e", "y"):  # Yervand, Ерванд
+        out |= {"e", "i"}
+    return out - {""}
 
 
 def _keys(word: str) -> set[str]:
-    """Coarse keys of a word of the text, and for a Cyrillic word those without each case ending (Тиграна)."""
+    """Coarse keys of a word of the text, and for a Cyrillic word those without each case ending (Тиграна): to
+    compare with a person's own names only, a handful."""
     k = key(word)
     found = {coarse(k)}
     if script(word) == "cyrillic":
@@ -186,13 +192,22 @@ def _keys(word: str) -> set[str]:
     return found
 
 
-def is_given_name(word: str, keys: set[str] | None = None) -> bool:
-    """Whether ``word`` (as written in a text) is a given name of the lists, or one the Russian dictionary knows."""
-    if len(key(word)) < 3 or word.casefold() in _not_names():
+def is_given_name(word: str) -> bool:
+    """Whether ``word`` (as written in a text) is a given name of the lists, or one the Russian dictionary knows
+    in any case form (Тиграна). Russian endings are not cut off by hand: Армении is no Армен."""
+    k = key(word)
+    if len(k) < 3 or word.casefold() in not_names():
         return False
-    if (keys if keys is not None else _keys(word)) & _names():
+    tags = _tags(word)  # the dictionary knows each form's readings: Армении is Армения's only
+    if "Name" in tags:
         return True
-    return script(word) == "cyrillic" and "Name" in _tags(word)
+    if tags & {"Geox", "Orgn", "Surn", "Abbr"}:
+        return False
+    ours, russian = names()
+    if script(word) != "cyrillic":
+        return coarse(k) in ours or coarse(k) in russian
+    # Armenian and Azerbaijani names in Russian case forms the dictionary does not know (Нарека, Вугару)
+    return bool(_keys(word) & ours) or (not tags and coarse(k) in russian)
 
 
 def _lower_case(text: str, start: int, end: int) -> str:
@@ -212,37 +227,6 @@ def _lower_case(text: str, start: int, end: int) -> str:
 def _cased(text: str) -> bool:
     """Whether the text writes letters of both cases (an all-capitals or all-lower-case text says nothing)."""
     return any(c.isupper() for c in text) and any(c.islower() for c in text)
-
-
-# The lists: loaded on the first item that names a person by a surname alone, once per process.
-
-def _read(name: str) -> list[str]:
-    text = files("watcher.match").joinpath("names", name).read_text(encoding="utf-8")
-    return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
-
-
-@lru_cache(maxsize=1)
-def _names() -> frozenset[str]:
-    names = [*_read("ru.txt"), *_read("hy.txt"), *_read("az.txt"), *(w for line in _read("forms.txt") for w in line.split(", "))]
-    # one fold of all of them: a name of two words (Амир-Али) gives both
-    return frozenset(coarse(k) for k in fold("\n".join(names)).split() if len(k) >= 3)
-
-
-@lru_cache(maxsize=1)
-def _not_names() -> frozenset[str]:
-    """Written forms, not keys: Мэр is no name, Mher is."""
-    return frozenset(w.casefold() for w in _read("not_names.txt"))
-
-
-@lru_cache(maxsize=1)
-def _forms() -> dict[str, tuple[str, ...]]:
-    out: dict[str, tuple[str, ...]] = {}
-    for line in _read("forms.txt"):
-        group = tuple(line.split(", "))
-        for form in group:
-            k = coarse(key(form))
-            out[k] = tuple(dict.fromkeys((*out.get(k, ()), *group)))
-    return out
 
 
 def _words(text: str) -> list[str]:
