@@ -67,6 +67,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--since", default="30d", help="items first seen since (default 30d)")
     p.add_argument("--apply", action="store_true", help="store the new matches")
 
+    p = sub.add_parser("namesakes", help="the other given names and initials stored items show with each watched surname")
+    p.add_argument("entry", nargs="?", help="only this person's id")
+    p.add_argument("--since", default="365d", help="items first seen since (default 365d)")
+    p.add_argument("--json", action="store_true")
+
     sub.add_parser("run", help="run the service: poll on schedule, send digests")
 
     p = sub.add_parser("db", help="database maintenance")

@@ -7,7 +7,9 @@ Rules and the query language are described in docs/matching.md.
 
 from watcher.match.explain import Explanation
 from watcher.match.matcher import Matcher, compile_matcher
+from watcher.match.namesakes import Namesake, namesake_key
 from watcher.match.query import Query, parse_query
 from watcher.match.sieve import Folded, QuerySieve, fold_fields
 
-__all__ = ["Explanation", "Folded", "Matcher", "Query", "QuerySieve", "compile_matcher", "fold_fields", "parse_query"]
+__all__ = ["Explanation", "Folded", "Matcher", "Namesake", "Query", "QuerySieve", "compile_matcher", "fold_fields",
+           "namesake_key", "parse_query"]

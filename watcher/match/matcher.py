@@ -11,7 +11,7 @@ from watcher.config.schema import EntryConfig
 from watcher.match.compile import Tables, compile_tables, variants
 from watcher.match.explain import Explanation, explain
 from watcher.match.letters import TOKEN_RE
-from watcher.match.namesakes import Given, given_of, judge
+from watcher.match.namesakes import Given, Namesake, given_of, judge
 from watcher.match.normalize import (
     Prepared,
     fold_bytes,
@@ -129,6 +129,22 @@ class Matcher:
         if entry not in self._given:  # a dict's reads and writes are atomic: threads at worst compute it twice
             self._given[entry] = given_of(self._tables.plans[entry].entry, variants)
         return self._given[entry]
+
+    def namesakes(self, title: str, text: str = "") -> tuple[Namesake, ...]:
+        """The persons' surnames that the item gives to someone else (Arsen Babayan for Samvel Babayan)."""
+        both = spelled(f"{title}\n{text}")
+        if not masking_may_add(both):
+            seen = candidates(self._tables, fold_bytes(both))
+            if not seen or not ends_phrase(self._tables, seen):
+                return ()
+        verdicts, located = self.verdicts(title, text)
+        out = []
+        for v in verdicts:
+            if v.namesake:
+                start, end = located[v.field].span(v.hit)
+                surname = (title if v.field == "title" else text)[start:end]
+                out.append(Namesake(self._tables.plans[v.entry].entry.id, v.namesake, surname, v.field, start, end))
+        return tuple(sorted(out, key=lambda n: (n.field != "title", n.start)))
 
     def explain(self, text: str) -> list[Explanation]:
         """Which entries match ``text`` (as a text field) and how, and near misses with the reason."""

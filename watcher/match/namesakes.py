@@ -43,6 +43,18 @@ _CAPITALS = {"cyrillic": re.compile(r"[А-ЯЁ]"), "armenian": re.compile(r"[\u0
 
 
 @dataclass(frozen=True, slots=True)
+class Namesake:
+    """A surname of a watched person that an item gives to someone else, and the name beside it."""
+
+    entry_id: str
+    name: str  # the other given name or initial, as written (Arsen, Арсена, T.)
+    surname: str  # as written (Babayan, Бабаяна)
+    field: str
+    start: int  # of the surname in the field
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
 class Given:
     """A person's own given names: how the judge compares a neighbour with them."""
 
@@ -88,6 +100,8 @@ def judge(verdicts: Sequence[Verdict], fields: dict[str, str], span: Callable[[V
                 elif found:
                     reason, name = found
                     other.setdefault(v.entry, f"{name} {text[start:end]}")
+                    out[n] = replace(v, reason=reason, namesake=name)
+                    continue
         elif not reason:
             own.add(v.entry)
         if reason:
@@ -139,6 +153,15 @@ def _neighbour(text: str, start: int, end: int, mine: Given) -> tuple[str, str] 
             and not (len(after) > 2 and key(after[2].group()) in _SON_OF)):
         return False
     return _compare_name(word, mine, "followed")
+
+
+def namesake_key(name: str) -> str:
+    """One key for the spellings and case forms of a given name or initial (Arsen, Арсен, Арсена; T., Т.)."""
+    if name.endswith("."):
+        return name
+    if script(name) == "cyrillic" and "Name" in _tags(name):
+        name = next(p.normal_form for p in _morph().parse(name) if "Name" in p.tag.grammemes)
+    return coarse(key(name))
 
 
 def _compare_name(word: str, mine: Given, where: str) -> tuple[str, str] | bool:
