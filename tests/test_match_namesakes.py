@@ -63,6 +63,7 @@ SOMEONE_ELSE = [
     ("Л. Кочарян подписал", "kocharyan"),
     ("Լ. Քոչարյանը", "kocharyan"),
     ("Т.С. Варданян, директор", "vardanyan"),
+    ("Davit K. Vardanyan, the spokesman", "vardanyan"),  # a middle initial: the given name decides
     ("E. Bayramov", "bayramov"),
     ("Д. Мирзоян", "mirzoyan"),
     # patronymic and official inverted forms
@@ -105,6 +106,7 @@ THE_PERSON = [
     ("ԱԳ նախարար Միրզոյանը", "mirzoyan", "Միրզոյանը"),
     ("Ararat Mirzoyan", "mirzoyan", "Ararat Mirzoyan"),
     ("Mr. Vardanyan", "vardanyan", "Vardanyan"),
+    ("Ruben K. Vardanyan", "vardanyan", "Vardanyan"),
     ("in the U.S. Vardanyan said", "vardanyan", "Vardanyan"),
     ("Ռուբեն Արամի Վարդանյան", "vardanyan", "Վարդանյան"),
     ("Vardanyan, Gor and Arsen left", "vardanyan", "Vardanyan"),  # a comma: no given name of his

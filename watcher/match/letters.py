@@ -27,7 +27,7 @@ TOKEN_RE = re.compile(rf"[{TOKEN_CHARS}]+")
 
 _OVERRIDES = {"ə": "a", "Ə": "a", "ı": "i", "İ": "i", "Ռ": "r", "ռ": "r", "ը": "", "Ը": "", "ß": "ss",
               "ь": "", "Ь": "", "ъ": "", "Ъ": "", "ё": "e", "Ё": "e", "ў": "u", "Ջ": "dz", "ջ": "dz",
-              "\ue000": "vo", "\ue001": "ie", "\ue002": "iev", "\ue003": "i", "\ue004": "h", "ւ": "u", "Ւ": "u"}
+              "\ue000": "vo", "\ue001": "ie", "\ue002": "iev", "\ue003": "i", "\ue004": "h", "\ue005": "u"}
 # Letters that spell one sound in different systems, applied after transliteration to ASCII.
 LETTERS = str.maketrans({"h": "", "x": "ks", "w": "v", "y": "i", "j": "i", "g": "k", "q": "k"})
 

@@ -124,6 +124,10 @@ def _neighbour(text: str, start: int, end: int, mine: Given) -> tuple[str, str] 
         words.append((m.group(), text[m.end():at]))
         at = m.start()
     if words and _is_initial(*words[0]):
+        if len(words) > 1 and words[1][1].isspace() and words[1][0][0].isupper() and not _is_initial(*words[1]):
+            found = _compare_name(words[1][0], mine, "preceded")  # a middle initial: Davit K. Babayan
+            if found is not False:
+                return found
         # "T. Sargsyan", "Т.С. Саргсян": the first of the initials is the given name's
         first = words[1][0] if len(words) > 1 and _is_initial(*words[1]) else words[0][0]
         if len(words) > 1 and words[1][0] + words[0][0] in _ABBREVIATIONS:

@@ -47,8 +47,8 @@ _AZ_SWAP = str.maketrans("cCxX", "jJqQ")
 
 # Armenian: ու is one vowel (u); a word-initial ո reads vo, ե reads ye and և reads yev. The classical
 # (Western and diaspora) orthography writes -յան as -եան, յու as իւ and a word-initial h as յ before a
-# vowel (Սարգսեան, Հարութիւնեան, Յովհաննէս): ե before ա reads y, a lone ւ reads u (letters.py), and such
-# a յ is an h. Private characters keep the length (U+E000.. map to those sounds, U+200B to nothing).
+# vowel (Սարգսեան, Հարութիւնեան, Յովհաննէս): ե before ա reads y, ւ after ի reads u (after ե it is the v
+# of Լեւոն) and such a յ is an h. Private characters keep the length (U+E000.. map to those sounds, U+200B to nothing).
 _ARMENIAN_RE = re.compile(r"[\u0531-\u0587]")
 _ARM_RULES = (
     (re.compile(r"[ոՈ][ւՒ]"), "u\u200b"),
@@ -56,6 +56,7 @@ _ARM_RULES = (
     (re.compile(rf"(?<![{TOKEN_CHARS}])[Եե]"), "\ue001"),
     (re.compile(rf"(?<![{TOKEN_CHARS}])և"), "\ue002"),
     (re.compile(r"[եԵ](?=[աԱ])"), "\ue003"),
+    (re.compile(r"(?<=[իԻ])[ւՒ]"), "\ue005"),
     (re.compile(rf"(?<![{TOKEN_CHARS}])[Յյ](?=[ոՈաԱ])"), "\ue004"),
 )
 _ASTRAL_RE = re.compile(r"[\U00010000-\U0010ffff]")
