@@ -72,6 +72,7 @@ SOMEONE_ELSE = [
     ("Քոչարյան Լևոն Ռոբերտի", "kocharyan"),
     ("Кочарян Л.Р. назначен", "kocharyan"),
     ("Bayramov Elçin Rauf oğlu", "bayramov"),
+    ("Elçin bəy Bayramov bildirib", "bayramov"),  # an honorific after the given name
     # the bare surname of an item that names a namesake
     ("Gor Vardanyan said on Monday. Vardanyan added that", "vardanyan"),
     # lower case in a text that writes names with capitals: another word

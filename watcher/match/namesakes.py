@@ -37,6 +37,8 @@ from watcher.match.scan import Verdict
 _PATRONYMIC = re.compile(r"(?:ovic|evic|ovn|evn|ic|icn|ini|aii)[a-z]{0,3}$")
 # An initial: one capital, or a capital of two letters that spell one (Kh. for Х., Zh., Yu.).
 _INITIAL = re.compile(r"^(?:[^\W\d_]|Kh|Sh|Ch|Zh|Ts|Gh|Yu|Ya|Ye|Dj)$")
+# Azerbaijani honorifics after a given name: Mehriban xanım, Elçin bəy, Ramiz müəllim (ханым, бей)
+_HONORIFICS = frozenset({"kanim", "ksanim", "bai", "bei", "muallim", "muellim"})
 _SON_OF = frozenset({"oklu", "kizi", "okli"})  # Azerbaijani oğlu, qızı (оглы, кызы) after the father's name
 _ABBREVIATIONS = frozenset({"US", "UK", "UN", "EU"})  # U.S. Sargsyan: no initials
 _CAPITALS = {"cyrillic": re.compile(r"[А-ЯЁ]"), "armenian": re.compile(r"[\u0531-\u0556]")}
@@ -135,8 +137,8 @@ def _neighbour(text: str, start: int, end: int, mine: Given) -> tuple[str, str] 
         return _compare_initial(first, mine, "preceded")
     if words and not words[0][1].isspace():
         words = []
-    if len(words) > 1 and words[1][1].isspace() and _is_patronymic(words[0][0]):
-        words = words[1:]  # Вахе Грачевич Саргсян
+    if len(words) > 1 and words[1][1].isspace() and (_is_patronymic(words[0][0]) or key(words[0][0]) in _HONORIFICS):
+        words = words[1:]  # Вахе Грачевич Саргсян, Mehriban xanım Əliyeva
     if words and words[0][1].isspace() and (cased is False or words[0][0][0].isupper()):
         found = _compare_name(words[0][0], mine, "preceded")
         if found is not False:
