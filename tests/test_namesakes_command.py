@@ -61,3 +61,28 @@ def test_namesakes_counts_each_other_name_with_an_example(tmp_path: Path, monkey
 
     assert main(["namesakes", "nobody"]) == 2
     assert "no person with the id 'nobody'" in capsys.readouterr().err
+
+
+def test_rematch_shows_the_namesakes_a_given_name_now_leaves_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "feeds").mkdir()
+    (tmp_path / "feeds" / "wire.xml").write_text(FEED, encoding="utf-8")
+    monkeypatch.setenv("WATCHER_DATABASE_URL", f"sqlite:///{tmp_path / 'w.db'}")
+    config = tmp_path / "watchlist.yaml"
+    monkeypatch.setenv("WATCHER_CONFIG", str(config))
+    with serve_folder(tmp_path / "feeds") as base:
+        # first the surname alone: every Babayan is stored
+        config.write_text(WATCHLIST.format(base=base).replace("name: Samvel Babayan", "name: Babayan"), encoding="utf-8")
+        assert main(["db", "upgrade"]) == 0
+        assert main(["poll"]) == 0
+    config.write_text(WATCHLIST.format(base="http://127.0.0.1:9"), encoding="utf-8")
+    capsys.readouterr()
+    assert main(["rematch", "--since", "3650d"]) == 0
+    out = capsys.readouterr().out
+    # Samvel's two mentions now start at his given name (-2 +2); Arsen's five (one his bare surname) and T.'s one go (-6)
+    assert "babayan                  +2 -8" in out
+    assert "3 items since" in out and "would change" in out
+    assert main(["rematch", "--since", "3650d", "--apply"]) == 0
+    capsys.readouterr()
+    assert main(["matches", "--json", "--since", "3650d", "--watch", "babayan"]) == 0
+    assert {json.loads(line)["text"] for line in capsys.readouterr().out.splitlines()[:-1]} == {"Samvel Babayan"}
