@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from functools import lru_cache
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -123,6 +124,12 @@ def word_keys(text: str) -> list[str]:
 def variants(word: str, person: bool = False) -> list[str]:
     """Keys of the spellings of ``word`` that one character at a time cannot merge (and for a word of a
     person's name, the diaspora spellings of Armenian names)."""
+    return list(_variants(word, person))
+
+
+@lru_cache(maxsize=65536)
+def _variants(word: str, person: bool) -> tuple[str, ...]:
+    # a watchlist repeats its given names and words (Vladimir, Karabakh) across entries: each is spelt once
     ascii_word = spell(word)
     spots = [(m.start(), m.end(), "j") for m in _ZH.finditer(ascii_word)]
     spots += [(m.start(), m.end(), "kh") for m in _LONE_H.finditer(ascii_word)]
@@ -145,7 +152,7 @@ def variants(word: str, person: bool = False) -> list[str]:
     out = list(dict.fromkeys(out))[:MAX_VARIANTS]
     if person:
         out += [k for k in map(merge, _diaspora(ascii_word)) if k]
-    return list(dict.fromkeys(out))
+    return tuple(dict.fromkeys(out))
 
 
 def _diaspora(ascii_word: str) -> list[str]:
