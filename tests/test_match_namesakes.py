@@ -71,6 +71,7 @@ SOMEONE_ELSE = [
     ("Левон Робертович Кочарян задержан", "kocharyan"),
     ("Քոչարյան Լևոն Ռոբերտի", "kocharyan"),
     ("Кочарян Л.Р. назначен", "kocharyan"),
+    ("“Kocharyan Levon Robertovich, a lawyer,” he said", "kocharyan"),
     ("Bayramov Elçin Rauf oğlu", "bayramov"),
     ("Elçin bəy Bayramov bildirib", "bayramov"),  # an honorific after the given name
     # the bare surname of an item that names a namesake

@@ -35,6 +35,7 @@ from watcher.match.scan import Verdict
 
 # Patronymics in key form: Russian -ovich/-evich/-ovna/-evna/-ich (and their cases), Armenian -i (Vovayi).
 _PATRONYMIC = re.compile(r"(?:ovic|evic|ovn|evn|ic|icn|ini|aii)[a-z]{0,3}$")
+_LATIN_PATRONYMIC = re.compile(r"(?:ovic|evic|ovna|evna)$")
 # An initial: one capital, or a capital of two letters that spell one (Kh. for Х., Zh., Yu.).
 _INITIAL = re.compile(r"^(?:[^\W\d_]|Kh|Sh|Ch|Zh|Ts|Gh|Yu|Ya|Ye|Dj)$")
 # Azerbaijani honorifics after a given name: Mehriban xanım, Elçin bəy, Ramiz müəllim (ханым, бей)
@@ -193,6 +194,8 @@ def _is_patronymic(word: str) -> bool:
     written = script(word)
     if written == "armenian":
         return key(word).endswith("i")  # the father's name in the genitive: Նիկոլ Վովայի Փաշինյան
+    if written == "latin":  # Surenovich, Vladimirovna
+        return _LATIN_PATRONYMIC.search(key(word)) is not None
     return written == "cyrillic" and (_PATRONYMIC.search(key(word)) is not None or "Patr" in _tags(word))
 
 
