@@ -231,7 +231,7 @@ def is_given_name(word: str) -> bool:
     if len(k) < 3 or word.casefold() in not_names():
         return False
     tags = _tags(word)  # the dictionary knows each form's readings: Армении is Армения's only
-    if "Name" in tags:
+    if _singular_name(word):  # Мамедов, Муратов are surnames, though also the plural of Мамед, Мурат
         return True
     if tags & {"Geox", "Orgn", "Surn", "Abbr"}:
         return False
@@ -281,6 +281,13 @@ def _tags(word: str) -> frozenset[str]:
     if not morph.word_is_known(word.lower()):
         return frozenset()
     return frozenset(g for parse in morph.parse(word) for g in parse.tag.grammemes)
+
+
+def _singular_name(word: str) -> bool:
+    """Whether the dictionary reads a Cyrillic word as one person's given name (Тиграна, Вахе)."""
+    if not _tags(word):
+        return False
+    return any("Name" in p.tag.grammemes and "plur" not in p.tag.grammemes for p in _morph().parse(word))
 
 
 def _ordinary_noun(word: str) -> bool:
