@@ -258,7 +258,7 @@ def _lower_case(text: str, start: int, end: int) -> str:
 
 def _cased(text: str) -> bool:
     """Whether the text writes letters of both cases (an all-capitals or all-lower-case text says nothing)."""
-    return any(c.isupper() for c in text) and any(c.islower() for c in text)
+    return text.lower() != text and text.upper() != text  # in C: a field may be long
 
 
 def _words(text: str) -> list[str]:
