@@ -120,7 +120,6 @@ def _neighbour(text: str, start: int, end: int, mine: Given) -> tuple[str, str] 
     """Whether a given name or an initial beside ``text[start:end]`` is the person's own (True), someone else's
     (the reason and the name), or there is none (False)."""
     before = list(TOKEN_RE.finditer(text, max(0, start - 80), start))
-    cased = _cased(text)
     words: list[tuple[str, str]] = []  # the words before, nearest first, each with what separates it from the next
     at = start
     for m in reversed(before[-3:]):
@@ -140,7 +139,7 @@ def _neighbour(text: str, start: int, end: int, mine: Given) -> tuple[str, str] 
         words = []
     if len(words) > 1 and words[1][1].isspace() and (_is_patronymic(words[0][0]) or key(words[0][0]) in _HONORIFICS):
         words = words[1:]  # Вахе Грачевич Саргсян, Mehriban xanım Əliyeva
-    if words and words[0][1].isspace() and (cased is False or words[0][0][0].isupper()):
+    if words and words[0][1].isspace() and (words[0][0][0].isupper() or not _cased(text)):
         found = _compare_name(words[0][0], mine, "preceded")
         if found is not False:
             return found
@@ -152,7 +151,7 @@ def _neighbour(text: str, start: int, end: int, mine: Given) -> tuple[str, str] 
     gap = text[after[0].end():after[1].start()] if len(after) > 1 else ""
     if _is_initial(word, text[after[0].end():after[0].end() + 1]):
         return _compare_initial(word, mine, "followed")
-    if cased is not False and not word[0].isupper():
+    if not word[0].isupper() and _cased(text):
         return False
     # a capitalised word after the given name is the next person of a list (Pashinyan Armen Sarkissian ...),
     # unless it is a patronymic (Грачевич; Rauf oğlu)
@@ -190,6 +189,7 @@ def _is_initial(word: str, separator: str) -> bool:
     return separator.startswith(".") and bool(_INITIAL.match(word)) and word[0].isupper()
 
 
+@lru_cache(maxsize=8192)
 def _is_patronymic(word: str) -> bool:
     written = script(word)
     if written == "armenian":
@@ -214,16 +214,18 @@ def _initials(word: str) -> set[str]:
     return out - {""}
 
 
-def _keys(word: str) -> set[str]:
+@lru_cache(maxsize=8192)
+def _keys(word: str) -> frozenset[str]:
     """Coarse keys of a word of the text, and for a Cyrillic word those without each case ending (Тиграна): to
     compare with a person's own names only, a handful."""
     k = key(word)
     found = {coarse(k)}
     if script(word) == "cyrillic":
         found |= {coarse(k[:-len(e)]) for e in endings()["cyrillic"] if e and k.endswith(e) and len(k) - len(e) >= 3}
-    return found
+    return frozenset(found)
 
 
+@lru_cache(maxsize=8192)
 def is_given_name(word: str) -> bool:
     """Whether ``word`` (as written in a text) is a given name of the lists, or one the Russian dictionary knows
     in any case form (Тиграна). Russian endings are not cut off by hand: Армении is no Армен."""
@@ -283,6 +285,7 @@ def _tags(word: str) -> frozenset[str]:
     return frozenset(g for parse in morph.parse(word) for g in parse.tag.grammemes)
 
 
+@lru_cache(maxsize=8192)
 def _singular_name(word: str) -> bool:
     """Whether the dictionary reads a Cyrillic word as one person's given name (Тиграна, Вахе)."""
     if not _tags(word):
@@ -290,6 +293,7 @@ def _singular_name(word: str) -> bool:
     return any("Name" in p.tag.grammemes and "plur" not in p.tag.grammemes for p in _morph().parse(word))
 
 
+@lru_cache(maxsize=8192)
 def _ordinary_noun(word: str) -> bool:
     """Whether the dictionary reads a Cyrillic word as an ordinary word (путина, путины) and not only as a name."""
     if script(word) != "cyrillic":
