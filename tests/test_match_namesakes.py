@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from watcher.config import parse_watchlist
 from watcher.config.schema import ActorConfig
 from watcher.match import Matcher, compile_matcher
 
@@ -170,3 +171,13 @@ def test_an_entry_without_given_names_keeps_every_given_name() -> None:
     # nothing to compare with: "Anna Kocharyan" may be the person
     matcher = compile_matcher([ActorConfig(id="k", name="Kocharyan")])
     assert [m.text for m in matcher.match_text("", "Anna Kocharyan said")] == ["Kocharyan"]
+
+
+def test_given_names_and_adjectives_come_from_the_watchlist() -> None:
+    watchlist = parse_watchlist("""\
+actors:
+  - {id: babayan, name: Samvel Babayan, given_names: [Samo]}
+  - {id: tavush, name: Tavush, kind: place, adjectives: false}
+""")
+    matcher = compile_matcher(watchlist.entries)
+    assert [m.entry_id for m in matcher.match_text("", "Samo Babayan and Arsen Babayan; тавушский")] == ["babayan"]
