@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 from watcher.config.schema import EntryConfig
@@ -84,6 +84,13 @@ def judge(verdicts: Sequence[Verdict], fields: dict[str, str], span: Callable[[V
           given: Callable[[int], Given | None]) -> list[Verdict]:
     """``verdicts`` with the persons' mentions that name someone else rejected, the reason said."""
     out = list(verdicts)
+    casing: dict[str, bool] = {}
+
+    def cased(field: str) -> bool:  # a field's case, told once (a field may be long)
+        if field not in casing:
+            casing[field] = _cased(fields[field])
+        return casing[field]
+
     other: dict[int, str] = {}  # entry -> the namesake the item names
     own: set[int] = set()  # entries the item names with their own given name
     single: list[int] = []
@@ -97,7 +104,7 @@ def judge(verdicts: Sequence[Verdict], fields: dict[str, str], span: Callable[[V
             single.append(n)
             mine = given(v.entry)
             if mine is not None:
-                found = _neighbour(text, start, end, mine)
+                found = _neighbour(text, start, end, mine, partial(cased, v.field))
                 if found is True:
                     own.add(v.entry)
                 elif found:
@@ -116,7 +123,7 @@ def judge(verdicts: Sequence[Verdict], fields: dict[str, str], span: Callable[[V
     return out
 
 
-def _neighbour(text: str, start: int, end: int, mine: Given) -> tuple[str, str] | bool:
+def _neighbour(text: str, start: int, end: int, mine: Given, cased: Callable[[], bool]) -> tuple[str, str] | bool:
     """Whether a given name or an initial beside ``text[start:end]`` is the person's own (True), someone else's
     (the reason and the name), or there is none (False)."""
     before = list(TOKEN_RE.finditer(text, max(0, start - 80), start))
@@ -139,7 +146,7 @@ def _neighbour(text: str, start: int, end: int, mine: Given) -> tuple[str, str] 
         words = []
     if len(words) > 1 and words[1][1].isspace() and (_is_patronymic(words[0][0]) or key(words[0][0]) in _HONORIFICS):
         words = words[1:]  # Вахе Грачевич Саргсян, Mehriban xanım Əliyeva
-    if words and words[0][1].isspace() and (words[0][0][0].isupper() or not _cased(text)):
+    if words and words[0][1].isspace() and (words[0][0][0].isupper() or not cased()):
         found = _compare_name(words[0][0], mine, "preceded")
         if found is not False:
             return found
@@ -151,7 +158,7 @@ def _neighbour(text: str, start: int, end: int, mine: Given) -> tuple[str, str] 
     gap = text[after[0].end():after[1].start()] if len(after) > 1 else ""
     if _is_initial(word, text[after[0].end():after[0].end() + 1]):
         return _compare_initial(word, mine, "followed")
-    if not word[0].isupper() and _cased(text):
+    if not word[0].isupper() and cased():
         return False
     # a capitalised word after the given name is the next person of a list (Pashinyan Armen Sarkissian ...),
     # unless it is a patronymic (Грачевич; Rauf oğlu)
