@@ -24,6 +24,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache, partial
+from itertools import islice
 from typing import Any
 
 from watcher.config.schema import EntryConfig
@@ -42,6 +43,7 @@ _INITIAL = re.compile(r"^(?:[^\W\d_]|Kh|Sh|Ch|Zh|Ts|Gh|Yu|Ya|Ye|Dj)$")
 _HONORIFICS = frozenset({"kanim", "ksanim", "bai", "bei", "muallim", "muellim"})
 _SON_OF = frozenset({"oklu", "kizi", "okli"})  # Azerbaijani oğlu, qızı (оглы, кызы) after the father's name
 _ABBREVIATIONS = frozenset({"US", "UK", "UN", "EU"})  # U.S. Sargsyan: no initials
+_REACH = 48  # characters either side that hold the words a neighbour is told by (Вахе Грачевич, T. S.)
 _CAPITALS = {"cyrillic": re.compile(r"[А-ЯЁ]"), "armenian": re.compile(r"[\u0531-\u0556]")}
 
 
@@ -126,12 +128,12 @@ def judge(verdicts: Sequence[Verdict], fields: dict[str, str], span: Callable[[V
 def _neighbour(text: str, start: int, end: int, mine: Given, cased: Callable[[], bool]) -> tuple[str, str] | bool:
     """Whether a given name or an initial beside ``text[start:end]`` is the person's own (True), someone else's
     (the reason and the name), or there is none (False)."""
-    before = list(TOKEN_RE.finditer(text, max(0, start - 80), start))
     words: list[tuple[str, str]] = []  # the words before, nearest first, each with what separates it from the next
-    at = start
-    for m in reversed(before[-3:]):
-        words.append((m.group(), text[m.end():at]))
-        at = m.start()
+    if start and (text[start - 1].isspace() or text[start - 1] == "."):  # else no word stands right before
+        at = start
+        for m in reversed(list(TOKEN_RE.finditer(text, max(0, start - _REACH), start))[-3:]):
+            words.append((m.group(), text[m.end():at]))
+            at = m.start()
     if words and _is_initial(*words[0]):
         if len(words) > 1 and words[1][1].isspace() and words[1][0][0].isupper() and not _is_initial(*words[1]):
             found = _compare_name(words[1][0], mine, "preceded")  # a middle initial: Davit K. Babayan
@@ -151,7 +153,9 @@ def _neighbour(text: str, start: int, end: int, mine: Given, cased: Callable[[],
         if found is not False:
             return found
     # inverted and official forms: Саргсян Вахе Грачевич, Sargsyan T., Əliyev Ali
-    after = list(TOKEN_RE.finditer(text, end, min(len(text), end + 80)))[:3]
+    if end == len(text) or not text[end].isspace():
+        return False
+    after = list(islice(TOKEN_RE.finditer(text, end, min(len(text), end + _REACH)), 3))
     if not after or not text[end:after[0].start()].isspace():
         return False
     word = after[0].group()
