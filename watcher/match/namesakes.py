@@ -148,7 +148,7 @@ def _neighbour(text: str, start: int, end: int, mine: Given, cased: Callable[[],
         words = []
     if len(words) > 1 and words[1][1].isspace() and (_is_patronymic(words[0][0]) or key(words[0][0]) in _HONORIFICS):
         words = words[1:]  # Вахе Грачевич Саргсян, Mehriban xanım Əliyeva
-    if words and words[0][1].isspace() and (words[0][0][0].isupper() or not cased()):
+    if words and words[0][1].isspace() and (words[0][0][0].isupper() or (_may_be_name(words[0][0], mine) and not cased())):
         found = _compare_name(words[0][0], mine, "preceded")
         if found is not False:
             return found
@@ -162,8 +162,8 @@ def _neighbour(text: str, start: int, end: int, mine: Given, cased: Callable[[],
     gap = text[after[0].end():after[1].start()] if len(after) > 1 else ""
     if _is_initial(word, text[after[0].end():after[0].end() + 1]):
         return _compare_initial(word, mine, "followed")
-    if not word[0].isupper() and cased():
-        return False
+    if not word[0].isupper() and (not _may_be_name(word, mine) or cased()):
+        return False  # a given name in lower case only in a text all in one case
     # a capitalised word after the given name is the next person of a list (Pashinyan Armen Sarkissian ...),
     # unless it is a patronymic (Грачевич; Rauf oğlu)
     if (len(after) > 1 and gap.isspace() and after[1].group()[0].isupper() and not _is_patronymic(after[1].group())
@@ -179,6 +179,10 @@ def namesake_key(name: str) -> str:
     if script(name) == "cyrillic" and "Name" in _tags(name):
         name = next(p.normal_form for p in _morph().parse(name) if "Name" in p.tag.grammemes)
     return coarse(key(name))
+
+
+def _may_be_name(word: str, mine: Given) -> bool:
+    return bool(_keys(word) & mine.names) or is_given_name(word)
 
 
 def _compare_name(word: str, mine: Given, where: str) -> tuple[str, str] | bool:
