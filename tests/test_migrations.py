@@ -68,7 +68,7 @@ def test_the_metadata_is_checked_against_the_database(tmp_path: Path) -> None:
 
 
 def test_the_store_expects_the_head_revision() -> None:
-    assert SCHEMA_REVISION == head_revision()
+    assert head_revision() == SCHEMA_REVISION
 
 
 def test_upgrade_creates_the_sqlite_directory(tmp_path: Path) -> None:
