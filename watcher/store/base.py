@@ -55,14 +55,7 @@ class StoreBase:
 
     def _insert(self, table: Table) -> postgresql.Insert | sqlite.Insert:
         """A dialect insert, so callers can use ON CONFLICT on both backends."""
-        # Imported here: the PostgreSQL dialect costs ~20 ms of every start on SQLite.
-        if self._engine.dialect.name == "postgresql":
-            from sqlalchemy.dialects import postgresql
-
-            return postgresql.insert(table)
-        from sqlalchemy.dialects import sqlite
-
-        return sqlite.insert(table)
+        return dialect_insert(self._engine.dialect.name, table)
 
     @staticmethod
     def _source_id(conn: Connection, name: str) -> int:
@@ -70,6 +63,18 @@ class StoreBase:
         if source_id is None:
             raise StoreError(f"unknown source {name!r}", hint="sources come from the watchlist: sync them first")
         return int(source_id)
+
+
+def dialect_insert(dialect: str, table: Table) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT of ``dialect`` ('postgresql' or 'sqlite'), with its ON CONFLICT clauses."""
+    # Imported here: the PostgreSQL dialect costs ~20 ms of every start on SQLite.
+    if dialect == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert(table)
+    from sqlalchemy.dialects import sqlite
+
+    return sqlite.insert(table)
 
 
 def batched(values: Iterable[T], size: int = BATCH) -> Iterator[list[T]]:
@@ -114,12 +119,7 @@ def insert_rows_core(conn: Connection, table: Table, columns: Sequence[str], row
     """:func:`insert_rows` through SQLAlchemy Core: the plain path the fast one must equal."""
     if not rows:
         return []
-    dialect = conn.dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    statement = dialect_insert(table)
+    statement = dialect_insert(conn.dialect.name, table)
     if skip_conflicts_on:
         statement = statement.on_conflict_do_nothing(index_elements=[skip_conflicts_on])
     params = [dict(zip(columns, row, strict=True)) for row in rows]
