@@ -16,12 +16,10 @@ from functools import lru_cache
 from itertools import chain, islice
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import Engine, Table, select
+from sqlalchemy import Engine, Table
 from sqlalchemy.engine import Connection, Dialect
 
-from watcher.errors import StoreError
 from watcher.store.db import WRITE, translate_errors
-from watcher.store.schema import sources
 
 if TYPE_CHECKING:
     from sqlalchemy.dialects import postgresql, sqlite
@@ -57,12 +55,6 @@ class StoreBase:
         """A dialect insert, so callers can use ON CONFLICT on both backends."""
         return dialect_insert(self._engine.dialect.name, table)
 
-    @staticmethod
-    def _source_id(conn: Connection, name: str) -> int:
-        source_id = conn.execute(select(sources.c.id).where(sources.c.name == name)).scalar()
-        if source_id is None:
-            raise StoreError(f"unknown source {name!r}", hint="sources come from the watchlist: sync them first")
-        return int(source_id)
 
 
 def dialect_insert(dialect: str, table: Table) -> postgresql.Insert | sqlite.Insert:
@@ -153,11 +145,6 @@ def _bind(dialect: Dialect, table: Table, columns: Sequence[str],
 @lru_cache(maxsize=64)
 def _values_sql(head: str, one: str, count: int, tail: str) -> str:
     return head + ", ".join([one] * count) + tail
-
-
-def row_dict(row: Any) -> dict[str, Any]:
-    """A result row as a plain dict."""
-    return dict(row._mapping)
 
 
 def unique_by_key(values: Sequence[T], key: Any) -> list[T]:
