@@ -44,7 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("matches", help="list stored matches")
     p.add_argument("--watch", action="append", default=[], metavar="ID", help="only this actor or term (repeatable)")
     p.add_argument("--since", default="7d", help="how far back (7d, 2026-11-01, ...; default 7d)")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--format", choices=("text", "json", "csv"), default="text",
+                   help="json: one object per line; csv: a header and one row per match, for spreadsheets")
+    p.add_argument("--json", action="store_true", help="the same as --format json")
 
     p = sub.add_parser("sources", help="each source's health: last status, last success, errors, items, next poll")
     p.add_argument("--json", action="store_true")
