@@ -1,7 +1,8 @@
 """The ``watcher`` command line: parse arguments, load settings and the watchlist once, dispatch.
 
-Exit codes: 0 done, 1 a runtime failure (store, network, mail), 2 a user's mistake (watchlist,
-environment, arguments). A user's mistake is one line that says what to fix, never a traceback.
+Exit codes: 0 done, 1 a runtime failure (store, network, mail; for `watcher poll`, some sources failed), 2 a
+user's mistake (watchlist, environment, arguments), 3 `watcher poll` could poll no source at all. A user's
+mistake is one line that says what to fix, never a traceback.
 """
 
 from __future__ import annotations
