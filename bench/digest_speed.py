@@ -23,8 +23,8 @@ from pathlib import Path
 from statistics import median
 
 from watcher.config import DigestConfig, Watchlist, parse_watchlist
-from watcher.digests import load_history, preview
 from watcher.models import Item, Match, Period
+from watcher.periods import load_history, preview
 from watcher.report import Digest, build_digest, render_html, render_text
 from watcher.report.keys import key_items
 from watcher.report.period import PeriodIndex

@@ -4,7 +4,7 @@
 
 Each run starts from an empty database (a temporary SQLite file; a fresh schema of the PostgreSQL server),
 then stores every feed the way the poll does: ``per-feed`` is known_keys then record_success for each feed,
-``record-only`` skips known_keys, ``many`` hands all feeds to record_many in groups of --group. Items carry
+``record-only`` skips known_keys, ``many`` hands all feeds to record_polls in groups of --group. Items carry
 ~4 KB (--text-chars 1000 of Russian, as text and again as summary); one in ten (--match-every) has a match.
 Reported: median and spread of wall time, CPU time of this process (PostgreSQL's server works in its own
 processes) and items/s by wall time.
@@ -24,9 +24,9 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, make_url, text
 
-from watcher.models import Item, Match
-from watcher.store import Store, upgrade
-from watcher.store.items import Success
+from watcher.models import Item, Match, PollRecord
+from watcher.store import Store, polls, upgrade
+from watcher.store.base import insert_rows_core
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 SENTENCE = "Пашинян заявил, что переговоры с Азербайджаном продолжаются в прежнем формате. "
@@ -83,8 +83,10 @@ def store_all(store: Store, data: list[Feed], mode: str, group: int) -> int:
     if mode == "many":
         total = 0
         for start in range(0, len(data), group):
-            results = store.record_many([Success(name, now, 200, f'"{name}"', None, items, matches)
-                                         for name, items, matches in data[start:start + group]])
+            results = store.record_polls([
+                PollRecord(name, now, "document", 200, next_due_at=None, failures=0, etag=f'"{name}"',
+                           items=tuple(items), matches={k: tuple(v) for k, v in matches.items()})
+                for name, items, matches in data[start:start + group]])
             total += sum(new for new, _ in results)
         return total
     total = 0
@@ -120,15 +122,20 @@ def main() -> None:
     parser.add_argument("--text-chars", type=int, default=1000, help="characters of text (and of summary) per item")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--mode", choices=["per-feed", "record-only", "many"], default="per-feed")
-    parser.add_argument("--group", type=int, default=50, help="feeds per record_many call")
+    parser.add_argument("--group", type=int, default=50, help="feeds per record_polls call")
     parser.add_argument("--postgres", help="also run on this PostgreSQL URL (e.g. postgresql+psycopg://...)")
+    parser.add_argument("--insert", choices=["fast", "core"], default="fast",
+                        help="core: the plain path of the store's bulk insert (store/base.py), to compare")
     args = parser.parse_args()
+    if args.insert == "core":
+        polls.insert_rows = insert_rows_core
     data = feeds(args.feeds, args.items, args.match_every, args.text_chars)
     count = args.feeds * args.items
     backends: list[tuple[str, Callable[[], AbstractContextManager[str]]]] = [("sqlite", sqlite_url)]
     if args.postgres:
         backends.append(("postgresql", lambda: postgres_url(args.postgres)))
-    print(f"{args.feeds} feeds x {args.items} items of {args.text_chars} characters, mode {args.mode}, {args.runs} runs")
+    print(f"{args.feeds} feeds x {args.items} items of {args.text_chars} characters, mode {args.mode}, "
+          f"insert {args.insert}, {args.runs} runs")
     for name, maker in backends:
         walls, cpus = zip(*(run(maker, data, args.mode, args.group) for _ in range(args.runs)), strict=True)
         wall, cpu = statistics.median(walls), statistics.median(cpus)

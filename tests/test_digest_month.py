@@ -3,6 +3,7 @@ period, a failed send over a real SMTP server, and an immediate alert."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import socket
 from datetime import UTC, datetime, timedelta
@@ -11,10 +12,11 @@ from pathlib import Path
 import pytest
 
 from watcher.config import parse_watchlist
-from watcher.digests import close_period, preview, send_due
+from watcher.delivery import send_due
 from watcher.mail import OutboxMailer, SmtpMailer
 from watcher.match import compile_matcher
-from watcher.models import Item
+from watcher.models import Item, PollRecord
+from watcher.periods import close_period, preview
 from watcher.report import Digest, digest_to_json, render_html, render_text
 from watcher.store import Store
 from watcher.store.migrate import upgrade
@@ -112,7 +114,8 @@ def test_a_month_of_news(store: Store, tmp_path: Path, smtp_server) -> None:  # 
             assert close_period(store, WATCHLIST, ALERTS, now=at(27, 10.6), sender=SENDER) == []  # batched
             assert close_period(store, WATCHLIST, ALERTS, now=at(27, 11.5), sender=SENDER) == []  # nothing key
         if day == 28:
-            store.record_failure("Lenta", now=at(28, 10), error="HTTP 503 Service Unavailable", status=503)
+            store.record_polls([PollRecord("Lenta", at(28, 10), "error", 503, next_due_at=at(28, 11), failures=1,
+                                           error="HTTP 503 Service Unavailable")])
         if day == 19:
             continue  # the service was down at 07:00 on day 20: that period is missed
         digests[day + 1] = preview(store, WATCHLIST, DAILY, now=at(day + 1, 7))
@@ -128,7 +131,7 @@ def test_a_month_of_news(store: Store, tmp_path: Path, smtp_server) -> None:  # 
 
     # Every period is contiguous, each closed once, the missed one folded into the next.
     periods = sorted({d.period for d in store.deliveries(digest_id="daily")}, key=lambda p: p.end)
-    assert all(a.end == b.start for a, b in zip(periods, periods[1:]))
+    assert all(a.end == b.start for a, b in itertools.pairwise(periods))
     missed = next(p for p in periods if p.end == at(21, 7))
     assert missed.start == at(19, 7)
     assert sum("on day 19" in t or "on day 20" in t for t in render_text(digests[21]).splitlines()) == 2

@@ -5,16 +5,17 @@ from __future__ import annotations
 import email
 import email.policy
 import socket
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from watcher.config import parse_watchlist
-from watcher.digests import backoff, close_period, delivery_name, send_due
+from watcher.delivery import backoff, delivery_name, send_due
 from watcher.mail import OutboxMailer, SmtpMailer
 from watcher.match import compile_matcher
 from watcher.models import Item
+from watcher.periods import close_period
 from watcher.store import Store
 from watcher.store.migrate import upgrade
 
@@ -26,7 +27,7 @@ actors:
 digests:
   - {id: daily, title: Daily, to: [a@example.org, b@example.org], schedule: "daily 07:00"}
 """)
-T0 = datetime(2026, 11, 20, 7, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 20, 7, 0, tzinfo=UTC)
 
 
 @pytest.fixture

@@ -3,7 +3,11 @@ a real SMTP server, poll again (304, nothing new), send again (nothing sent twic
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
@@ -17,13 +21,17 @@ FEED = """<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0"><channel><title>Sample wire</title><link>http://example.org/</link>
 <item><title>Pashinyan meets Putin in Moscow</title><link>http://example.org/news/1?utm_source=rss</link>
 <description>Nikol Pashinyan and Vladimir Putin discussed the Russian peacekeepers.</description>
-<pubDate>Sat, 21 Nov 2026 10:00:00 +0000</pubDate></item>
+<pubDate>{h3}</pubDate></item>
 <item><title>Weather in Yerevan</title><link>http://example.org/news/2</link>
-<description>Sunny and cold.</description><pubDate>Sat, 21 Nov 2026 11:00:00 +0000</pubDate></item>
+<description>Sunny and cold.</description><pubDate>{h2}</pubDate></item>
 <item><title>Aliyev speaks in Baku</title><link>http://example.org/news/3</link>
-<description>Ilham Aliyev spoke about Karabakh.</description><pubDate>Sat, 21 Nov 2026 12:00:00 +0000</pubDate></item>
+<description>Ilham Aliyev spoke about Karabakh.</description><pubDate>{h1}</pubDate></item>
 </channel></rss>
 """
+
+# Dated hours before the test runs: a feed whose newest item is weeks old is a stale source.
+_NOW = datetime.now(UTC)
+FEED = FEED.format(**{f"h{n}": format_datetime(_NOW - timedelta(hours=n)) for n in (1, 2, 3)})
 
 WATCHLIST = """\
 defaults: {{every: 30m, timezone: Asia/Yerevan}}
@@ -68,8 +76,8 @@ def test_poll_match_store_send_repoll_resend(tmp_path: Path, monkeypatch: pytest
         assert run(capsys, "check")[0] == 0
         assert run(capsys, "db", "upgrade")[0] == 0
 
-        code, out, _ = run(capsys, "poll")
-        assert code == 0
+        code, out, err = run(capsys, "poll")
+        assert code == 1 and "1 of 2 sources failed" in err  # Broken is missing: some failed
         assert "Sample wire: 3 new of 3 items" in out
         assert "Broken: error:" in out and "404" in out
 
@@ -78,6 +86,10 @@ def test_poll_match_store_send_repoll_resend(tmp_path: Path, monkeypatch: pytest
         assert {("pashinyan", "Pashinyan meets Putin in Moscow"), ("putin", "Pashinyan meets Putin in Moscow"),
                 ("peacekeepers", "Pashinyan meets Putin in Moscow"), ("aliyev", "Aliyev speaks in Baku")} <= found
         assert not any(title == "Weather in Yerevan" for _, title in found)
+        # The same matches as CSV for a spreadsheet: a header, then one row each, read back to the same values.
+        code, csv_out, _ = run(capsys, "matches", "--format", "csv", "--since", "3650d")
+        rows = list(csv.DictReader(io.StringIO(csv_out)))
+        assert code == 0 and rows and [json.loads(line) for line in out.splitlines()] == rows
 
         code, out, _ = run(capsys, "sources", "--json")
         health = {h["name"]: h for h in map(json.loads, out.splitlines())}

@@ -23,9 +23,10 @@ from watcher.config import Watchlist, parse_watchlist
 from watcher.fetch import Fetcher, FetchSettings
 from watcher.match import compile_matcher
 from watcher.models import Period, PollOutcome, SourceHealth, StoredItem
-from watcher.poll import poll_sources
+from watcher.poll import run_poll
 from watcher.report import build_digest, render_html, render_text
 from watcher.report.message import compose_message
+from watcher.sources.health import assess_stored
 from watcher.store import Store, upgrade
 
 MiB = 1 << 20
@@ -119,8 +120,8 @@ digests:
     async def run() -> list[PollOutcome]:
         async with Fetcher(LIMITS) as fetcher:
             # The store's clock is the test's NOW, however long after collection this test runs.
-            return await poll_sources(watchlist.sources, watchlist=watchlist, store=store, matcher=matcher,
-                                      fetcher=fetcher, clock=lambda: NOW)
+            return await run_poll(watchlist.sources, watchlist=watchlist, store=store, matcher=matcher,
+                                  fetcher=fetcher, settings=LIMITS, clock=lambda: NOW, workers=1)
 
     tracemalloc.start()
     try:
@@ -228,7 +229,7 @@ def test_newlines_and_header_text_in_titles_stay_out_of_mail_headers(tmp_path: P
 def build(polled: Polled):  # type: ignore[no-untyped-def]
     period = Period(NOW - timedelta(days=1), NOW + timedelta(minutes=1))
     return build_digest(polled.watchlist.digest("daily"), polled.watchlist, polled.store.matches_between(period),
-                        polled.store.source_health(), period, now=NOW + timedelta(minutes=1))
+                        assess_stored(polled.store, polled.watchlist, now=NOW), period, now=NOW + timedelta(minutes=1))
 
 
 def digest_of(polled: Polled) -> tuple[str, str]:

@@ -8,10 +8,10 @@ from collections.abc import Callable
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from watcher.config.query import parse_query, terms
 from watcher.config.schema import ActorConfig, TermConfig
 from watcher.match import QuerySieve, compile_matcher, fold_fields
 from watcher.match.normalize import fold
-from watcher.match.query import parse_query, terms
 from watcher.match.sieve import possible
 
 ENTRIES = [

@@ -29,7 +29,7 @@ from watcher.fetch import FetchSettings
 from watcher.match import compile_matcher
 from watcher.models import FetchState, Item, Match, Period, PollOutcome
 from watcher.poll import SOURCES_PER_WORKER, poll, worker_count
-from watcher.poll.shard import Job, MatcherOnDemand
+from watcher.poll.steps import Job, MatcherOnDemand
 from watcher.poll.workers import can_fork, split_by_host
 from watcher.store import Store, upgrade
 from watcher.store.db import make_engine, parse_url

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from watcher.config.query import And, Near, Not, Or, Term
 from watcher.config.schema import ActorConfig, TermConfig
 from watcher.errors import QueryError
 from watcher.match import compile_matcher, parse_query
-from watcher.match.query import And, Near, Not, Or, Term
 
 
 def test_precedence_and_implicit_and() -> None:

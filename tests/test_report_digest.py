@@ -29,6 +29,7 @@ from watcher.report import Digest, build_digest, digest_to_json, source_problems
 from watcher.report.parts import clean_text, safe_link, split_marks
 from watcher.report.period import period_items
 from watcher.report.situations import MAX_GROUPED
+from watcher.sources.health import assess
 
 
 def build(matches: Sequence[StoredMatch] | Sequence[MentionedItem], digest: DigestConfig = DAILY,
@@ -172,22 +173,26 @@ def test_clean_text() -> None:
 
 def test_source_problems_failing_first_then_stale_oldest_first() -> None:
     end = PERIOD.end
+    day = timedelta(days=1)
     sources = [
         SourceHealth(name="ok", url="u", active=True, last_success_at=end, newest_item_at=end),
         SourceHealth(name="never polled", url="u", active=True),
-        SourceHealth(name="stale b", url="u", active=True, last_success_at=end, newest_item_at=end - timedelta(days=4)),
-        SourceHealth(name="stale a", url="u", active=True, last_success_at=end, newest_item_at=end - timedelta(days=10)),
-        SourceHealth(name="not polled lately", url="u", active=True, last_success_at=end - timedelta(days=5)),
+        SourceHealth(name="stale b", url="u", active=True, last_success_at=end, newest_item_at=end - 4 * day),
+        SourceHealth(name="stale a", url="u", active=True, last_success_at=end, newest_item_at=end - 10 * day),
+        SourceHealth(name="weekly", url="u", active=True, last_success_at=end, newest_item_at=end - 10 * day),
+        SourceHealth(name="not polled lately", url="u", active=True, last_success_at=end - 5 * day),
         SourceHealth(name="fail 1", url="u", active=True, consecutive_failures=1, last_error="x" * 1000),
         SourceHealth(name="fail 5", url="u", active=True, consecutive_failures=5, last_error="timeout"),
-        SourceHealth(name="disabled", url="u", active=False, consecutive_failures=9),
+        SourceHealth(name="gone", url="u", active=True, consecutive_failures=1, disabled_reason="HTTP 410"),
+        SourceHealth(name="removed", url="u", active=False, consecutive_failures=9),
     ]
-    problems = source_problems(sources, now=NOW)
+    times = {"ok": [end - n * day for n in range(3)], "stale b": [end - n * day for n in (4, 5, 6)],
+             "stale a": [end - n * day for n in (10, 11, 12)], "weekly": [end - n * day for n in (10, 17, 24)]}
+    # "not polled lately" is overdue: a matter for `watcher status`, not for a digest about what sources bring.
+    problems = source_problems(assess(sources, now=NOW, intervals={}, item_times=times))
     assert [(p.name, p.problem) for p in problems] == [
-        ("fail 5", "failing"), ("fail 1", "failing"),
-        ("stale a", "stale"), ("not polled lately", "stale"), ("stale b", "stale")]
+        ("fail 5", "failing"), ("fail 1", "failing"), ("gone", "failing"), ("stale a", "stale"), ("stale b", "stale")]
     assert len(problems[1].last_error or "") == 300
-    assert source_problems(sources, now=NOW, stale_after=timedelta(days=30))[2:] == ()
 
 
 def test_digest_is_frozen_all_the_way_down() -> None:

@@ -26,6 +26,7 @@ from test_report_samples import (
 from watcher.models import SourceHealth
 from watcher.report import Digest, build_digest, render_html, render_text
 from watcher.report.render import BAR_COLOUR, NOW_COLOUR, bars, spark
+from watcher.sources.health import assess
 
 GOLDEN = Path(__file__).resolve().parent / "data" / "report"
 UPDATE = os.environ.get("WATCHER_UPDATE_GOLDEN") == "1"
@@ -143,8 +144,8 @@ HOSTILE = [
 def test_feed_text_never_becomes_markup(payload: str, link: str) -> None:
     si = stored(1, f"Title {payload}", link=link)
     sm = match(si, "aliyev", f"before {payload} [[Aliyev]] after {payload}")
-    sources = [SourceHealth(name=f"Src {payload}", url="https://x", active=True, consecutive_failures=1,
-                            last_error=f"HTTP 500 {payload}")]
+    sources = assess([SourceHealth(name=f"Src {payload}", url="https://x", active=True, consecutive_failures=1,
+                                   last_error=f"HTTP 500 {payload}")], now=NOW, intervals={}, item_times={})
     d = build_digest(DAILY, WATCHLIST, [sm], sources, PERIOD, now=NOW)
     html = render_html(d)
     tags = parse(html).tags
@@ -203,7 +204,8 @@ def test_item_without_link_shows_its_title_unlinked() -> None:
 def test_any_feed_text_yields_only_our_markup(title: str, snippet: str, link: str, error: str) -> None:
     si = stored(1, f"<b {title}", link=f"https://a.am/{link}" if link.startswith("x") else link)
     sm = match(si, "aliyev", f"{snippet} [[Aliyev]] <i {snippet}")
-    sources = [SourceHealth(name=title or "s", url="https://x", active=True, consecutive_failures=1, last_error=error)]
+    sources = assess([SourceHealth(name=title or "s", url="https://x", active=True, consecutive_failures=1,
+                                   last_error=error)], now=NOW, intervals={}, item_times={})
     html = render_html(build_digest(DAILY, WATCHLIST, [sm], sources, PERIOD, now=NOW))
     tags = parse(html).tags
     assert {t for t, _ in tags} <= _ALLOWED_TAGS

@@ -8,6 +8,7 @@ from typing import Any
 from watcher.config.schema import DigestConfig, Watchlist
 from watcher.models import Item, Match, Period, SourceHealth, StoredItem, StoredMatch
 from watcher.report import Counts, History, earlier_periods
+from watcher.sources.health import Assessment, assess
 
 # 07:00 in Yerevan (UTC+4) to 07:00 the next day.
 PERIOD = Period(datetime(2026, 11, 21, 3, 0, tzinfo=UTC), datetime(2026, 11, 22, 3, 0, tzinfo=UTC))
@@ -86,10 +87,11 @@ def sample_matches() -> list[StoredMatch]:
     ]
 
 
-def sample_sources() -> list[SourceHealth]:
+def sample_sources() -> list[Assessment]:
     """One healthy source, one failing, one stale, one failing but disabled."""
     end = PERIOD.end
-    return [
+    day = timedelta(days=1)
+    health = [
         SourceHealth(name="Azatutyun", url="https://www.azatutyun.am/api/rss", active=True,
                      last_success_at=end, newest_item_at=end - timedelta(hours=2)),
         SourceHealth(name="Trend", url="https://en.trend.az/feeds/index.rss", active=True,
@@ -102,6 +104,10 @@ def sample_sources() -> list[SourceHealth]:
         SourceHealth(name="Hetq", url="https://hetq.am/en/rss", active=True, last_success_at=end,
                      newest_item_at=end - timedelta(days=1)),
     ]
+    # Aravot published daily until nine days ago: stale; the others keep their rhythm.
+    times = {"Azatutyun": [end - timedelta(hours=h) for h in (2, 5, 8)],
+             "Aravot": [end - n * day for n in (9, 10, 11)], "Hetq": [end - n * day for n in (1, 2, 3)]}
+    return assess(health, now=end, intervals={}, item_times=times)
 
 
 def sample_history() -> History:

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from watcher.models import Period
-from watcher.report.stories import StoryItem, canonical_link, group_stories, headline, jaccard, title_words
+from watcher.report.stories import StoryItem, group_stories, headline, jaccard, link_key, title_words
 from watcher.report.trends import baseline, change, earlier_periods, novelty, pairs, regular
 
 T = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
@@ -75,8 +75,10 @@ def test_title_words_drop_stop_words(title: str, words: set[str]) -> None:
 def test_jaccard_and_links() -> None:
     assert jaccard(frozenset("ab"), frozenset("bc")) == pytest.approx(1 / 3)
     assert jaccard(frozenset(), frozenset()) == 0.0
-    assert canonical_link("https://www.A.am/x/?b=2&a=1&utm_medium=x#frag") == "a.am/x?a=1&b=2"
-    assert canonical_link("not a link") is None and canonical_link(None) is None
+    assert link_key("https://www.A.am/x/?b=2&a=1&utm_medium=x#frag") == "a.am/x?a=1&b=2"
+    assert link_key("http://a.am/x/") == link_key("https://www.a.am/x") == "a.am/x"
+    assert link_key("https://a.am/x?from=rss") == "a.am/x"
+    assert link_key("not a link") is None and link_key(None) is None
 
 
 def test_headline_is_in_the_most_common_script_latin_on_a_tie() -> None:

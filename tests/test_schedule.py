@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
-from watcher.service.schedule import parse_schedule
+from watcher.config.schedule import parse_schedule
 
 
 @pytest.mark.parametrize(
@@ -21,7 +21,7 @@ def test_readable_forms_become_cron(text: str, crontab: str) -> None:
 
 def test_immediate_has_no_cron() -> None:
     schedule = parse_schedule("immediate", "UTC")
-    assert schedule.immediate and schedule.next_after(datetime.now(timezone.utc)) is None
+    assert schedule.immediate and schedule.next_after(datetime.now(UTC)) is None
 
 
 @pytest.mark.parametrize("text", ["0 25 * * *", "daily 25:00", "weekly someday", "every now and then", "* * *"])
@@ -32,7 +32,7 @@ def test_bad_schedules_say_what_to_write(text: str) -> None:
 
 def test_next_fire_time_is_in_the_digest_time_zone() -> None:
     schedule = parse_schedule("daily 07:00", "Asia/Yerevan")  # UTC+4, no DST
-    after = datetime(2026, 11, 22, 2, 59, tzinfo=timezone.utc)
-    assert schedule.next_after(after) == datetime(2026, 11, 22, 3, 0, tzinfo=timezone.utc)
-    at = datetime(2026, 11, 22, 3, 0, tzinfo=timezone.utc)
-    assert schedule.next_after(at) == datetime(2026, 11, 23, 3, 0, tzinfo=timezone.utc)
+    after = datetime(2026, 11, 22, 2, 59, tzinfo=UTC)
+    assert schedule.next_after(after) == datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
+    at = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
+    assert schedule.next_after(at) == datetime(2026, 11, 23, 3, 0, tzinfo=UTC)

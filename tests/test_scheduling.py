@@ -12,15 +12,16 @@ import pytest
 from test_store_fixtures import db_url, empty_url, store  # noqa: F401 (fixtures)
 
 from watcher.config import parse_watchlist
-from watcher.fetch import Fetcher
+from watcher.fetch import Fetcher, FetchSettings
 from watcher.match import compile_matcher
-from watcher.poll import poll_source
-from watcher.service.decide import (
+from watcher.models import PollRecord
+from watcher.poll import run_poll
+from watcher.poll.decider import (
     MAX_BACKOFF,
     MAX_SERVER_DELAY,
     Outcome,
     backoff,
-    decide,
+    decide_next_poll,
     jitter,
     max_age,
 )
@@ -33,7 +34,7 @@ MAX_JITTER = timedelta(minutes=5)
 
 
 def due_delay(outcome: Outcome, failures: int = 0, interval: timedelta = 30 * M) -> timedelta:
-    decision = decide(outcome, failures=failures, interval=interval, now=T0, seed="s")
+    decision = decide_next_poll(outcome, failures=failures, interval=interval, now=T0, seed="s")
     assert decision.next_due_at is not None
     return decision.next_due_at - T0
 
@@ -66,17 +67,31 @@ def test_next_due_time(outcome: Outcome, failures: int, low: timedelta, high: ti
 
 
 def test_failures_count_up_and_reset() -> None:
-    failed = decide(Outcome(ok=False, status=500), failures=2, interval=H, now=T0, seed="x")
+    failed = decide_next_poll(Outcome(ok=False, status=500), failures=2, interval=H, now=T0, seed="x")
     assert failed.failures == 3 and failed.disabled_reason is None
-    assert decide(Outcome(ok=True, status=200), failures=3, interval=H, now=T0, seed="x").failures == 0
+    assert decide_next_poll(Outcome(ok=True, status=200), failures=3, interval=H, now=T0, seed="x").failures == 0
 
 
 def test_410_disables_and_a_permanent_redirect_is_remembered() -> None:
-    gone = decide(Outcome(ok=False, status=410), failures=0, interval=H, now=T0, seed="x")
+    gone = decide_next_poll(Outcome(ok=False, status=410), failures=0, interval=H, now=T0, seed="x")
     assert gone.next_due_at is None and gone.disabled_reason is not None and "410" in gone.disabled_reason
-    moved = decide(Outcome(ok=True, status=200, permanent_redirect="https://new.example/rss"), failures=0,
-                   interval=H, now=T0, seed="x")
+    moved = decide_next_poll(Outcome(ok=True, status=200, permanent_redirect="https://new.example/rss"), failures=0,
+                             interval=H, now=T0, seed="x", url="https://old.example/rss")
     assert moved.moved_to == "https://new.example/rss" and moved.next_due_at is not None
+
+
+def test_a_moved_source_stays_moved_until_a_redirect_points_back() -> None:
+    new, old = "https://new.example/rss", "https://old.example/rss"
+    # Polled at its new URL, which answers without a redirect: later polls still go there.
+    stays = decide_next_poll(Outcome(ok=True, status=200), failures=0, interval=H, now=T0, seed="x", url=old,
+                             moved_to=new)
+    assert stays.moved_to == new
+    failed = decide_next_poll(Outcome(ok=False, status=503), failures=0, interval=H, now=T0, seed="x", url=old,
+                              moved_to=new)
+    assert failed.moved_to == new
+    back = decide_next_poll(Outcome(ok=True, status=200, permanent_redirect=old), failures=0, interval=H, now=T0,
+                            seed="x", url=old, moved_to=new)
+    assert back.moved_to is None
 
 
 def test_backoff_never_shortens_a_long_interval() -> None:
@@ -120,26 +135,27 @@ class FakeClock:
         return self.now
 
 
-def poll(store: Store, clock: FakeClock, handler: Callable[[httpx.Request], httpx.Response],
-         url: str | None = None) -> None:
+def poll(store: Store, clock: FakeClock, handler: Callable[[httpx.Request], httpx.Response]) -> None:
+    """Source ``a`` polled as the service polls what it claimed: a batch of one, its lease held by "me"."""
     watchlist = parse_watchlist(WATCHLIST)
 
     async def run() -> None:
         async with Fetcher(transport=httpx.MockTransport(handler)) as fetcher:
-            await poll_source(watchlist.sources[0], watchlist=watchlist, store=store,
-                              matcher=compile_matcher(watchlist.entries), fetcher=fetcher, clock=clock,
-                              owner="me", url=url)
+            await run_poll(watchlist.sources[:1], watchlist=watchlist, store=store,
+                           matcher=compile_matcher(watchlist.entries), fetcher=fetcher, settings=FetchSettings(),
+                           clock=clock, owner="me")
 
     asyncio.run(run())
 
 
 def schedule(store: Store) -> tuple[datetime | None, str | None, str | None, int]:
     s = store.source_schedules()["a"]
-    return s.next_due_at, s.disabled_reason, s.moved_to, store.failures_of("a")
+    [health] = [h for h in store.source_health() if h.name == "a"]
+    return s.next_due_at, s.disabled_reason, s.moved_to, health.consecutive_failures
 
 
 def claim(store: Store, now: datetime, owner: str = "me") -> list[str]:
-    return [c.name for c in store.claim_due(owner, now=now, names=["a"], limit=10, lease=5 * M)]
+    return store.claim_due(owner, now=now, names=["a"], limit=10, lease=5 * M)
 
 
 def test_backoff_retry_after_and_reset_through_polls(store: Store) -> None:
@@ -198,10 +214,14 @@ def test_a_permanent_redirect_is_followed_and_later_polls_go_to_the_new_url(stor
     assert schedule(store)[2] == "https://b.example/feed"
     assert store.source_health()[0].total_items == 1
     clock.now = T0 + H
-    [claimed] = store.claim_due("me", now=clock.now, names=["a"], limit=1, lease=5 * M)
-    assert claimed.url == "https://b.example/feed"
+    assert claim(store, clock.now) == ["a"]
     seen.clear()
-    poll(store, clock, handler, url=claimed.url)
+    poll(store, clock, handler)
+    assert seen == ["https://b.example/feed"]
+    assert schedule(store)[2] == "https://b.example/feed"  # still moved: the new URL answered without a redirect
+    clock.now = T0 + 2 * H
+    seen.clear()
+    poll(store, clock, handler)
     assert seen == ["https://b.example/feed"]
 
 
@@ -210,19 +230,22 @@ def test_a_lease_keeps_a_source_from_a_second_claimer_until_it_expires(store: St
     assert claim(store, T0, owner="one") == ["a"]
     assert claim(store, T0 + M, owner="two") == []  # held
     assert claim(store, T0 + 6 * M, owner="two") == ["a"]  # the holder died: its lease ran out
-    assert store.reschedule("a", owner="one", next_due_at=T0 + H) is False  # a late holder changes nothing
+    # A late holder's record changes nothing on the row the new holder leased.
+    store.record_polls([PollRecord("a", T0 + 6 * M, "not-modified", 304, next_due_at=T0 + H, failures=0)], owner="one")
+    assert store.source_schedules()["a"].lease_owner == "two"
+    assert store.source_schedules()["a"].next_due_at != T0 + H
     assert store.release_leases("two") == 1 and claim(store, T0 + 7 * M, owner="three") == ["a"]
 
 
 def test_a_restart_does_not_repoll_what_is_not_due(db_url: str) -> None:
     with Store.open(db_url) as first:
         first.sync_sources([("a", "https://a.example/rss"), ("b", "https://b.example/rss")], now=T0)
-        assert {c.name for c in first.claim_due("p1", now=T0, names=["a", "b"], limit=10, lease=5 * M)} == {"a", "b"}
-        first.reschedule("a", owner="p1", next_due_at=T0 + H)
+        assert set(first.claim_due("p1", now=T0, names=["a", "b"], limit=10, lease=5 * M)) == {"a", "b"}
+        first.record_polls([PollRecord("a", T0, "not-modified", 304, next_due_at=T0 + H, failures=0)], owner="p1")
         first.release_leases("p1")  # a clean stop: b was claimed but not polled, so it stays due
     with Store.open(db_url) as second:  # the restarted service
         second.sync_sources([("a", "https://a.example/rss"), ("b", "https://b.example/rss")], now=T0 + M)
-        assert [c.name for c in second.claim_due("p2", now=T0 + M, names=["a", "b"], limit=10, lease=5 * M)] == ["b"]
+        assert second.claim_due("p2", now=T0 + M, names=["a", "b"], limit=10, lease=5 * M) == ["b"]
         # Missed runs coalesce: hours later a is due once, not once per missed interval.
         later = second.claim_due("p2", now=T0 + 5 * H, names=["a"], limit=10, lease=5 * M)
-        assert [c.name for c in later] == ["a"]
+        assert later == ["a"]

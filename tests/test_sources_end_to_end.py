@@ -16,7 +16,7 @@ from watcher.feedserver import serve_folder
 from watcher.fetch import Fetcher, FetchSettings
 from watcher.match import compile_matcher
 from watcher.models import Period, PollOutcome, StoredItem
-from watcher.poll import poll_source, poll_sources, utcnow
+from watcher.poll import run_poll, utcnow
 from watcher.store import Store, upgrade
 
 RSS = "application/rss+xml; charset=utf-8"
@@ -107,8 +107,9 @@ def poll(watchlist: Watchlist, store: Store, names: list[str]) -> dict[str, Poll
 
     async def run() -> list[PollOutcome]:
         async with Fetcher(FAST) as fetcher:
-            return [await poll_source(watchlist.source(n), watchlist=watchlist, store=store, matcher=matcher,
-                                      fetcher=fetcher) for n in names]
+            # One source at a time: each a batch of one, as the service polls a source that falls due alone.
+            return [o for n in names for o in await run_poll([watchlist.source(n)], watchlist=watchlist, store=store,
+                                                                matcher=matcher, fetcher=fetcher, settings=FAST)]
 
     return {o.source: o for o in asyncio.run(run())}
 
@@ -119,7 +120,7 @@ def poll_together(watchlist: Watchlist, store: Store, names: list[str]) -> dict[
 
     async def run() -> list[PollOutcome]:
         async with Fetcher(FAST) as fetcher:
-            return await poll_sources([watchlist.source(n) for n in names], watchlist=watchlist, store=store,
+            return await run_poll([watchlist.source(n) for n in names], watchlist=watchlist, store=store, settings=FAST,
                                       matcher=matcher, fetcher=fetcher)
 
     return {o.source: o for o in asyncio.run(run())}

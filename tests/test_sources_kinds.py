@@ -12,13 +12,13 @@ from sources_server import Page, pages_server
 
 from watcher.cli import main
 from watcher.config import parse_watchlist
+from watcher.config.feed_urls import discovers, search_query
 from watcher.errors import ConfigError, ParseError
 from watcher.models import Item
 from watcher.sources.discover import common_paths, feed_links
 from watcher.sources.fulltext import extract_article, with_article
-from watcher.sources.kinds import discovers, search_query
+from watcher.sources.health import staleness
 from watcher.sources.opml import OpmlFeed, parse_opml, to_opml, yaml_entries
-from watcher.sources.stale import staleness
 
 ACTORS = """\
 actors:
@@ -125,7 +125,7 @@ def test_opml_round_trip_with_folders_as_tags_and_entities_refused() -> None:
         parse_opml(laughs)
 
 
-def test_stale_after_ten_usual_gaps_and_never_before_three_days() -> None:
+def test_stale_after_three_usual_gaps_and_never_before_three_days() -> None:
     now = datetime(2026, 11, 21, tzinfo=UTC)
     hourly = [now - timedelta(days=5, hours=h) for h in range(10)]
     flag = staleness(hourly, now=now)
@@ -133,8 +133,8 @@ def test_stale_after_ten_usual_gaps_and_never_before_three_days() -> None:
     assert flag.describe() == "stale: newest item 5d old, usually one every 1h"
     assert staleness([now - timedelta(days=2, hours=h) for h in range(10)], now=now) is None  # floor: 3 days
     weekly = [now - timedelta(days=20 + 7 * w) for w in range(5)]
-    assert staleness(weekly, now=now) is None  # 20 days, but a weekly source is stale only after 70
-    assert staleness(weekly, now=now + timedelta(days=51)) is not None
+    assert staleness(weekly, now=now) is None  # 20 days, but a weekly source is stale only after 21
+    assert staleness(weekly, now=now + timedelta(days=2)) is not None
     assert staleness(hourly[:2], now=now) is None  # two items say nothing about a rhythm
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import create_engine
 from test_store_fixtures import T0, db_url, empty_url, store  # noqa: F401
 
 from watcher.errors import StoreError
-from watcher.models import FetchState, Item, Match, Period
+from watcher.models import FetchState, Item, Match, Period, PollRecord
 from watcher.store import Store, upgrade
 from watcher.store.schema import sources as sources_table
 
@@ -39,6 +39,19 @@ def success(s: Store, source: str, items: list[Item], matches: dict[str, list[Ma
             now: datetime = T0, etag: str | None = '"v1"') -> tuple[int, int]:
     return s.record_success(source, now=now, status=200, etag=etag, last_modified="Sun, 01 Mar 2026 12:00:00 GMT",
                             items=items, matches=matches or {})
+
+
+def failure(s: Store, source: str, *, now: datetime = T0, error: str = "timeout", status: int | None = None,
+            failures: int = 1, next_due_at: datetime | None = None, reason: str | None = None,
+            owner: str | None = None) -> None:
+    """A failed poll's record, as the poll's decider would have decided it."""
+    s.record_polls([PollRecord(source, now, "error", status, next_due_at=next_due_at or now + H, failures=failures,
+                               error=error, disabled_reason=reason)], owner=owner)
+
+
+def fetch_state(s: Store, name: str) -> FetchState:
+    state = s.poll_states([name]).get(name)
+    return state.fetch if state else FetchState()
 
 
 def health(s: Store, name: str):  # type: ignore[no-untyped-def]
@@ -90,11 +103,11 @@ def test_a_locked_sqlite_database_is_a_store_error_with_hint(tmp_path: Path) -> 
         other.execute("BEGIN IMMEDIATE")  # another process holds the write lock
         try:
             with pytest.raises(StoreError, match="locked"):
-                s.record_failure("a", now=T0, error="timeout")
+                failure(s, "a")
         finally:
             other.execute("ROLLBACK")
             other.close()
-        s.record_failure("a", now=T0, error="timeout")  # the lock released, writing works again
+        failure(s, "a")  # the lock released, writing works again
         assert health(s, "a").consecutive_failures == 1
 
 
@@ -106,8 +119,8 @@ def test_sync_sources_inserts_updates_and_deactivates(store: Store) -> None:
     success(store, "b", [item(2)])
     store.sync_sources([("a", "https://a.example/rss"), ("b", "https://b.example/new-rss"),
                         ("c", "https://c.example/rss")], now=T0 + H)
-    assert store.fetch_state("a") == FetchState(etag='"v1"', last_modified="Sun, 01 Mar 2026 12:00:00 GMT")
-    assert store.fetch_state("b") == FetchState()  # a new URL: the old validators are dropped
+    assert fetch_state(store, "a") == FetchState(etag='"v1"', last_modified="Sun, 01 Mar 2026 12:00:00 GMT")
+    assert fetch_state(store, "b") == FetchState()  # a new URL: the old validators are dropped
     assert [(h.name, h.url, h.active) for h in store.source_health()] == [
         ("a", "https://a.example/rss", True), ("b", "https://b.example/new-rss", True),
         ("c", "https://c.example/rss", True)]
@@ -148,34 +161,38 @@ def test_services_adding_the_same_source_at_once_do_not_collide(db_url: str) -> 
     engine.dispose()
 
 
-def test_fetch_state_of_an_unknown_source_is_empty(store: Store) -> None:
-    assert store.fetch_state("never-seen") == FetchState()
+def test_an_unknown_source_has_no_poll_state(store: Store) -> None:
+    assert store.poll_states(["never-seen"]) == {}
 
 
 def test_writes_for_an_unknown_source_fail(store: Store) -> None:
     with pytest.raises(StoreError, match="unknown source"):
         success(store, "ghost", [item(1)])
     with pytest.raises(StoreError, match="unknown source"):
-        store.record_failure("ghost", now=T0, error="x")
+        failure(store, "ghost")
     with pytest.raises(StoreError, match="unknown source"):
-        store.record_not_modified("ghost", now=T0)
+        store.record_polls([PollRecord("ghost", T0, "not-modified", 304, next_due_at=T0 + H, failures=0)])
 
 
-def test_failures_count_up_and_success_resets(store: Store) -> None:
+def test_a_poll_record_is_written_as_decided(store: Store) -> None:
     store.sync_sources([("a", "https://a.example/rss")], now=T0)
-    store.record_failure("a", now=T0, error="HTTP 503", status=503, next_due_at=T0 + H)
-    store.record_failure("a", now=T0 + H, error="connect timeout")
+    failure(store, "a", error="HTTP 503", status=503, failures=1, next_due_at=T0 + H)
+    failure(store, "a", now=T0 + H, error="connect timeout", failures=2, next_due_at=T0 + 3 * H)
     h = health(store, "a")
     assert (h.consecutive_failures, h.last_status, h.last_error, h.failing) == (2, None, "connect timeout", True)
-    assert h.last_attempt_at == T0 + H and h.last_success_at is None
-    assert h.next_due_at == T0 + H  # not given the second time: the recorded schedule stays
+    assert h.last_attempt_at == T0 + H and h.last_success_at is None and h.next_due_at == T0 + 3 * H
 
-    store.record_not_modified("a", now=T0 + 2 * H, next_due_at=T0 + 3 * H)
+    store.record_polls([PollRecord("a", T0 + 2 * H, "not-modified", 304, next_due_at=T0 + 3 * H, failures=0,
+                                   moved_to="https://b.example/rss")])
     h = health(store, "a")
-    assert (h.consecutive_failures, h.last_status, h.last_error) == (0, 304, None)
+    assert (h.consecutive_failures, h.last_status, h.last_error, h.moved_to) == (0, 304, None, "https://b.example/rss")
     assert h.last_success_at == T0 + 2 * H and h.next_due_at == T0 + 3 * H
 
-    store.record_failure("a", now=T0 + 3 * H, error="HTTP 500", status=500)
+    failure(store, "a", now=T0 + 3 * H, error="HTTP 410", status=410, failures=1, reason="gone")
+    store.record_polls([PollRecord("a", T0 + 3 * H, "error", 410, next_due_at=None, failures=2, error="HTTP 410",
+                                   disabled_reason="gone")])
+    h = health(store, "a")
+    assert (h.next_due_at, h.disabled_reason, h.consecutive_failures) == (None, "gone", 2)
     success(store, "a", [item(1)], now=T0 + 4 * H)
     h = health(store, "a")
     assert (h.consecutive_failures, h.last_status, h.last_error, h.total_items) == (0, 200, None, 1)
@@ -239,7 +256,7 @@ def test_record_success_is_atomic(store: Store) -> None:
         success(store, "a", [item(2), item(3)], {item(2).key: [match()], item(3).key: [broken]},
                 now=T0 + H, etag='"new"')
     assert store.known_keys([item(2).key, item(3).key]) == set()
-    assert store.fetch_state("a").etag == '"old"'
+    assert fetch_state(store, "a").etag == '"old"'
     assert health(store, "a").total_items == 1 and store.matches_since(T0 - H) == []
     assert success(store, "a", [item(2), item(3)], {item(2).key: [match()]}, now=T0 + H) == (2, 1)
 
@@ -293,7 +310,7 @@ def test_datetimes_are_aware_utc_in_and_out(store: Store) -> None:
         assert value is not None and value.tzinfo == UTC
     assert stored.first_seen == T0 and stored.item.published == T0 - H
     with pytest.raises(ValueError, match="naive"):
-        store.record_failure("a", now=datetime(2026, 3, 1, 12, 0), error="x")
+        failure(store, "a", now=datetime(2026, 3, 1, 12, 0), next_due_at=T0)
 
 
 def test_database_size_is_reported(store: Store) -> None:
@@ -306,7 +323,7 @@ def test_source_health_says_why_a_source_is_disabled(store: Store) -> None:
     assert store.source_health()[0].disabled is False
     owner = "test"
     claimed = store.claim_due(owner, now=T0, names=["Gone"], limit=1, lease=timedelta(minutes=1))
-    assert [c.name for c in claimed] == ["Gone"]
-    store.reschedule("Gone", owner=owner, next_due_at=T0, disabled_reason="410 Gone")
+    assert claimed == ["Gone"]
+    failure(store, "Gone", status=410, reason="410 Gone", owner=owner)
     health = store.source_health()[0]
     assert health.disabled and health.disabled_reason == "410 Gone"

@@ -20,7 +20,7 @@ MESSAGES = {"analyst@example.org": b"Subject: digest\r\n\r\n\xd5\x80 body", "des
 
 def test_close_period_records_pending_deliveries(store: Store) -> None:
     assert store.last_period_end("daily") is None
-    created = store.close_period("daily", DAY, MESSAGES, now=T0)
+    created = store.record_period("daily", DAY, MESSAGES, now=T0)
     assert [(d.digest_id, d.period, d.recipient, d.status, d.attempts, d.message) for d in created] == [
         ("daily", DAY, r, "pending", 0, m) for r, m in MESSAGES.items()]
     assert store.last_period_end("daily") == T0
@@ -28,23 +28,23 @@ def test_close_period_records_pending_deliveries(store: Store) -> None:
 
 
 def test_closing_a_period_again_returns_the_same_deliveries(store: Store) -> None:
-    first = store.close_period("daily", DAY, MESSAGES, now=T0)
-    again = store.close_period("daily", DAY, {"intruder@example.org": b"new"}, now=T0 + H)
+    first = store.record_period("daily", DAY, MESSAGES, now=T0)
+    again = store.record_period("daily", DAY, {"intruder@example.org": b"new"}, now=T0 + H)
     assert again == first
     assert store.deliveries() == first
 
 
 def test_periods_are_per_digest(store: Store) -> None:
-    store.close_period("daily", DAY, {"a@example.org": b"1"}, now=T0)
-    store.close_period("weekly", DAY, {"a@example.org": b"2"}, now=T0)
-    store.close_period("daily", Period(T0, T0 + 24 * H), {"a@example.org": b"3"}, now=T0 + 24 * H)
+    store.record_period("daily", DAY, {"a@example.org": b"1"}, now=T0)
+    store.record_period("weekly", DAY, {"a@example.org": b"2"}, now=T0)
+    store.record_period("daily", Period(T0, T0 + 24 * H), {"a@example.org": b"3"}, now=T0 + 24 * H)
     assert [d.message for d in store.deliveries(digest_id="daily")] == [b"1", b"3"]
     assert [d.message for d in store.deliveries(digest_id="weekly")] == [b"2"]
     assert store.last_period_end("daily") == T0 + 24 * H and store.last_period_end("weekly") == T0
 
 
 def test_an_empty_period_is_still_closed(store: Store) -> None:
-    assert store.close_period("daily", DAY, {}, now=T0) == []
+    assert store.record_period("daily", DAY, {}, now=T0) == []
     assert store.last_period_end("daily") == T0
 
 
@@ -57,8 +57,8 @@ def test_two_closers_racing_create_one_set_of_deliveries(db_url: str) -> None:
     def close(s: Store, tag: bytes) -> None:
         try:
             barrier.wait()
-            results.append(s.close_period("daily", DAY, {"a@example.org": tag, "b@example.org": tag}, now=T0))
-        except Exception as e:  # noqa: BLE001  (asserted below: an exception in a thread would vanish)
+            results.append(s.record_period("daily", DAY, {"a@example.org": tag, "b@example.org": tag}, now=T0))
+        except Exception as e:
             errors.append(e)
 
     threads = [threading.Thread(target=close, args=(s, f"from {n}".encode())) for n, s in enumerate(stores)]
@@ -77,7 +77,7 @@ def test_two_closers_racing_create_one_set_of_deliveries(db_url: str) -> None:
 
 
 def test_delivery_life_cycle(store: Store) -> None:
-    first, second = store.close_period("daily", DAY, MESSAGES, now=T0)
+    first, second = store.record_period("daily", DAY, MESSAGES, now=T0)
     assert [d.id for d in store.due_deliveries(now=T0)] == [first.id, second.id]
 
     store.mark_failed(first.id, now=T0, error="421 try later", next_attempt_at=T0 + H)
@@ -97,7 +97,7 @@ def test_delivery_life_cycle(store: Store) -> None:
 
 
 def test_a_sent_delivery_is_never_reopened(store: Store) -> None:
-    (delivery,) = store.close_period("daily", DAY, {"a@example.org": b"m"}, now=T0)
+    (delivery,) = store.record_period("daily", DAY, {"a@example.org": b"m"}, now=T0)
     store.mark_sent(delivery.id, now=T0)
     with pytest.raises(StoreError, match="already sent"):
         store.mark_failed(delivery.id, now=T0 + H, error="late", next_attempt_at=T0 + 2 * H)

@@ -110,7 +110,8 @@ class SmtpMailer:
                             hint=f"{_HINT}: user and password") from None
         except smtplib.SMTPRecipientsRefused as e:
             raise MailError(f"{where} refused every recipient: {_refusals(e.recipients)}",
-                            hint="check the digest's `to:` addresses, or the relay rules of the server in WATCHER_SMTP_URL") from None
+                            hint="check the digest's `to:` addresses, or the relay rules of the server in "
+                                 "WATCHER_SMTP_URL") from None
         except smtplib.SMTPSenderRefused as e:
             raise MailError(f"{where} refused the sender {sender!r}: {_reply(e)}",
                             hint="check WATCHER_MAIL_FROM against what the server in WATCHER_SMTP_URL accepts") from None
@@ -123,7 +124,8 @@ class SmtpMailer:
             raise MailError(f"{where} presented a certificate that is not trusted: {e.verify_message}",
                             hint=f"{_HINT}: the host name must match the server's certificate") from None
         except ssl.SSLError as e:
-            raise MailError(f"TLS with {where} failed: {e}", hint=f"{_HINT}: smtps:// for port 465, smtp://...?starttls=1 for 587") from None
+            raise MailError(f"TLS with {where} failed: {e}",
+                            hint=f"{_HINT}: smtps:// for port 465, smtp://...?starttls=1 for 587") from None
         except ConnectionRefusedError:
             raise MailError(f"{where} refused the connection", hint=f"{_HINT}: host and port; is the server running?") from None
         except TimeoutError:

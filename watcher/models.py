@@ -1,7 +1,7 @@
 """Frozen values handed from one pipeline stage to the next.
 
-schedule -> fetch (FetchResult) -> parse (ParsedFeed of Items) -> match (Matches)
--> store (StoredMatch, SourceHealth, Delivery) -> report (Digest) -> mail.
+schedule -> (SourceState) -> fetch (FetchResult) -> parse (ParsedFeed of Items) -> match (Matches)
+-> store (PollRecord in; StoredMatch, SourceHealth, Delivery out) -> report (Digest) -> mail.
 
 Stages never pass ORM rows, feedparser dicts or httpx objects to each other: only these.
 Every datetime here is timezone-aware UTC.
@@ -10,7 +10,7 @@ Every datetime here is timezone-aware UTC.
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any, Literal, NamedTuple, TypeVar
@@ -43,6 +43,16 @@ class FetchState:
 
     etag: str | None = None
     last_modified: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SourceState:
+    """What the next poll of a source starts from, as the last one left it."""
+
+    fetch: FetchState = FetchState()
+    failures: int = 0  # consecutive failed polls
+    moved_to: str | None = None  # where a permanent redirect pointed: later polls go there
+    feed_url: str | None = None  # a ``site:`` source's feed, found on its page
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,3 +238,27 @@ class PollOutcome:
     error: str | None = None
     elapsed: float = 0.0
     problems: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True, slots=True)
+class PollRecord:
+    """What one poll of one source writes: its result and the poll's decision about the source, as they are.
+
+    ``result`` is ``document`` (items and matches to store, validators to keep), ``not-modified`` (304) or
+    ``error``. The scheduling fields are the decider's: the store writes them, it does not recompute them.
+    """
+
+    source: str
+    at: datetime
+    result: Literal["document", "not-modified", "error"]
+    status: int | None
+    next_due_at: datetime | None  # None with a disabled_reason: not polled again until an operator acts
+    failures: int
+    moved_to: str | None = None
+    disabled_reason: str | None = None
+    error: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    feed_url: str | None = None  # a site's feed, newly found (None: the remembered one stands)
+    items: tuple[Item, ...] = ()
+    matches: Mapping[str, tuple[Match, ...]] = field(default_factory=dict)

@@ -21,9 +21,8 @@ STAGES = (("start-up: read the watchlist", "watcher/config/loader.py", "load_wat
           ("parse", "watcher/parse/feed.py", "parse_feed"),
           ("match", "watcher/match/matcher.py", "match"),
           ("store: recent keys", "watcher/store/items.py", "recent_keys"),
-          ("store: items and matches", "watcher/store/items.py", "record_many"),
-          ("store: 304s", "watcher/store/sources.py", "record_not_modified_many"),
-          ("store: schedule", "watcher/store/scheduling.py", "reschedule_many"))
+          ("decide", "watcher/poll/decider.py", "decide_next_poll"),
+          ("store: items, matches and source state", "watcher/store/polls.py", "record_polls"))
 
 
 @dataclass(frozen=True, slots=True)

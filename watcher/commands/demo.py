@@ -6,17 +6,18 @@ Everything runs offline on loopback, in a throwaway database, so the demo never 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
 from watcher.commands.context import Context
-from watcher.commands.poll import poll_once
+from watcher.commands.poll import poll_now
 from watcher.config import parse_watchlist
-from watcher.digests import close_period, preview, send_due
+from watcher.delivery import send_due
 from watcher.feedserver import serve_folder
 from watcher.mail import OutboxMailer
+from watcher.periods import close_period, preview
+from watcher.poll import describe
 from watcher.report import render_text
 from watcher.store import Store
 from watcher.store.migrate import upgrade
@@ -40,8 +41,8 @@ def cmd_demo(args: argparse.Namespace, ctx: Context) -> int:
                   f"as of {DEMO_NOW:%d %B %Y %H:%M} UTC (the sample news is fictional, dated 4-9 March 2026)")
             upgrade(url)
             with Store.open(url) as store:
-                asyncio.run(poll_once(watchlist, store, [s for s in watchlist.sources if s.enabled],
-                                      clock=lambda: DEMO_NOW))
+                poll_now(watchlist, store, [s for s in watchlist.sources if s.enabled], clock=lambda: DEMO_NOW,
+                         on_outcome=lambda o: print(describe(o), flush=True))
                 outbox = OutboxMailer(ctx.settings.outbox)
                 for digest in watchlist.digests[:1]:
                     deliveries = close_period(store, watchlist, digest, now=DEMO_NOW, sender=ctx.settings.mail_from)

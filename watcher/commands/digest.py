@@ -7,9 +7,10 @@ import json
 
 from watcher.commands.context import Context, now, parse_when
 from watcher.config import DigestConfig, Watchlist
-from watcher.digests import close_period, preview, send_due
+from watcher.delivery import send_due
 from watcher.errors import ConfigError
 from watcher.mail import make_mailer
+from watcher.periods import close_period, preview
 from watcher.report import digest_to_json, render_html, render_text
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import csv
 import json
+import sys
 
 from watcher.commands.context import Context, ago, iso, now, parse_when
 from watcher.config import Watchlist
 from watcher.errors import ConfigError
-from watcher.models import SourceHealth
 
 
 def cmd_matches(args: argparse.Namespace, ctx: Context) -> int:
@@ -17,26 +18,34 @@ def cmd_matches(args: argparse.Namespace, ctx: Context) -> int:
     since = parse_when(args.since, now=moment)
     with ctx.store() as store:
         found = store.matches_since(since, entry_ids=set(args.watch) or None)
-    for stored in found:
-        item, match = stored.stored_item.item, stored.match
-        if args.json:
-            print(json.dumps({
-                "id": match.entry_id, "text": match.text, "field": match.field, "snippet": match.snippet,
-                "rule": match.rule, "found_at": iso(stored.found_at), "source": stored.stored_item.source,
-                "title": item.title, "link": item.link, "published": iso(item.published),
-            }, ensure_ascii=False))
-        else:
-            print(f"{iso(stored.found_at)}  {match.entry_id:<16} {stored.stored_item.source}: {item.title}\n"
-                  f"    {match.snippet}")
-    if not args.json:
+    output = "json" if args.json else args.format
+    rows = ({"id": s.match.entry_id, "text": s.match.text, "field": s.match.field, "snippet": s.match.snippet,
+             "rule": s.match.rule, "found_at": iso(s.found_at), "source": s.stored_item.source,
+             "title": s.stored_item.item.title, "link": s.stored_item.item.link,
+             "published": iso(s.stored_item.item.published)} for s in found)
+    if output == "json":
+        for row in rows:
+            print(json.dumps(row, ensure_ascii=False))
+    elif output == "csv":
+        # For spreadsheets: a header row, then one row per match, quoted as the csv module's Excel dialect does.
+        writer = csv.DictWriter(sys.stdout, fieldnames=MATCH_FIELDS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    else:
+        for row in rows:
+            print(f"{row['found_at']}  {row['id']:<16} {row['source']}: {row['title']}\n    {row['snippet']}")
         print(f"{len(found)} matches since {iso(since)}")
     return 0
 
 
+MATCH_FIELDS = ("id", "text", "field", "snippet", "rule", "found_at", "source", "title", "link", "published")
+
+
 def cmd_sources(args: argparse.Namespace, ctx: Context) -> int:
     """Each source's health, due time, disabled reason and new URL; a warning when the watchlist is not in force."""
-    from watcher.commands.sources_cmd import cmd_sources_action, stale_sources
-    from watcher.commands.status import ALIVE_WITHIN, source_state, watchlist_status
+    from watcher.commands.sources_cmd import cmd_sources_action
+    from watcher.commands.status import ALIVE_WITHIN, watchlist_status
+    from watcher.sources.health import assess_stored
     from watcher.store.scheduling import INSTANCE_PREFIX
 
     if getattr(args, "action", None):
@@ -47,32 +56,31 @@ def cmd_sources(args: argparse.Namespace, ctx: Context) -> int:
             if not store.enable_source(name):
                 raise ConfigError(f"no source named {name!r} is stored", hint="see `watcher sources`")
             print(f"{name}: enabled, polled at the service's next tick")
-        health = store.source_health()
-        stale = stale_sources(store, health, now=moment)
+        disk = _disk_watchlist(ctx)
+        sources = assess_stored(store, disk, now=moment)
         schedules = store.source_schedules()
         instances = {k: v for k, v in store.get_states(INSTANCE_PREFIX).items() if moment - v[1] <= ALIVE_WITHIN}
     wl = watchlist_status(ctx.config_path, instances)
-    disk = _disk_watchlist(ctx)
     if args.json:
-        for h in health:
-            sc = schedules.get(h.name)
+        for a in sources:
+            h, sc = a.health, schedules.get(a.name)
             print(json.dumps({
-                "name": h.name, "url": h.url, "active": h.active, "status": source_state(h, sc, disk, moment),
+                "name": h.name, "url": h.url, "active": h.active, "status": a.state,
                 "last_status": h.last_status, "last_error": h.last_error, "last_attempt": iso(h.last_attempt_at),
                 "last_success": iso(h.last_success_at), "consecutive_failures": h.consecutive_failures,
                 "items": h.total_items, "newest_item": iso(h.newest_item_at),
                 "next_due": iso(sc.next_due_at) if sc else None,
                 "disabled_reason": sc.disabled_reason if sc else None, "moved_to": sc.moved_to if sc else None,
-                "stale": stale[h.name].describe() if h.name in stale else None,
+                "stale": a.staleness.describe() if a.staleness else None,
             }, ensure_ascii=False))
         return 0
     if instances and not wl["in_force"]:
         print(f"warning: {wl['path']} on disk is not the watchlist in force: {wl['why']}")
-    if not health:
+    if not sources:
         print("no source polled yet: run `watcher poll`")
-    for h in health:
-        sc = schedules.get(h.name)
-        line = (f"{h.name:<32} {source_state(h, sc, disk, moment):<9} last {h.last_status or '-'} "
+    for a in sources:
+        h, sc = a.health, schedules.get(a.name)
+        line = (f"{h.name:<32} {a.state:<9} last {h.last_status or '-'} "
                 f"{ago(h.last_attempt_at, now=moment):>9}, ok {ago(h.last_success_at, now=moment):>9}, "
                 f"{h.total_items} items")
         if sc and sc.next_due_at and h.active and not sc.disabled_reason:
@@ -81,8 +89,8 @@ def cmd_sources(args: argparse.Namespace, ctx: Context) -> int:
             line += f", disabled: {sc.disabled_reason} (`watcher sources --enable {h.name}`)"
         elif h.failing:
             line += f", {h.consecutive_failures} failures: {h.last_error}"
-        if h.name in stale:
-            line += f", {stale[h.name].describe()}"
+        if a.staleness:
+            line += f", {a.staleness.describe()}"
         if sc and sc.moved_to:
             line += f", moved permanently to {sc.moved_to} (update its url in the watchlist)"
         print(line)
@@ -94,12 +102,3 @@ def _disk_watchlist(ctx: Context) -> Watchlist | None:
         return ctx.watchlist()
     except ConfigError:
         return None
-
-
-def state_of(health: SourceHealth) -> str:
-    """ok, failing, never (not polled yet) or inactive (removed from the watchlist)."""
-    if not health.active:
-        return "inactive"
-    if health.failing:
-        return "failing"
-    return "ok" if health.last_success_at else "never"

@@ -21,7 +21,7 @@ def cmd_scan(args: argparse.Namespace, ctx: Context) -> int:
     if target.startswith(("http://", "https://")):
         from watcher.fetch import FetchSettings, fetch_once
 
-        settings = FetchSettings(user_agent=watchlist.defaults.user_agent) if watchlist.defaults.user_agent else FetchSettings()
+        settings = FetchSettings.with_agent(watchlist.defaults.user_agent)
         result = fetch_once(target, settings=settings)
         content, url, headers, fetched_at = result.content, result.final_url, result.headers, result.fetched_at
     else:

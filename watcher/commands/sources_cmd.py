@@ -1,27 +1,19 @@
-"""``watcher sources discover URL``, ``sources import FILE.opml``, ``sources export``; the stale flag of
-``watcher sources``."""
+"""``watcher sources discover URL``, ``sources import FILE.opml``, ``sources export``."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import sys
-from collections.abc import Sequence
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from watcher.commands.context import Context
 from watcher.config import Watchlist
 from watcher.errors import ConfigError, StoreError, WatcherError
-from watcher.models import SourceHealth
-from watcher.sources.stale import Staleness, staleness
 
 if TYPE_CHECKING:
-    from watcher.store import Store
-
-ACTIONS = ("discover", "import", "export")
-
+    pass
 
 def cmd_sources_action(args: argparse.Namespace, ctx: Context) -> int:
     """Run ``watcher sources ACTION [TARGET]``."""
@@ -38,8 +30,7 @@ def _discover(url: str, watchlist: Watchlist | None) -> int:
     from watcher.fetch import Fetcher, FetchSettings
     from watcher.sources.discover import Discovery, discover_feed
 
-    agent = watchlist.defaults.user_agent if watchlist else None
-    settings = FetchSettings(user_agent=agent) if agent else FetchSettings()
+    settings = FetchSettings.with_agent(watchlist.defaults.user_agent if watchlist else None)
 
     async def run() -> Discovery:
         async with Fetcher(settings, clients=1) as fetcher:
@@ -95,9 +86,3 @@ def _watchlist_or_none(ctx: Context) -> Watchlist | None:
         return ctx.watchlist()
     except WatcherError:
         return None
-
-
-def stale_sources(store: Store, health: Sequence[SourceHealth], *, now: datetime) -> dict[str, Staleness]:
-    """The active sources whose newest item is much older than their usual gap, by name."""
-    found = {h.name: staleness(store.item_times(h.name), now=now) for h in health if h.active}
-    return {name: s for name, s in found.items() if s is not None}

@@ -6,7 +6,7 @@ import argparse
 import hashlib
 import json
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,7 +14,7 @@ from typing import Any
 from watcher.commands.context import Context, iso, now
 from watcher.config import Watchlist, parse_watchlist
 from watcher.errors import ConfigError
-from watcher.models import SourceHealth
+from watcher.sources.health import STATES, Assessment, assess_stored
 from watcher.store.scheduling import INSTANCE_PREFIX, RELOAD_KEY, SourceSchedule
 
 ALIVE_WITHIN = timedelta(seconds=30)  # heartbeats come every 5 s
@@ -54,14 +54,13 @@ def watchlist_status(path: Path, instances: Mapping[str, tuple[dict[str, Any], d
 
 
 def build_status(*, path: Path, instances: Mapping[str, tuple[dict[str, Any], datetime]],
-                 health: list[SourceHealth], schedules: Mapping[str, SourceSchedule], deliveries: dict[str, int],
+                 sources: Sequence[Assessment], schedules: Mapping[str, SourceSchedule], deliveries: dict[str, int],
                  backend: str, size: int | None, moment: datetime) -> dict[str, Any]:
     """Everything ``watcher status`` shows, as JSON-able data (pure: the command gathers the inputs)."""
     alive = {k: v for k, v in instances.items() if moment - v[1] <= ALIVE_WITHIN}
-    _, watchlist, _ = on_disk(path)
-    states: dict[str, int] = {"ok": 0, "failing": 0, "stale": 0, "disabled": 0, "never": 0, "inactive": 0}
-    for h in health:
-        states[source_state(h, schedules.get(h.name), watchlist, moment)] += 1
+    states = dict.fromkeys(STATES, 0)
+    for source in sources:
+        states[source.state] += 1
     due = sorted(((s.next_due_at, s.name) for s in schedules.values()
                   if s.next_due_at is not None and not s.disabled_reason), key=lambda pair: pair[0])
     return {
@@ -77,24 +76,6 @@ def build_status(*, path: Path, instances: Mapping[str, tuple[dict[str, Any], da
         "deliveries": deliveries,
         "database": {"backend": backend, "size_bytes": size},
     }
-
-
-def source_state(h: SourceHealth, schedule: SourceSchedule | None, watchlist: Watchlist | None,
-                 moment: datetime) -> str:
-    """ok, failing, stale (no success for three intervals), disabled (410), never polled, or inactive."""
-    if not h.active:
-        return "inactive"
-    if schedule is not None and schedule.disabled_reason:
-        return "disabled"
-    if h.failing:
-        return "failing"
-    if h.last_success_at is None:
-        return "never"
-    interval = timedelta(minutes=30)
-    if watchlist is not None:
-        source = next((s for s in watchlist.sources if s.name == h.name), None)
-        interval = watchlist.interval(source) if source else watchlist.defaults.every
-    return "stale" if moment - h.last_success_at > 3 * interval else "ok"
 
 
 def _uptime(started: str | None, moment: datetime) -> int | None:
@@ -127,11 +108,13 @@ def format_status(status: dict[str, Any]) -> str:
 
 def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
     """Uptime, watchlist in force, sources by state, next runs, deliveries, database size."""
+    moment = now()
     with ctx.store() as store:
         status = build_status(path=ctx.config_path, instances=store.get_states(INSTANCE_PREFIX),
-                              health=store.source_health(), schedules=store.source_schedules(),
+                              sources=assess_stored(store, on_disk(ctx.config_path)[1], now=moment),
+                              schedules=store.source_schedules(),
                               deliveries=store.delivery_counts(), backend=store.backend,
-                              size=store.database_size(), moment=now())
+                              size=store.database_size(), moment=moment)
     print(json.dumps(status, ensure_ascii=False, indent=2) if args.json else format_status(status))
     return 0
 
@@ -170,5 +153,4 @@ def _answered(value: dict[str, Any], requested: datetime) -> bool:
     return any(s and datetime.fromisoformat(s) >= requested for s in stamps)
 
 
-__all__ = ["build_status", "cmd_reload", "cmd_status", "format_status", "on_disk", "source_state",
-           "watchlist_status"]
+__all__ = ["build_status", "cmd_reload", "cmd_status", "format_status", "on_disk", "watchlist_status"]

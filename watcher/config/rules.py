@@ -4,6 +4,7 @@ references that resolve, queries that parse."""
 from __future__ import annotations
 
 from watcher.config.schema import Watchlist
+from watcher.errors import QueryError
 
 Path = tuple[str | int, ...]
 
@@ -64,9 +65,8 @@ def _query_problems(watchlist: Watchlist) -> list[tuple[Path, str]]:
         *(("situations", i, s.query) for i, s in enumerate(watchlist.situations) if s.query is not None),
     ]
     if not queries:
-        return problems  # without importing the matcher package, which `watcher check` need not pay for
-    from watcher.errors import QueryError
-    from watcher.match.query import parse_query
+        return problems
+    from watcher.config.query import parse_query
 
     for section, i, query in queries:
         try:

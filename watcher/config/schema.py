@@ -22,6 +22,7 @@ from pydantic import (
 )
 
 from watcher.config.durations import parse_duration
+from watcher.config.feed_urls import check_youtube, source_url
 
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 _ID = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
@@ -139,10 +140,6 @@ class SourceConfig(_Model):
             found = f"found {', '.join(given)}" if given else "found none"
             raise ValueError(f"give exactly one of url:, site:, search:, youtube: ({found})")
         if self.youtube is not None:
-            from watcher.sources.kinds import (
-                check_youtube,  # the one home of channel syntax
-            )
-
             check_youtube(self.youtube)
         return self
 
@@ -199,9 +196,8 @@ class DigestConfig(_Model):
     @field_validator("schedule")
     @classmethod
     def _valid_schedule(cls, value: str) -> str:
-        from watcher.service.schedule import (
-            parse_schedule,  # the one home of schedule syntax
-        )
+        # Imported when a digest is validated: APScheduler's cron trigger costs ~60 ms of every start.
+        from watcher.config.schedule import parse_schedule
 
         parse_schedule(value, "UTC")
         return value
@@ -218,8 +214,6 @@ class Watchlist(_Model):
 
     @model_validator(mode="after")
     def _derive_urls(self) -> Watchlist:
-        from watcher.sources.kinds import source_url
-
         derived = tuple(s if s.url else s.model_copy(update={"url": source_url(s, self)}) for s in self.sources)
         object.__setattr__(self, "sources", derived)  # frozen: filled once, while validating
         return self

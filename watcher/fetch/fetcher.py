@@ -65,6 +65,11 @@ class FetchSettings:
     concurrency: int = 64  # overall in-flight; bench: cost per request flat up to 100 in flight with 4 per client
     per_host: int = 2  # politeness: in-flight requests per host
 
+    @classmethod
+    def with_agent(cls, user_agent: str | None) -> FetchSettings:
+        """The default settings, sending ``user_agent`` (the watchlist's ``defaults.user_agent``) when given."""
+        return cls(user_agent=user_agent) if user_agent else cls()
+
     def __post_init__(self) -> None:
         problems = [f"{name} must be > 0" for name in ("connect_timeout", "read_timeout", "total_timeout",
                                                        "max_bytes", "concurrency", "per_host")

@@ -5,10 +5,10 @@
 Rules and the query language are described in docs/matching.md.
 """
 
+from watcher.config.query import Query, parse_query
 from watcher.match.explain import Explanation
 from watcher.match.matcher import Matcher, compile_matcher
 from watcher.match.namesakes import Namesake, namesake_key
-from watcher.match.query import Query, parse_query
 from watcher.match.sieve import Folded, QuerySieve, fold_fields
 
 __all__ = ["Explanation", "Folded", "Matcher", "Namesake", "Query", "QuerySieve", "compile_matcher", "fold_fields",

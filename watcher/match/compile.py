@@ -16,12 +16,12 @@ from functools import lru_cache
 
 import ahocorasick_rs
 
+from watcher.config.query import Query, Term, parse_query, terms
 from watcher.config.schema import EntryConfig
 from watcher.match import inflect
 from watcher.match.given_names import coarse, forms
 from watcher.match.letters import TOKEN_RE
 from watcher.match.normalize import key, merge, spell
-from watcher.match.query import Query, Term, parse_query, terms
 
 MAX_VARIANTS = 16
 # A lone h is dropped in Russian (Sahakyan, Саакян) but also written х (Ilham, Ильхам); a kh after

@@ -10,8 +10,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from watcher.config.query import And, Near, Not, Query, Term
 from watcher.match.compile import Tables
-from watcher.match.query import And, Near, Not, Query, Term
 
 # Russian and Armenian patronymics may stand between first name and surname
 # (Vladimir Vladimirovich Putin, Nikol Vovayi Pashinyan).

@@ -14,11 +14,11 @@ import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
 
+from watcher.config.query import And, Near, Not, Query, Term
 from watcher.config.schema import EntryConfig
 from watcher.match.compile import Tables, compile_tables
 from watcher.match.matcher import Matcher
 from watcher.match.normalize import fold_bytes, masking_may_add, spelled
-from watcher.match.query import And, Near, Not, Query, Term
 
 Fields = tuple[bytes, bytes, bytes]  # title, text and both, folded as the automaton reads them
 Folded = Fields | None  # None: only the matcher can tell

@@ -1,33 +1,51 @@
-"""The poll stage: fetch -> parse -> match -> store for many sources, one source's failure never stopping the rest.
+"""The poll: the one path from sources to stored items, for every caller.
 
-    plan (one read of every source's validators)
-      -> shards (watcher.poll.shard: fetch, parse, skip known items, match; in this process or in forked
-         workers, watcher.poll.workers)
-      -> Recorder (watcher.poll.record: items, matches and fetch state, many sources per transaction)
+``watcher poll`` polls the enabled sources, the service the sources it claimed, ``watcher demo`` its samples: all
+call :func:`run_poll` (or :func:`poll`, the same without an event loop). One source is a batch of one; worker
+processes are an option of the same path, used when a batch is large enough to pay for them.
 
-Sources whose kind needs the store in the middle of a poll (a site's discovered feed, full article text) are
-polled one by one (watcher.poll.source), as the service polls each due source.
+    sources (a batch)
+      -> plan      each source's state, read once: validators, failures, moved URL, a site's feed
+                   (Store.poll_states) -> a Job per source
+      -> steps     per source, writing nothing (watcher.poll.steps), in this process or in forked workers
+                   (watcher.poll.workers):
+                     resolve (a site's feed, watcher.sources.discover) -> fetch (watcher.fetch)
+                     -> parse, known items skipped (watcher.parse) -> enrich (article text for fulltext
+                     sources, watcher.sources.fulltext) -> match (watcher.match)
+      -> decide    the source's next state: due time, failures, disabled, moved URL (watcher.poll.decider, pure)
+      -> record    the one writer: each result with its decision, as decided, many sources per transaction
+                   (watcher.poll.record -> Store.record_polls)
+
+After the poll, digests read what it stored (watcher.periods -> watcher.report -> watcher.delivery).
+A source that fails (network, HTTP status, not a feed) is recorded on that source and the others go on.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 
 from watcher.config import SourceConfig, Watchlist
+from watcher.config.feed_urls import discovers
 from watcher.fetch import Fetcher, FetchSettings
-from watcher.models import FetchState, PollOutcome
+from watcher.models import FetchState, PollOutcome, SourceState
 from watcher.poll.record import Recorder
-from watcher.poll.shard import ItemMatcher, Job, poll_shard
-from watcher.poll.source import Clock, describe, poll_source, utcnow
+from watcher.poll.steps import ItemMatcher, Job, MatcherOnDemand, poll_jobs
 from watcher.poll.workers import Workers, can_fork, split_by_host
-from watcher.sources.kinds import discovers
 from watcher.store import Store
 
-__all__ = ["Clock", "default_workers", "describe", "poll", "poll_source", "poll_sources", "utcnow", "worker_count"]
+__all__ = ["Clock", "ItemMatcher", "MatcherOnDemand", "default_workers", "describe", "job_of", "poll", "run_poll",
+           "utcnow", "worker_count"]
 SOURCES_PER_WORKER = 100  # below this, forking costs more than it saves
+FLUSH_WITHIN = 1.0  # seconds a finished source waits at most for its batch to fill before it is stored
+Clock = Callable[[], datetime]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
 
 
 def default_workers() -> int:
@@ -36,111 +54,96 @@ def default_workers() -> int:
 
 
 def worker_count(jobs: int, *, workers: int | None, store: Store) -> int:
-    """How many processes poll ``jobs`` plain sources: this one alone unless there are enough to share out."""
+    """How many processes poll ``jobs`` sources: this one alone unless there are enough to share out."""
     count = min(workers or default_workers(), jobs // SOURCES_PER_WORKER)
     return count if count >= 2 and can_fork() and store.shareable else 1
 
 
-@dataclass(frozen=True, slots=True)
-class Plan:
-    """The sources of one poll: plain feeds as jobs for the shards, the rest to poll one by one."""
-
-    jobs: list[Job]
-    alone: list[SourceConfig]
-    failures: dict[str, int] = field(default_factory=dict)
-
-    @classmethod
-    def of(cls, sources: Sequence[SourceConfig], *, watchlist: Watchlist, store: Store) -> Plan:
-        alone = [s for s in sources if discovers(s) or s.fulltext]
-        plain = [s for s in sources if not (discovers(s) or s.fulltext)]
-        states = store.poll_states([s.name for s in plain])
-        jobs = [Job(s.name, s.url, states.get(s.name, (FetchState(), 0))[0], watchlist.timezone_of(s)) for s in plain]
-        return cls(jobs, alone, {name: failures for name, (_, failures) in states.items()})
+def job_of(source: SourceConfig, state: SourceState, watchlist: Watchlist) -> Job:
+    """What polling ``source`` starts from: its feed's URL (moved, or a site's found feed) and validators."""
+    timezone = watchlist.timezone_of(source)
+    if discovers(source):
+        found = state.feed_url or ""
+        return Job(source.name, found, state.fetch if found else FetchState(), timezone, site=source.url,
+                   fulltext=source.fulltext)
+    return Job(source.name, state.moved_to or source.url, state.fetch, timezone, fulltext=source.fulltext)
 
 
-async def poll_sources(
-    sources: Sequence[SourceConfig], *, watchlist: Watchlist, store: Store, matcher: ItemMatcher, fetcher: Fetcher,
-    clock: Clock = utcnow, on_outcome: Callable[[PollOutcome], None] | None = None,
-) -> list[PollOutcome]:
-    """Poll ``sources`` in this process, concurrently (the fetcher bounds concurrency); one outcome per source,
-    in order."""
-    plan = Plan.of(sources, watchlist=watchlist, store=store)
-    recorder, alone = _writers(plan, sources, watchlist, store, matcher, clock, on_outcome)
-    await _poll_here(plan, recorder, alone, store=store, matcher=matcher, fetcher=fetcher)
-    outcomes = recorder.outcomes | alone.outcomes
-    return [outcomes[s.name] for s in sources]
+async def run_poll(sources: Sequence[SourceConfig], *, watchlist: Watchlist, store: Store, matcher: ItemMatcher,
+                   settings: FetchSettings, fetcher: Fetcher | None = None, clock: Clock = utcnow,
+                   owner: str | None = None, workers: int | None = None,
+                   on_outcome: Callable[[PollOutcome], None] | None = None) -> list[PollOutcome]:
+    """Poll ``sources`` once and record each; one outcome per source, in order.
 
-
-def poll(sources: Sequence[SourceConfig], *, watchlist: Watchlist, store: Store, matcher: ItemMatcher,
-         settings: FetchSettings, clock: Clock = utcnow, on_outcome: Callable[[PollOutcome], None] | None = None,
-         workers: int | None = None) -> list[PollOutcome]:
-    """Poll ``sources`` once, in up to ``workers`` processes (default: one per core); call with no event loop
-    running (workers are forked before one starts)."""
-    plan = Plan.of(sources, watchlist=watchlist, store=store)
-    recorder, alone = _writers(plan, sources, watchlist, store, matcher, clock, on_outcome)
-    count = worker_count(len(plan.jobs), workers=workers, store=store)
-
-    async def here() -> list[str]:
-        async with Fetcher(settings) as fetcher:
-            await _poll_here(plan, recorder, alone, store=store, matcher=matcher, fetcher=fetcher)
-        return []
-
-    async def collect(pool: Workers) -> list[str]:
-        if not plan.alone:  # the parent fetches nothing itself: no clients, no CA bundle to load
-            lost = await pool.results(recorder.add)
+    ``fetcher``: a client to reuse when the batch is polled in this process (the service's); else one is opened
+    for the poll. ``workers``: at most this many processes (default one per core) when the batch is large.
+    ``owner``: the process that leased the sources (the service); the leases are released as each is recorded.
+    """
+    states = store.poll_states([s.name for s in sources])
+    jobs = [job_of(s, states.get(s.name, SourceState()), watchlist) for s in sources]
+    recorder = Recorder(store, watchlist=watchlist, sources=sources, states=states, clock=clock, owner=owner,
+                        on_outcome=on_outcome)
+    count = worker_count(len(jobs), workers=workers, store=store)
+    lost: list[str] = []
+    async with _flushing(recorder):
+        if count >= 2:
+            with Workers(split_by_host(jobs, count), matcher=matcher, settings=settings, store=store) as pool:
+                lost = await pool.results(recorder.add)
         else:
-            async with Fetcher(settings) as fetcher:
-                lost, _ = await asyncio.gather(pool.results(recorder.add), alone.run(fetcher))
-        recorder.flush()
-        return lost
-
-    if count < 2:
-        lost = asyncio.run(here())
-    else:
-        with Workers(split_by_host(plan.jobs, count), matcher=matcher, settings=settings, store=store) as pool:
-            lost = asyncio.run(collect(pool))
+            async with _client(fetcher, settings) as client:
+                await poll_jobs(jobs, fetcher=client, matcher=matcher, known=store.recent_keys, emit=recorder.add)
+    recorder.flush()
     # Nothing is recorded for a source whose worker died: it was not its fault, and it is due as before.
-    outcomes = recorder.outcomes | alone.outcomes | {
+    outcomes = recorder.outcomes | {
         name: PollOutcome(name, "error", error="not polled: its worker process ended early") for name in lost}
     return [outcomes[s.name] for s in sources]
 
 
-async def _poll_here(plan: Plan, recorder: Recorder, alone: _Alone, *, store: Store, matcher: ItemMatcher,
-                     fetcher: Fetcher) -> None:
-    """Every source of ``plan`` polled in this process, each recorded."""
-    await asyncio.gather(poll_shard(plan.jobs, fetcher=fetcher, matcher=matcher, known=store.recent_keys,
-                                    emit=recorder.add), alone.run(fetcher))
-    recorder.flush()
+def poll(sources: Sequence[SourceConfig], *, watchlist: Watchlist, store: Store, matcher: ItemMatcher,
+         settings: FetchSettings, clock: Clock = utcnow, workers: int | None = None,
+         on_outcome: Callable[[PollOutcome], None] | None = None) -> list[PollOutcome]:
+    """:func:`run_poll` from code that runs no event loop (``watcher poll``)."""
+    return asyncio.run(run_poll(sources, watchlist=watchlist, store=store, matcher=matcher, settings=settings,
+                                clock=clock, workers=workers, on_outcome=on_outcome))
 
 
-def _writers(plan: Plan, sources: Sequence[SourceConfig], watchlist: Watchlist, store: Store, matcher: ItemMatcher,
-             clock: Clock, on_outcome: Callable[[PollOutcome], None] | None) -> tuple[Recorder, _Alone]:
-    """What records a poll's results: the batch recorder for the shards, and the one-by-one sources."""
-    recorder = Recorder(store, watchlist=watchlist, sources=sources, failures=plan.failures, clock=clock,
-                        on_outcome=on_outcome)
-    return recorder, _Alone(plan.alone, watchlist=watchlist, store=store, matcher=matcher, clock=clock,
-                            on_outcome=on_outcome)
+@asynccontextmanager
+async def _client(fetcher: Fetcher | None, settings: FetchSettings) -> AsyncIterator[Fetcher]:
+    if fetcher is not None:
+        yield fetcher
+        return
+    async with Fetcher(settings) as opened:
+        yield opened
 
 
-class _Alone:
-    """The sources polled one by one, each recorded as it completes."""
+@asynccontextmanager
+async def _flushing(recorder: Recorder) -> AsyncIterator[None]:
+    """Store what is pending every ``FLUSH_WITHIN`` seconds: a slow source never holds the others back."""
 
-    def __init__(self, sources: Sequence[SourceConfig], *, watchlist: Watchlist, store: Store, matcher: ItemMatcher,
-                 clock: Clock, on_outcome: Callable[[PollOutcome], None] | None) -> None:
-        self._sources = sources
-        self._watchlist = watchlist
-        self._store = store
-        self._matcher = matcher
-        self._clock = clock
-        self._on_outcome = on_outcome
-        self.outcomes: dict[str, PollOutcome] = {}
+    async def tick() -> None:
+        while True:
+            await asyncio.sleep(FLUSH_WITHIN)
+            recorder.flush()
 
-    async def run(self, fetcher: Fetcher) -> None:
-        async def one(source: SourceConfig) -> None:
-            outcome = await poll_source(source, watchlist=self._watchlist, store=self._store, matcher=self._matcher,
-                                        fetcher=fetcher, clock=self._clock)
-            self.outcomes[source.name] = outcome
-            if self._on_outcome is not None:
-                self._on_outcome(outcome)
+    task = asyncio.create_task(tick())
+    try:
+        yield
+    finally:
+        task.cancel()
+        [ended] = await asyncio.gather(task, return_exceptions=True)
+        if isinstance(ended, Exception):  # a bug while storing: it must not pass unnoticed
+            raise ended
 
-        await asyncio.gather(*(one(s) for s in self._sources))
+
+def describe(outcome: PollOutcome) -> str:
+    """The one-line summary ``watcher poll`` prints for a source."""
+    took = f"{outcome.elapsed:.2f}s"
+    if outcome.status == "error":
+        return f"{outcome.source}: error: {outcome.error} ({took})"
+    if outcome.status == "not-modified":
+        return f"{outcome.source}: not modified ({took})"
+    line = (f"{outcome.source}: {outcome.items_new} new of {outcome.items_seen} items, "
+            f"{outcome.matches_new} new matches ({took})")
+    if outcome.problems:
+        line += f"; feed problems: {outcome.problems[0]}"
+    return line

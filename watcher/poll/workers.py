@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import signal
 import sys
 import threading
 import time
@@ -24,7 +25,7 @@ from typing import Any, Self
 from urllib.parse import urlsplit
 
 from watcher.fetch import Fetcher, FetchSettings
-from watcher.poll.shard import Fetched, ItemMatcher, Job, poll_shard
+from watcher.poll.steps import Fetched, ItemMatcher, Job, poll_jobs
 from watcher.store import Store
 
 log = logging.getLogger("watcher.poll")
@@ -41,7 +42,7 @@ def split_by_host(jobs: Sequence[Job], count: int) -> list[list[Job]]:
     """``jobs`` in ``count`` shares of near-equal size, all of one host's jobs in the same share."""
     by_host: dict[str, list[Job]] = {}
     for job in jobs:
-        by_host.setdefault(urlsplit(job.url).netloc.lower(), []).append(job)
+        by_host.setdefault(urlsplit(job.url or job.site or "").netloc.lower(), []).append(job)
     shares: list[list[Job]] = [[] for _ in range(count)]
     for group in sorted(by_host.values(), key=len, reverse=True):
         min(shares, key=len).extend(group)
@@ -135,6 +136,12 @@ def _drain(index: int, receiver: Connection, inbox: asyncio.Queue[tuple[int, tup
 
 def _work(share: Sequence[Job], matcher: ItemMatcher, settings: FetchSettings, store: Store, sender: Connection) -> None:
     """A worker's life: poll its share, stream the results, say how it ended."""
+    # The parent's event loop may have installed signal handlers that write to its wakeup pipe: inherited, a
+    # SIGTERM sent to this worker would reach the parent as its own (a service would stop).
+    signal.set_wakeup_fd(-1)
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     store.after_fork()
     try:
         asyncio.run(_poll_share(share, matcher, settings, store, sender))
@@ -159,6 +166,6 @@ async def _poll_share(share: Sequence[Job], matcher: ItemMatcher, settings: Fetc
             buffer, sent = [], time.monotonic()
 
     async with Fetcher(settings) as fetcher:
-        await poll_shard(share, fetcher=fetcher, matcher=matcher, known=store.recent_keys, emit=emit)
+        await poll_jobs(share, fetcher=fetcher, matcher=matcher, known=store.recent_keys, emit=emit)
     if buffer:
         sender.send(("results", buffer))

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, fields, is_dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from watcher.config.schema import DigestConfig, EntryConfig, Watchlist
-from watcher.models import EntryKind, MentionedItem, Period, SourceHealth, StoredMatch
-from watcher.report.parts import STALE_AFTER, DigestItem, SourceProblem, clean_text, source_problems
+from watcher.models import EntryKind, MentionedItem, Period, StoredMatch
+from watcher.report.parts import DigestItem, SourceProblem, clean_text, source_problems
 from watcher.report.period import PeriodIndex, period_items
 from watcher.report.situations import MAX_STORIES, SituationReport, build_situation, situations_of
 from watcher.report.trends import History, regular
+from watcher.sources.health import Assessment
 
 JSON_SCHEMA_VERSION = 1
 MAX_ITEMS_PER_ENTRY = 20
@@ -65,11 +66,11 @@ class Digest:
 
 def build_digest(digest: DigestConfig, watchlist: Watchlist,
                  matches: Sequence[StoredMatch] | Sequence[MentionedItem] | PeriodIndex,
-                 sources: Sequence[SourceHealth], period: Period, *, now: datetime,
+                 sources: Sequence[Assessment], period: Period, *, now: datetime,
                  history: History | None = None, key_items: Mapping[str, Collection[int]] | None = None,
-                 max_items: int = MAX_ITEMS_PER_ENTRY, max_stories: int = MAX_STORIES,
-                 stale_after: timedelta = STALE_AFTER) -> Digest:
-    """The digest of ``period``: entry sections, one section per situation, and problem sources.
+                 max_items: int = MAX_ITEMS_PER_ENTRY, max_stories: int = MAX_STORIES) -> Digest:
+    """The digest of ``period``: entry sections, one section per situation, and problem sources (``sources``:
+    each source's health assessed, watcher.sources.health.assess).
 
     ``matches`` are the store's items of the period (``Store.mentioned_items``, or their ``PeriodIndex``) or
     stored matches, which are filtered to the period here; ``history`` holds what the store knows about earlier
@@ -83,8 +84,7 @@ def build_digest(digest: DigestConfig, watchlist: Watchlist,
     kind_rank = {"person": 0, "organization": 0, "place": 0, "term": 1}
     sections.sort(key=lambda s: (kind_rank[s.kind], -s.item_count, s.name.casefold(), s.entry_id))
     total = len(set().union(*(index.of_entry[s.entry_id] for s in sections)))
-    problems = source_problems(sources, now=now, stale_after=stale_after, regular=regular,
-                               items_per_period=history.source_items)
+    problems = source_problems(sources, regular=regular, items_per_period=history.source_items)
     situations = tuple(build_situation(s, covered, index, period, history, (key_items or {}).get(s.id, ()), problems,
                                        max_stories=max_stories)
                        for s in situations_of(digest, watchlist, covered))

@@ -9,13 +9,13 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime
 from typing import Literal
 
 from watcher.models import Mention, MentionedItem, SourceHealth
+from watcher.sources.health import Assessment
 
 MAX_SNIPPETS_PER_ITEM = 2
-STALE_AFTER = timedelta(days=3)
 
 _MARK = re.compile(r"\[\[(.+?)\]\]", re.DOTALL)
 _SAFE_LINK = re.compile(r"^https?://[^\s/?#]+", re.IGNORECASE)
@@ -80,11 +80,12 @@ def item_snippets(mentions: Iterable[Mention]) -> tuple[str, ...]:
     return tuple(s for s in snippets if s)
 
 
-def source_problems(sources: Sequence[SourceHealth], *, now: datetime, stale_after: timedelta = STALE_AFTER,
-                    items_per_period: Mapping[str, Sequence[int]] | None = None,
+def source_problems(sources: Sequence[Assessment], *, items_per_period: Mapping[str, Sequence[int]] | None = None,
                     regular: Callable[[Sequence[int]], bool] | None = None) -> tuple[SourceProblem, ...]:
-    """Active sources that fail, whose newest item or last success is too old, or that went quiet.
+    """Active sources that fail (or were disabled), whose feed went stale, or that went quiet.
 
+    States and staleness are watcher.sources.health's, the one rule for every view of a source. A digest is
+    about what sources bring, so a source merely not polled lately (``overdue``) is left to `watcher status`.
     ``items_per_period`` gives each source's new items per period, oldest first, the last being the digest's
     own: a source that ``regular`` finds regular before and that brought nothing now has gone quiet.
     """
@@ -92,18 +93,19 @@ def source_problems(sources: Sequence[SourceHealth], *, now: datetime, stale_aft
     stale: list[SourceProblem] = []
     quiet: list[SourceProblem] = []
     counts = items_per_period or {}
-    for s in sources:
+    for a in sources:
+        s = a.health
         if not s.active:
             continue
         series = counts.get(s.name, ())
-        if s.failing:
+        if a.state in ("failing", "disabled"):
             failing.append(_problem(s, "failing"))
-        elif any(t is not None and now - t > stale_after for t in (s.newest_item_at, s.last_success_at)):
+        elif a.staleness is not None:
             stale.append(_problem(s, "stale"))
         elif regular is not None and len(series) > 1 and series[-1] == 0 and regular(series[:-1]):
             quiet.append(_problem(s, "quiet"))
     failing.sort(key=lambda p: (-p.consecutive_failures, p.name.casefold()))
-    epoch = datetime.min.replace(tzinfo=now.tzinfo)
+    epoch = datetime.min.replace(tzinfo=UTC)
     stale.sort(key=lambda p: (p.newest_item_at or p.last_success_at or epoch, p.name.casefold()))
     quiet.sort(key=lambda p: p.name.casefold())
     return tuple(failing + stale + quiet)

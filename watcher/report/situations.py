@@ -16,7 +16,7 @@ from watcher.config.schema import DigestConfig, EntryConfig, SituationConfig, Wa
 from watcher.models import EntryKind, Period
 from watcher.report.parts import DigestItem, SourceProblem, clean_text
 from watcher.report.period import PeriodIndex
-from watcher.report.stories import StoryItem, canonical_link, group_stories, headline, title_words
+from watcher.report.stories import StoryItem, group_stories, headline, link_key, title_words
 from watcher.report.trends import Change, Counts, History, Novelty, baseline, change, novelty, pairs, regular
 
 MAX_STORIES = 10
@@ -244,7 +244,7 @@ def _stories(index: PeriodIndex, newest: Sequence[int], wanted: AbstractSet[str]
              key: Collection[int], top: int, situation_id: str) -> tuple[list[Story], int]:
     """The ``top`` stories in order, and how many there are in all; ``newest`` are item ids, newest first."""
     grouped = group_stories([_story_item(index, i, wanted) for i in newest[:MAX_GROUPED]],
-                            words=index.remembered(title_words), link_key=index.remembered(canonical_link))
+                            words=index.remembered(title_words), links=index.remembered(link_key))
     # Ranked on numbers (key, outlets, items, time), then the headline's title; only the stories shown are
     # built, with their lead's snippet. The headline (each member's script read) is found only for the groups
     # that the numbers leave among the first, and items past the grouping bound are looked at likewise.

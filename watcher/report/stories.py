@@ -14,13 +14,12 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
-from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from watcher.match.normalize import fold, script
+from watcher.parse import canonical_link
 
 SIMILAR = 0.5  # Jaccard of title words at or above which two titles are one story
 CROSS_LANGUAGE_WINDOW = timedelta(hours=12)
-_TRACKING = ("utm_", "fbclid", "gclid", "yclid", "at_", "from", "ref")
 
 # Folded like titles, so a stop word is dropped in any script that spells it the same way.
 _STOP_WORDS = (
@@ -45,15 +44,15 @@ class StoryItem:
 
 def group_stories(items: Sequence[StoryItem], *, similar: float = SIMILAR, window: timedelta = CROSS_LANGUAGE_WINDOW,
                   words: Callable[[str], frozenset[str]] | None = None,
-                  link_key: Callable[[str | None], str | None] | None = None) -> list[list[StoryItem]]:
+                  links: Callable[[str | None], str | None] | None = None) -> list[list[StoryItem]]:
     """Items grouped into stories; each group oldest first, groups in order of their first item.
 
-    ``words`` and ``link_key`` stand for ``title_words`` and ``canonical_link`` (a caller that groups the same
+    ``words`` and ``links`` stand for ``title_words`` and ``link_key`` (a caller that groups the same
     items again passes them remembered).
     """
     ordered = sorted(items, key=lambda i: (i.published, i.item_id))
     sets = _Components(len(ordered))
-    for a, b in _same_links(ordered, link_key or canonical_link):
+    for a, b in _same_links(ordered, links or link_key):
         sets.union(a, b)
     _join_similar_titles(sets, list(map(words or title_words, (i.title for i in ordered))), similar)
     for a, b in _same_entries_other_script(ordered, window):
@@ -76,17 +75,15 @@ def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / union if union else 0.0
 
 
-def canonical_link(link: str | None) -> str | None:
-    """A link without scheme, ``www.``, fragment, trailing slash and tracking parameters; None when absent."""
-    if not link:
+def link_key(link: str | None) -> str | None:
+    """What makes two links one article for story grouping: the parser's canonical link (tracking and AMP variants
+    removed) without scheme, ``www.`` and trailing slash, which outlets mix freely; None when there is no link."""
+    if not link or "://" not in link:
         return None
-    parts = urlsplit(link.strip())
-    if not parts.netloc:
-        return None
-    host = parts.netloc.lower().removeprefix("www.")
-    query = parts.query and urlencode(sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-                                             if not k.lower().startswith(_TRACKING)))
-    return f"{host}{parts.path.rstrip('/')}" + (f"?{query}" if query else "")
+    canonical = canonical_link(link)
+    host_and_path = canonical.split("://", 1)[1].removeprefix("www.")
+    path, _, query = host_and_path.partition("?")
+    return path.rstrip("/") + (f"?{query}" if query else "")
 
 
 def headline(group: Sequence[StoryItem]) -> StoryItem:

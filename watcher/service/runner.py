@@ -1,6 +1,7 @@
 """``watcher run``: the long-running service. Due times live in the database; APScheduler only drives ticks:
 
-- poll: claim due sources (a lease per source) and poll them, at most ``MAX_IN_FLIGHT`` at once;
+- poll: claim due sources (a lease per source, renewed while they are polled) and poll them as one batch
+  through the poll every caller uses (watcher.poll.run_poll), at most ``MAX_IN_FLIGHT`` at once;
 - digests: close each digest's due period (the latest fire time not yet closed: missed runs coalesce);
 - deliver: send pending mail, each delivery claimed first; watch: reload an edited watchlist, heartbeat;
 - prune: drop items without matches older than the watchlist's ``retention``.
@@ -26,29 +27,34 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from watcher.config import SourceConfig, Watchlist, parse_watchlist
-from watcher.digests import send_due
+from watcher.delivery import send_due
 from watcher.errors import ConfigError, WatcherError
 from watcher.fetch import USER_AGENT, Fetcher, FetchSettings
 from watcher.mail import make_mailer
 from watcher.match import Matcher, compile_matcher
 from watcher.metrics import Metrics
-from watcher.poll import describe, poll_source
+from watcher.models import PollOutcome
+from watcher.periods import close_due
+from watcher.poll import describe, run_poll
 from watcher.service.clock import Clock, utcnow
 from watcher.service.http import start_http
-from watcher.service.jobs import close_due
 from watcher.service.lock import FileLock
 from watcher.settings import Settings
+from watcher.sources.health import STATES, assess_stored
 from watcher.store import Store
 from watcher.store.db import parse_url, sqlite_path
-from watcher.store.scheduling import INSTANCE_PREFIX, RELOAD_KEY, ClaimedSource
+from watcher.store.scheduling import INSTANCE_PREFIX, RELOAD_KEY
 
 log = logging.getLogger("watcher.service")
 WATCH_EVERY = timedelta(seconds=5)
 DIGEST_EVERY = timedelta(seconds=5)
 DELIVER_EVERY = timedelta(seconds=30)
 PRUNE_EVERY = timedelta(hours=1)
-LEASE = timedelta(minutes=5)  # longer than any poll (the fetcher stops at 60 s); a dead holder's sources wait this
-MAX_IN_FLIGHT = 64
+TICK = timedelta(seconds=1)  # how often due sources are looked for: a cheap read while nothing is due
+LEASE = timedelta(minutes=5)  # a dead holder's sources wait this long; a live one renews its leases
+RENEW_EVERY = timedelta(minutes=1)
+COUNT_EVERY = timedelta(minutes=1)  # sources by state, for /metrics
+MAX_IN_FLIGHT = 2_000  # sources being polled at once (the fetcher bounds requests in flight)
 STOP_GRACE = 5.0  # seconds in-flight polls get to finish after SIGTERM
 
 
@@ -56,7 +62,7 @@ class Service:
     """The scheduler, the watchlist in force and the shared fetcher and store."""
 
     def __init__(self, config_path: Path, settings: Settings, watchlist: Watchlist, *, clock: Clock = utcnow,
-                 tick: timedelta = timedelta(seconds=2), owner: str | None = None) -> None:
+                 tick: timedelta = TICK, owner: str | None = None) -> None:
         self.config_path = config_path
         self.settings = settings
         self.watchlist = watchlist
@@ -77,6 +83,8 @@ class Service:
         self._reload_seen: str | None = None
         self._in_flight: dict[str, asyncio.Task[None]] = {}
         self._last_tick = self.started_at
+        self._renewed = self.started_at
+        self._counted = self.started_at - COUNT_EVERY
 
     async def run(self) -> None:
         """Run until SIGTERM/SIGINT (or :meth:`stop`)."""
@@ -87,9 +95,7 @@ class Service:
         loop.add_signal_handler(signal.SIGHUP, lambda: self.reload(force=True))
         http = None
         try:
-            fetch = FetchSettings(user_agent=self.watchlist.defaults.user_agent) \
-                if self.watchlist.defaults.user_agent else FetchSettings()
-            async with Fetcher(fetch) as fetcher:
+            async with Fetcher(FetchSettings.with_agent(self.watchlist.defaults.user_agent)) as fetcher:
                 self.fetcher = fetcher
                 self._apply(self.watchlist, None)
                 self._reload_seen = self._reload_request()
@@ -136,7 +142,7 @@ class Service:
 
     async def _drain(self) -> None:
         """Give in-flight polls a few seconds, then cancel them: an unfinished poll stored nothing."""
-        tasks = list(self._in_flight.values())
+        tasks = set(self._in_flight.values())
         if not tasks:
             return
         _, pending = await asyncio.wait(tasks, timeout=STOP_GRACE)
@@ -184,7 +190,7 @@ class Service:
         before = {s.name: previous.interval(s) for s in previous.sources}
         for source in watchlist.sources:
             if source.name in before and before[source.name] != watchlist.interval(source):
-                self.store.reschedule(source.name, owner=None, next_due_at=None)
+                self.store.make_due(source.name)
 
     async def _poll_due(self) -> None:
         self._last_tick = self.clock()
@@ -192,40 +198,48 @@ class Service:
         names = [name for name in enabled if name not in self._in_flight]
         claimed = self.store.claim_due(self.owner, now=self._last_tick, names=names,
                                        limit=MAX_IN_FLIGHT - len(self._in_flight), lease=LEASE)
-        for due in claimed:
-            task = asyncio.create_task(self._poll(enabled[due.name], due), name=f"poll:{due.name}")
-            self._in_flight[due.name] = task
-            task.add_done_callback(self._done)
+        if not claimed:
+            return
+        batch = [enabled[name] for name in claimed]
+        task = asyncio.create_task(self._poll(batch, self.watchlist, self.matcher), name="poll")
+        for name in claimed:
+            self._in_flight[name] = task
+        task.add_done_callback(lambda _: [self._in_flight.pop(name, None) for name in claimed])
 
-    def _done(self, task: asyncio.Task[None]) -> None:
-        self._in_flight.pop(task.get_name().removeprefix("poll:"), None)
-
-    async def _poll(self, source: SourceConfig, due: ClaimedSource) -> None:
+    async def _poll(self, batch: list[SourceConfig], watchlist: Watchlist, matcher: Matcher) -> None:
+        """Poll the claimed ``batch`` the way every caller polls; each source's lease goes as it is recorded."""
         if self.fetcher is None:
             return
         try:
-            outcome = await poll_source(source, watchlist=self.watchlist, store=self.store, matcher=self.matcher,
-                                        fetcher=self.fetcher, clock=self.clock, owner=self.owner, url=due.url)
-        except WatcherError as e:  # the store failed: the lease runs out and the source is polled again
-            log.error("%s: not recorded: %s", source.name, e)
-            return
-        except Exception:  # a bug: logged with its traceback; the other sources go on
-            log.exception("%s: poll failed", source.name)
-            return
+            await run_poll(batch, watchlist=watchlist, store=self.store, matcher=matcher, fetcher=self.fetcher,
+                           settings=FetchSettings.with_agent(watchlist.defaults.user_agent), clock=self.clock,
+                           owner=self.owner, workers=self.settings.poll_workers, on_outcome=self._polled)
+        except WatcherError as e:  # the store failed: the leases run out and the sources are polled again
+            log.error("%d sources not recorded: %s", len(batch), e)
+        except Exception:  # a bug: logged with its traceback; the service goes on
+            log.exception("a poll of %d sources failed", len(batch))
+
+    def _polled(self, outcome: PollOutcome) -> None:
         self.metrics.observe_poll(outcome)
         if outcome.status != "error":  # errors were already logged where they happened
             log.info("%s", describe(outcome))
 
     async def _watch(self) -> None:
+        now = self.clock()
+        if self._in_flight and now - self._renewed >= RENEW_EVERY:
+            self.store.renew_leases(self.owner, list(self._in_flight), until=now + LEASE)
+            self._renewed = now
         request = self._reload_request()
         forced = request is not None and request != self._reload_seen
         self._reload_seen = request
         self.reload(force=forced)
         self._publish()
-        disabled = {n for n, s in self.store.source_schedules().items() if s.disabled_reason}
-        states = ["disabled" if h.name in disabled else _state(h) for h in self.store.source_health() if h.active]
-        for state in ("ok", "failing", "disabled", "never"):
-            self.metrics.sources.labels(state).set(states.count(state))
+        # Only for /metrics, and not at every tick: reading every source's newest items is not free.
+        if self.settings.http_listen and now - self._counted >= COUNT_EVERY:
+            self._counted = now
+            states = [a.state for a in assess_stored(self.store, self.watchlist, now=now) if a.health.active]
+            for state in STATES:
+                self.metrics.sources.labels(state).set(states.count(state))
 
     async def _digests(self) -> None:
         closed = 0
@@ -272,12 +286,6 @@ class Service:
         return ok, {"instance": self.owner, "uptime_s": int((self.clock() - self.started_at).total_seconds()),
                     "last_tick_s_ago": round(late, 1), "watchlist_sha256": self.in_force["sha256"],
                     "reload_error": self.reload_error, "in_flight": len(self._in_flight)}
-
-
-def _state(health: Any) -> str:
-    if health.failing:
-        return "failing"
-    return "ok" if health.last_success_at else "never"
 
 
 def _describe(path: Path, sha256: str | None, watchlist: Watchlist, at: Any) -> dict[str, Any]:

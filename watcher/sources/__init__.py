@@ -1,18 +1,6 @@
-"""Kinds of source beyond a feed URL: sites (feed discovery), news searches, YouTube channels, article text,
-OPML import and export, and the stale flag.
+"""What a source needs beyond fetching a feed URL: finding a site's feed (``discover``), article text for
+``fulltext`` sources (``fulltext``), OPML import and export (``opml``), and the stale flag (``stale``).
 
-Modules: ``kinds`` (feed URLs, pure), ``discover`` (a site's feed), ``fulltext`` (article text), ``opml``,
-``stale``, and ``poll`` (the poll's hooks). Only the light, pure ones are imported here: validating a
-watchlist imports this package and must not pay for the HTTP or HTML libraries.
+A news search's or YouTube channel's feed URL is derived from the watchlist alone, in
+:mod:`watcher.config.feed_urls`.
 """
-
-from watcher.sources.kinds import (
-    discovers,
-    search_query,
-    search_url,
-    source_url,
-    youtube_feed_url,
-)
-from watcher.sources.stale import Staleness, staleness
-
-__all__ = ["Staleness", "discovers", "search_query", "search_url", "source_url", "staleness", "youtube_feed_url"]

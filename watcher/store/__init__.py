@@ -1,7 +1,6 @@
 """The store stage: SQLite or PostgreSQL behind :class:`Store`; SQLAlchemy never leaves this package."""
 
-from watcher.store.items import Success
 from watcher.store.migrate import upgrade
 from watcher.store.store import Store
 
-__all__ = ["Store", "Success", "upgrade"]
+__all__ = ["Store", "upgrade"]

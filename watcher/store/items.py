@@ -1,22 +1,22 @@
-"""Items and their matches: what a successful poll stores, and what reports read back."""
+"""Items and their matches as reports, rematch and the poll's skip of known items read them."""
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, Select, bindparam, delete, func, select, update
-from sqlalchemy.engine import Connection, Row
+from sqlalchemy import Select, bindparam, delete, select, update
+from sqlalchemy.engine import Row
 
 from watcher.errors import StoreError
 from watcher.models import Item, Match, Period, StoredItem, StoredMatch
-from watcher.store.base import StoreBase, batched, insert_rows, unique_by_key
-from watcher.store.schema import UTCDateTime, sources
+from watcher.store.base import StoreBase, batched, unique_by_key
+from watcher.store.polls import MATCH_INSERT, STORED_HASHES, key_hash, match_key, match_row
 from watcher.store.schema import items as items_t
 from watcher.store.schema import matches as matches_t
+from watcher.store.schema import sources
+from watcher.store.schema import sources as sources_t
 
 _ITEM_COLUMNS = [
     items_t.c.id.label("i_id"), sources.c.name.label("i_source"), items_t.c.key.label("i_key"),
@@ -29,94 +29,22 @@ _MATCH_COLUMNS = [matches_t.c.id, matches_t.c.entry_id, matches_t.c.field, match
                   matches_t.c.snippet, matches_t.c.rule, matches_t.c.found_at]
 
 
-def key_hash(key: str) -> str:
-    """The SHA-256 of an item key: the unique column, since keys may be longer than an index allows."""
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()
-
-
-def _match_key(match: Match) -> tuple[str, str, int]:
-    return (match.entry_id, match.field, match.start)
-
-
-@dataclass(frozen=True, slots=True)
-class Success:
-    """One source's successful fetch as the store records it: the arguments of ``record_success``."""
-
-    source: str
-    now: datetime
-    status: int
-    etag: str | None
-    last_modified: str | None
-    items: Sequence[Item]
-    matches: Mapping[str, Sequence[Match]]
-    final_url: str | None = None
-    next_due_at: datetime | None = None
-
-
-# Built once: coercing a fresh IN list of literals cost more than the query itself.
-_STORED_HASHES = select(items_t.c.key_hash).where(items_t.c.key_hash.in_(bindparam("hashes", expanding=True)))
 # A feed lists its newest items; twice the longest feeds seen (100-200 items) covers a slow one's window.
 RECENT_KEYS = 400
 _RECENT_KEYS = (select(items_t.c.key)
                 .where(items_t.c.source_id == select(sources.c.id).where(sources.c.name == bindparam("name"))
                        .scalar_subquery())
                 .order_by(items_t.c.published_at.desc()).limit(bindparam("limit")))
-_ITEM_INSERT = ("key_hash", "key", "source_id", "title", "text", "link", "guid", "author", "publisher", "language",
-                "summary_html", "published_at", "first_seen_at")
-_MATCH_INSERT = ("item_id", "entry_id", "field", "text", "start", "end", "snippet", "rule", "found_at")
+
+
+_NEWEST_TIMES = (select(items_t.c.published_at)
+                 .where(items_t.c.source_id == select(sources.c.id).where(sources.c.name == bindparam("name"))
+                        .scalar_subquery())
+                 .order_by(items_t.c.published_at.desc()).limit(bindparam("limit")))
 
 
 class ItemsMixin(StoreBase):
     """Methods on the ``items`` and ``matches`` tables."""
-
-    def record_success(self, source: str, *, now: datetime, status: int, etag: str | None, last_modified: str | None,
-                       items: Sequence[Item], matches: Mapping[str, Sequence[Match]], final_url: str | None = None,
-                       next_due_at: datetime | None = None) -> tuple[int, int]:
-        """Store new items, their matches and the fetch state in one transaction; return (new items, new matches)."""
-        return self.record_many([Success(source, now, status, etag, last_modified, items, matches, final_url,
-                                         next_due_at)])[0]
-
-    def record_many(self, successes: Sequence[Success]) -> list[tuple[int, int]]:
-        """Store several sources' successes in one transaction; (new items, new matches) of each, in order.
-
-        Each is stored as ``record_success`` would, one after the other; all are committed together, or on
-        any error (an unknown source, a constraint) none is. An item whose key comes under two of them is
-        stored once, for the first; matches are stored only for the items new here.
-        """
-        if not successes:
-            return []
-        with self._write() as conn:
-            state = _source_rows(conn, {s.source for s in successes})
-            # The first occurrence of a key wins, within one source as across sources, as in one call per source.
-            pending: dict[str, tuple[int, Item]] = {}
-            for index, success in enumerate(successes):
-                for item in success.items:
-                    pending.setdefault(key_hash(item.key), (index, item))
-            if self._engine.dialect.name == "postgresql":
-                # A conflicting row still takes a value from PostgreSQL's id sequence: skip the known ones first.
-                # SQLite gives rowids only to the rows it inserts, and ON CONFLICT covers a concurrent poller.
-                for chunk in batched(list(pending)):
-                    for (stored,) in conn.execute(_STORED_HASHES, {"hashes": chunk}):
-                        del pending[stored]
-            rows = [_item_row(h, item, state[successes[index].source][0], successes[index].now)
-                    for h, (index, item) in pending.items()]
-            inserted = dict(insert_rows(conn, items_t, _ITEM_INSERT, rows, skip_conflicts_on="key_hash",
-                                        returning=("key_hash", "id")))
-            counts = [[0, 0] for _ in successes]
-            match_rows: list[tuple[Any, ...]] = []
-            for h, (index, item) in pending.items():
-                item_id = inserted.get(h)
-                if item_id is None:
-                    continue
-                success = successes[index]
-                found = unique_by_key(success.matches.get(item.key, ()), _match_key)
-                match_rows.extend(_match_row(item_id, match, success.now) for match in found)
-                counts[index][0] += 1
-                counts[index][1] += len(found)
-            insert_rows(conn, matches_t, _MATCH_INSERT, match_rows)
-            updates = [_source_update(success, state, new) for success, (new, _) in zip(successes, counts, strict=True)]
-            conn.execute(_SOURCE_UPDATE, updates)
-        return [(new, found) for new, found in counts]
 
     def known_keys(self, keys: Collection[str]) -> set[str]:
         """Which of ``keys`` are stored already."""
@@ -124,13 +52,35 @@ class ItemsMixin(StoreBase):
         known: set[str] = set()
         with self._read() as conn:
             for chunk in batched(list(by_hash)):
-                known.update(by_hash[h] for h in conn.execute(_STORED_HASHES, {"hashes": chunk}).scalars().all())
+                known.update(by_hash[h] for h in conn.execute(STORED_HASHES, {"hashes": chunk}).scalars().all())
         return known
 
     def recent_keys(self, source: str, *, limit: int = RECENT_KEYS) -> set[str]:
         """Keys of the ``limit`` items of ``source`` published last: what its feed most likely still lists."""
         with self._read() as conn:
             return set(conn.execute(_RECENT_KEYS, {"name": source, "limit": limit}).scalars())
+
+    def titles_seen(self, titles: Collection[str], *, since: datetime,
+                    sources: Collection[str] | None = None) -> set[str]:
+        """Which of ``titles`` belong to items first seen after ``since`` (only from ``sources`` when given)."""
+        if sources is not None and not sources:
+            return set()
+        found: set[str] = set()
+        with self._read() as conn:
+            for chunk in batched(list(dict.fromkeys(titles))):
+                query = (select(items_t.c.title).select_from(items_t.join(sources_t))
+                         .where(items_t.c.title.in_(chunk), items_t.c.first_seen_at > since))
+                if sources is not None:
+                    query = query.where(sources_t.c.name.in_(list(sources)))
+                found.update(title for (title,) in conn.execute(query))
+        return found
+
+    def item_times(self, names: Collection[str], *, limit: int = 50) -> dict[str, list[datetime]]:
+        """Publication times of the newest ``limit`` items of each of ``names``, newest first, by name."""
+        # One indexed look-up per source (source_id, published_at): a window over every item would read them all.
+        with self._read() as conn:
+            return {name: list(conn.execute(_NEWEST_TIMES, {"name": name, "limit": limit}).scalars())
+                    for name in names}
 
     def matches_between(self, period: Period, *, entry_ids: Collection[str] | None = None) -> list[StoredMatch]:
         """Matches found in (period.start, period.end], optionally only of ``entry_ids``, by found_at then id."""
@@ -159,7 +109,7 @@ class ItemsMixin(StoreBase):
 
     def replace_matches(self, item_id: int, matches: Sequence[Match], *, now: datetime) -> None:
         """Make ``matches`` the item's matches; unchanged ones keep their found_at so digests don't repeat them."""
-        wanted = {_match_key(m): m for m in unique_by_key(matches, _match_key)}
+        wanted = {match_key(m): m for m in unique_by_key(matches, match_key)}
         with self._write() as conn:
             if conn.execute(select(items_t.c.id).where(items_t.c.id == item_id)).first() is None:
                 raise StoreError(f"no item with id {item_id}")
@@ -188,53 +138,8 @@ def _matches_query(entry_ids: Collection[str] | None) -> Select[Any]:
     return query
 
 
-def _item_row(h: str, item: Item, source_id: int, now: datetime) -> tuple[Any, ...]:
-    return (h, item.key, source_id, item.title, item.text, item.link, item.guid, item.author, item.publisher,
-            item.language, item.summary_html, item.published, now)
-
-
-def _match_row(item_id: int, match: Match, now: datetime) -> tuple[Any, ...]:
-    return (item_id, match.entry_id, match.field, match.text, match.start, match.end, match.snippet, match.rule, now)
-
-
 def _match_dict(item_id: int, match: Match, now: datetime) -> dict[str, Any]:
-    return dict(zip(_MATCH_INSERT, _match_row(item_id, match, now), strict=True))
-
-
-def _source_rows(conn: Connection, names: Collection[str]) -> dict[str, list[Any]]:
-    """[id, url, newest_item_at] of each source named, or StoreError naming one that is unknown."""
-    state: dict[str, list[Any]] = {}
-    for chunk in batched(sorted(names)):
-        query = select(sources.c.name, sources.c.id, sources.c.url, sources.c.newest_item_at).where(
-            sources.c.name.in_(chunk))
-        state.update((row.name, [row.id, row.url, row.newest_item_at]) for row in conn.execute(query))
-    for name in names:
-        if name not in state:
-            raise StoreError(f"unknown source {name!r}", hint="sources come from the watchlist: sync them first")
-    return state
-
-
-# One UPDATE for every source of a record_many; next_due_at is kept when the caller gives none.
-_SOURCE_UPDATE = update(sources).where(sources.c.id == bindparam("b_id")).values(
-    etag=bindparam("b_etag"), last_modified=bindparam("b_last_modified"), last_attempt_at=bindparam("b_now"),
-    last_success_at=bindparam("b_now"), last_status=bindparam("b_status"), last_error=None, consecutive_failures=0,
-    newest_item_at=bindparam("b_newest"), total_items=sources.c.total_items + bindparam("b_new", type_=Integer()),
-    moved_to=bindparam("b_moved_to"),
-    next_due_at=func.coalesce(bindparam("b_next_due_at", type_=UTCDateTime()), sources.c.next_due_at),
-)
-
-
-def _source_update(success: Success, state: dict[str, list[Any]], new: int) -> dict[str, Any]:
-    """The parameters of _SOURCE_UPDATE for ``success``; carries the source's newest item to a later success."""
-    row = state[success.source]
-    # A feed dating an item in the future must not make the source look fresh for years.
-    newest = max([min(item.published, success.now) for item in success.items] + ([row[2]] if row[2] else []),
-                 default=None)
-    row[2] = newest
-    return {"b_id": row[0], "b_etag": success.etag, "b_last_modified": success.last_modified, "b_now": success.now,
-            "b_status": success.status, "b_newest": newest, "b_new": new, "b_next_due_at": success.next_due_at,
-            # Only a URL other than the configured one is worth telling the operator about.
-            "b_moved_to": success.final_url if success.final_url and success.final_url != row[1] else None}
+    return dict(zip(MATCH_INSERT, match_row(item_id, match, now), strict=True))
 
 
 def _stored_item(row: Row[Any]) -> StoredItem:

@@ -9,12 +9,12 @@ one process per file anyway).
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, exists, func, not_, or_, select, update
+from sqlalchemy import and_, delete, exists, func, not_, or_, select, update
 
 from watcher.store.base import StoreBase, batched
 from watcher.store.db import translate_errors
@@ -23,22 +23,6 @@ from watcher.store.schema import sources as table
 
 INSTANCE_PREFIX = "instance:"  # service_state key of each running service's heartbeat and watchlist in force
 RELOAD_KEY = "reload"  # service_state key of the last `watcher reload` request
-# reschedule() for many rows: a lease held by another owner is left alone; a reason given disables the source.
-_RESCHEDULE = update(table).where(
-    table.c.name == bindparam("b_name"),
-    or_(table.c.lease_owner.is_(None), table.c.lease_owner == bindparam("b_owner")),
-).values(next_due_at=bindparam("b_next"), lease_owner=None, lease_until=None,
-         disabled_reason=func.coalesce(bindparam("b_reason"), table.c.disabled_reason))
-
-
-@dataclass(frozen=True, slots=True)
-class ClaimedSource:
-    """A due source leased to one process: the URL to fetch (its new one after a permanent redirect)."""
-
-    name: str
-    url: str
-    consecutive_failures: int
-    next_due_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,20 +41,23 @@ class SchedulingMixin(StoreBase):
     """Methods on ``sources`` scheduling columns and the ``service_state`` table."""
 
     def claim_due(self, owner: str, *, now: datetime, names: Collection[str], limit: int,
-                  lease: timedelta) -> list[ClaimedSource]:
-        """Lease up to ``limit`` of ``names`` that are due (never polled, or due by now) to ``owner``."""
+                  lease: timedelta) -> list[str]:
+        """Lease up to ``limit`` of ``names`` that are due (never polled, or due by now) to ``owner``; their names,
+        the longest due first."""
         if limit <= 0 or not names:
             return []
         due = and_(table.c.active, table.c.disabled_reason.is_(None),
                    or_(table.c.next_due_at.is_(None), table.c.next_due_at <= now),
                    or_(table.c.lease_until.is_(None), table.c.lease_until < now))
-        claimed: list[ClaimedSource] = []
+        claimed: list[str] = []
+        with self._read() as conn:  # most ticks find nothing due: a read, not a write lock, tells
+            if conn.execute(select(table.c.id).where(due).limit(1)).first() is None:
+                return claimed
         with self._write() as conn:
             for chunk in batched(sorted(names)):
                 if len(claimed) >= limit:
                     break
-                query = (select(table.c.id, table.c.name, table.c.url, table.c.moved_to,
-                                table.c.consecutive_failures, table.c.next_due_at)
+                query = (select(table.c.id, table.c.name)
                          .where(due, table.c.name.in_(chunk))
                          .order_by(table.c.next_due_at.is_not(None), table.c.next_due_at, table.c.id)
                          .limit(limit - len(claimed)))
@@ -82,36 +69,21 @@ class SchedulingMixin(StoreBase):
                     continue
                 conn.execute(update(table).where(table.c.id.in_([r.id for r in rows]))
                              .values(lease_owner=owner, lease_until=now + lease))
-                claimed += [ClaimedSource(r.name, r.moved_to or r.url, r.consecutive_failures, r.next_due_at)
-                            for r in rows]
+                claimed += [r.name for r in rows]
         return claimed
 
-    def reschedule(self, source: str, *, owner: str | None, next_due_at: datetime | None,
-                   disabled_reason: str | None = None) -> bool:
-        """Set the next due time (and disabled reason) and drop ``owner``'s lease; False if another holds it."""
-        values: dict[str, Any] = {"next_due_at": next_due_at, "lease_owner": None, "lease_until": None}
-        if disabled_reason is not None:
-            values["disabled_reason"] = disabled_reason
-        held = or_(table.c.lease_owner.is_(None), table.c.lease_owner == owner)
+    def make_due(self, source: str) -> None:
+        """Make ``source`` due at once (its interval changed); a lease another process holds is left alone."""
         with self._write() as conn:
-            result = conn.execute(update(table).where(table.c.name == source, held).values(**values))
-        return bool(result.rowcount)
+            conn.execute(update(table).where(table.c.name == source, table.c.lease_owner.is_(None))
+                         .values(next_due_at=None))
 
-    def reschedule_many(self, decisions: Sequence[tuple[str, datetime | None, str | None]], *,
-                        owner: str | None) -> None:
-        """``reschedule`` for many (source, next_due_at, disabled_reason) in one statement."""
-        if not decisions:
-            return
-        params = [{"b_name": name, "b_next": due, "b_reason": reason, "b_owner": owner}
-                  for name, due, reason in decisions]
+    def renew_leases(self, owner: str, names: Collection[str], *, until: datetime) -> None:
+        """Extend ``owner``'s leases on ``names`` (sources it is still polling) to ``until``."""
         with self._write() as conn:
-            conn.execute(_RESCHEDULE, params)
-
-    def failures_of(self, source: str) -> int:
-        """The source's consecutive failures (0 for a source never stored)."""
-        with self._read() as conn:
-            found = conn.execute(select(table.c.consecutive_failures).where(table.c.name == source)).scalar()
-        return int(found or 0)
+            for chunk in batched(sorted(names)):
+                conn.execute(update(table).where(table.c.name.in_(chunk), table.c.lease_owner == owner)
+                             .values(lease_until=until))
 
     def release_leases(self, owner: str) -> int:
         """Give back every lease of ``owner`` (a stopping service): its sources stay due as they were."""

@@ -9,15 +9,15 @@ from sqlalchemy import text
 
 from watcher.errors import StoreError
 from watcher.store.db import UPGRADE_HINT, check_schema, make_engine, parse_url, sqlite_path, translate_errors
-from watcher.store.digests import DigestsMixin
 from watcher.store.history import HistoryMixin
 from watcher.store.items import ItemsMixin
-from watcher.store.kinds import KindsMixin
+from watcher.store.periods import PeriodsMixin
+from watcher.store.polls import PollsMixin
 from watcher.store.scheduling import SchedulingMixin
 from watcher.store.sources import SourcesMixin
 
 
-class Store(SourcesMixin, ItemsMixin, DigestsMixin, HistoryMixin, SchedulingMixin, KindsMixin):
+class Store(SourcesMixin, PollsMixin, ItemsMixin, PeriodsMixin, HistoryMixin, SchedulingMixin):
     """Sources, items, matches and digest deliveries in SQLite or PostgreSQL."""
 
     @classmethod

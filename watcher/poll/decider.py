@@ -1,4 +1,5 @@
-"""When a source is polled next: a pure function of its previous state, the poll's outcome, ``now`` and a seed.
+"""The poll's decider: a source's next state, a pure function of its previous state, the poll's outcome, ``now``
+and a seed. What it decides is what the store writes (``watcher.poll.record``), field for field.
 
 Like lemon24/reader's Decider and miniflux's ScheduleNextCheck, every rule is here and nowhere else:
 
@@ -7,7 +8,8 @@ Like lemon24/reader's Decider and miniflux's ScheduleNextCheck, every rule is he
 - a failure waits ``interval * 2 ** (failures - 1)``, capped at ``MAX_BACKOFF`` (never below the interval),
   or the server's ``Retry-After`` when that is longer (within the same sane bound);
 - 410 Gone disables the source: no next due time until an operator acts;
-- a permanent redirect is remembered, so later polls go to the new URL.
+- a permanent redirect is remembered, so later polls go to the new URL (until the watchlist names it, or a
+  redirect points back to the URL the watchlist names).
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
+
+from watcher.models import FetchResult
 
 MAX_BACKOFF = timedelta(hours=6)
 MAX_SERVER_DELAY = timedelta(hours=24)  # a server asking for more is ignored beyond this
@@ -36,10 +40,18 @@ class Outcome:
     date: str | None = None  # the server's Date header, the base of Expires
     permanent_redirect: str | None = None
 
+    @classmethod
+    def of(cls, result: FetchResult) -> Outcome:
+        """The outcome of a fetch that brought a document or a 304."""
+        return cls(ok=True, status=result.status, cache_control=result.header("cache-control"),
+                   expires=result.header("expires"), date=result.header("date"),
+                   permanent_redirect=result.permanent_redirect)
+
 
 @dataclass(frozen=True, slots=True)
 class Decision:
-    """The source's next state: when it is due (None: disabled), its failure count, why it is disabled."""
+    """The source's next state: when it is due (None: disabled), its failure count, why it is disabled, and
+    where later polls go when a permanent redirect moved it (None: the URL the watchlist names)."""
 
     next_due_at: datetime | None
     failures: int
@@ -48,11 +60,16 @@ class Decision:
     delay: timedelta = timedelta(0)  # next_due_at - now, without jitter: what the rules chose
 
 
-def decide(outcome: Outcome, *, failures: int, interval: timedelta, now: datetime, seed: str) -> Decision:
-    """The next state after ``outcome``, given ``failures`` before it and the source's ``interval``."""
+def decide_next_poll(outcome: Outcome, *, failures: int, interval: timedelta, now: datetime, seed: str,
+                     url: str = "", moved_to: str | None = None) -> Decision:
+    """The next state after ``outcome``, given ``failures`` and ``moved_to`` before it, the source's ``interval``
+    and the ``url`` the watchlist names."""
+    moved = moved_to
+    if outcome.permanent_redirect:
+        moved = None if outcome.permanent_redirect == url else outcome.permanent_redirect
     if outcome.status == 410:
         return Decision(None, failures + 1, disabled_reason="HTTP 410 Gone: the feed was removed for good",
-                        moved_to=outcome.permanent_redirect)
+                        moved_to=moved)
     hint = server_delay(outcome, now)
     if outcome.ok:
         failures = 0
@@ -62,8 +79,7 @@ def decide(outcome: Outcome, *, failures: int, interval: timedelta, now: datetim
         delay = backoff(interval, failures)
     if hint is not None:
         delay = max(delay, min(hint, max(MAX_SERVER_DELAY, interval)))
-    return Decision(now + delay + jitter(interval, seed), failures, moved_to=outcome.permanent_redirect,
-                    delay=delay)
+    return Decision(now + delay + jitter(interval, seed), failures, moved_to=moved, delay=delay)
 
 
 def backoff(interval: timedelta, failures: int) -> timedelta:
@@ -124,5 +140,5 @@ def _http_date(value: str | None) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-__all__ = ["MAX_BACKOFF", "MAX_SERVER_DELAY", "Decision", "Outcome", "backoff", "decide", "jitter", "max_age",
+__all__ = ["MAX_BACKOFF", "MAX_SERVER_DELAY", "Decision", "Outcome", "backoff", "decide_next_poll", "jitter", "max_age",
            "server_delay"]

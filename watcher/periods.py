@@ -1,23 +1,24 @@
-"""The digest job: close a digest's period, render it once per recipient, deliver what is due.
+"""Digest periods: what a digest covers, closed once, each closed period rendered and queued for delivery.
+
+    due period (due_period_end: the latest fire time not yet closed; missed ones coalesce)
+      -> close (close_due: under a lease, so several processes close it once)
+      -> build (watcher.report: the digest of the period, pure) -> render -> one message per recipient
+      -> queued as pending deliveries (Store.record_period), sent by watcher.delivery
 
 Periods are contiguous, (previous end, now], and counted by when a match was found, so no match
-falls between two digests. A delivery row holds the rendered message and is created before any
-sending: a crash or a failed SMTP conversation leaves it pending, retried with backoff; a sent one
-is never sent again.
+falls between two digests. :func:`preview` builds any period's digest without recording anything.
 """
 
 from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from watcher.config import DigestConfig, Watchlist
-from watcher.errors import MailError
-from watcher.mail import Mailer
+from watcher.config.schedule import Schedule, parse_schedule, previous_before
 from watcher.models import Delivery, Period
 from watcher.report import (
     Counts,
@@ -33,25 +34,13 @@ from watcher.report.digest import covered_entries
 from watcher.report.keys import key_items
 from watcher.report.period import PeriodIndex
 from watcher.report.trends import CHART_PERIODS
-from watcher.service.schedule import parse_schedule, previous_before
+from watcher.sources.health import assess_stored
 from watcher.store import Store
 
 log = logging.getLogger("watcher.digest")
 
 BEGINNING = datetime(1970, 1, 1, tzinfo=UTC)  # the first digest covers everything stored
-MAX_ATTEMPTS = 8
-_BACKOFF = timedelta(minutes=1)
-_BACKOFF_CAP = timedelta(hours=6)
-SEND_LEASE = timedelta(minutes=10)  # longer than any SMTP conversation: a dead sender's mail is retried after it
-
-
-@dataclass(frozen=True, slots=True)
-class SendReport:
-    """What one delivery round did."""
-
-    sent: int
-    retrying: int
-    given_up: int
+CLOSE_LEASE = timedelta(minutes=2)
 
 
 def preview(store: Store, watchlist: Watchlist, digest: DigestConfig, *, now: datetime,
@@ -64,7 +53,8 @@ def preview(store: Store, watchlist: Watchlist, digest: DigestConfig, *, now: da
     with _collector_paused():
         index = PeriodIndex(store.mentioned_items(period, with_text=queries))  # the text only for the queries
         history = load_history(store, watchlist, digest, period, index.of_entry.keys())
-        return build_digest(digest, watchlist, index, store.source_health(), period, now=now, history=history,
+        return build_digest(digest, watchlist, index, assess_stored(store, watchlist, now=now), period, now=now,
+                            history=history,
                             key_items=key_items(watchlist, digest, index))
 
 
@@ -122,60 +112,50 @@ def close_period(store: Store, watchlist: Watchlist, digest: DigestConfig, *, no
             return []
     built = preview(store, watchlist, digest, now=now)
     if immediate and not alerting(built):
-        store.close_period(digest.id, built.period, {}, now=now)
+        store.record_period(digest.id, built.period, {}, now=now)
         return []
     if digest.skip_empty and built.empty:
         log.info("digest %s: nothing new, skipped (skip_empty)", digest.id)
         return []
     text, html = render_text(built), render_html(built)
     messages = {r: compose_message(built, sender=sender, recipient=r, text=text, html=html) for r in digest.to}
-    return store.close_period(digest.id, built.period, messages, now=now)
+    return store.record_period(digest.id, built.period, messages, now=now)
 
 
-def send_due(store: Store, mailer: Mailer, *, now: datetime, sender: str,
-             on_sent: Callable[[Delivery], None] | None = None,
-             on_failed: Callable[[Delivery], None] | None = None) -> SendReport:
-    """Send every due delivery this process manages to claim; a failure is retried later with backoff.
+def due_period_end(schedule: Schedule, *, last_end: datetime | None, now: datetime, started_at: datetime,
+                   min_interval: timedelta) -> datetime | None:
+    """The end of the period to close now, or None: the latest fire time not yet closed (missed ones coalesce).
 
-    Claiming first (the store moves the delivery's next attempt past the SMTP conversation) means two
-    processes, or a service and a manual `digest --send`, never send the same delivery.
+    A digest never closed starts with the first fire time after the service first started. An immediate
+    digest closes at ``now`` once ``min_interval`` has passed since its last period.
     """
-    sent = retrying = given_up = 0
-    for delivery in store.due_deliveries(now=now):
-        if not store.claim_delivery(delivery.id, now=now, until=now + SEND_LEASE):
-            continue  # another process is sending it
-        try:
-            mailer.send(delivery.message, sender=sender, recipients=[delivery.recipient], name=delivery_name(delivery))
-        except MailError as e:
-            attempts = delivery.attempts + 1
-            retry_at = None if attempts >= MAX_ATTEMPTS else now + backoff(attempts)
-            store.mark_failed(delivery.id, now=now, error=str(e), next_attempt_at=retry_at)
-            if on_failed is not None:
-                on_failed(delivery)
-            if retry_at is None:
-                given_up += 1
-                log.error("digest %s to %s: giving up after %d attempts: %s", delivery.digest_id,
-                          delivery.recipient, attempts, e)
-            else:
-                retrying += 1
-                log.warning("digest %s to %s: %s; retrying at %s", delivery.digest_id, delivery.recipient, e,
-                            retry_at.isoformat(timespec="seconds"))
-            continue
-        store.mark_sent(delivery.id, now=now)
-        sent += 1
-        if on_sent is not None:
-            on_sent(delivery)
-        log.info("digest %s sent to %s", delivery.digest_id, delivery.recipient)
-    return SendReport(sent, retrying, given_up)
+    if schedule.immediate:
+        return now if last_end is None or now - last_end >= min_interval else None
+    fired = previous_before(schedule, now + timedelta(microseconds=1), 1)
+    if not fired:
+        return None
+    latest = fired[0]
+    if last_end is None:
+        return latest if latest >= started_at else None
+    return latest if latest > last_end else None
 
 
-def backoff(attempts: int) -> timedelta:
-    """Delay before retry number ``attempts``: 1, 2, 4 ... minutes, capped at 6 hours."""
-    return min(_BACKOFF * (1 << max(attempts - 1, 0)), _BACKOFF_CAP)
-
-
-def delivery_name(delivery: Delivery) -> str:
-    """A stable, file-name-safe name for one delivery (the outbox's file name)."""
-    stamp = delivery.period.end.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-    recipient = "".join(c if c.isalnum() or c in "@.-_" else "_" for c in delivery.recipient)
-    return f"{delivery.digest_id}-{stamp}-{recipient}"
+def close_due(store: Store, watchlist: Watchlist, digest: DigestConfig, *, owner: str, now: datetime,
+              started_at: datetime, sender: str) -> list[Delivery] | None:
+    """Close ``digest``'s due period if there is one and no other process is closing it; None when nothing was due."""
+    schedule = parse_schedule(digest.schedule, digest.timezone or watchlist.defaults.timezone)
+    end = due_period_end(schedule, last_end=store.last_period_end(digest.id), now=now, started_at=started_at,
+                         min_interval=digest.min_interval)
+    if end is None:
+        return None
+    key = f"digest:{digest.id}"
+    if not store.try_lease(key, owner, now=now, until=now + CLOSE_LEASE):
+        return None
+    try:
+        if schedule.immediate:
+            digest = digest.model_copy(update={"skip_empty": True})  # alerts: only when something matched
+        # The period ends at the fire time, not at this process's clock: a racing process closes the same
+        # (digest, end) and the store's unique row makes it one period.
+        return close_period(store, watchlist, digest, now=end, sender=sender)
+    finally:
+        store.release_lease(key, owner)

@@ -20,7 +20,7 @@ _DELIVERY = (select(deliveries_t, digest_periods.c.digest_id, digest_periods.c.p
              .select_from(deliveries_t.join(digest_periods)))
 
 
-class DigestsMixin(StoreBase):
+class PeriodsMixin(StoreBase):
     """Methods on the ``digest_periods`` and ``deliveries`` tables."""
 
     def last_period_end(self, digest_id: str) -> datetime | None:
@@ -30,7 +30,7 @@ class DigestsMixin(StoreBase):
                                                 .where(digest_periods.c.digest_id == digest_id)).scalar()
         return end
 
-    def close_period(self, digest_id: str, period: Period, messages: Mapping[str, bytes], *,
+    def record_period(self, digest_id: str, period: Period, messages: Mapping[str, bytes], *,
                      now: datetime) -> list[Delivery]:
         """Record the period and one pending delivery per recipient; a period closed before returns its deliveries."""
         with self._write() as conn:

@@ -191,14 +191,12 @@ class _Parser:
 
 
 def _term(text: str, position: int, field: str | None) -> Term:
-    from watcher.match.normalize import fold
-
     prefix = text.endswith("*")
     body = text[:-1] if prefix else text
     star = body.find("*")
     if star >= 0:
         raise QueryError("'*' only at the end of a word", position=position + star)
-    if not fold(body).strip():
+    if not any(c.isalnum() for c in body):
         raise QueryError(f"{text!r} has no letters or digits", position=position)
     return Term(body.strip(), position, prefix, field)
 
