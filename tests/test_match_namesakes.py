@@ -150,6 +150,13 @@ def test_adjectives_off(matcher: Matcher, text: str) -> None:
     assert found(matcher, text, "syunik") == []
 
 
+def test_a_compound_s_first_half_follows_the_whole_word() -> None:
+    # азербайджано- is Azerbaijan's, but Бако (a given name) is no Баку
+    matcher = compile_matcher([ActorConfig(id="baku", name="Baku", kind="place", aliases=("Баку",)),
+                               ActorConfig(id="az", name="Азербайджан", kind="place")])
+    assert [m.entry_id for m in matcher.match_text("", "Бако Саакян и азербайджано-армянская граница")] == ["az"]
+
+
 def test_the_surname_of_a_person_without_it_stays_off(matcher: Matcher) -> None:
     assert found(matcher, "Prime Minister Pashinyan", "pashinyan") == []
 

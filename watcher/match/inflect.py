@@ -34,7 +34,7 @@ _LATIN_OTHER = ("", "s", "es")
 # Qarabağlı. English -ian is left out: Armenian names a people and a language more often than the place.
 _ADJECTIVE = ("ий", "ый", "ая", "яя", "ое", "ее", "ие", "ые", "ого", "его", "ому", "ему", "ом", "ем", "ой", "ей", "ую",
               "юю", "их", "ых", "им", "ым", "ими", "ыми")
-_RUSSIAN_DERIVED = ("о", "ско", *(s + e for s in ("ск", "инск") for e in _ADJECTIVE),
+_RUSSIAN_DERIVED = ("ско", *(s + e for s in ("ск", "инск") for e in _ADJECTIVE),
                     "цы", "цев", "цам", "цами", "цах", "ец", "ца", "цу", "цем")
 _ARMENIAN_DERIVED = tuple(s + e for s in ("յան", "ցի", "ական") for e in
                           ("", "ի", "ին", "ը", "ն", "ներ", "ների", "ներին", "ները", "ներից", "ներով", "ներում"))
@@ -92,6 +92,8 @@ def tails(own: str, script: str, person: bool, adjectives: bool = False) -> froz
         extra = ("",) if person else _LATIN_OTHER
         return frozenset({own + e for e in extra} | ({own + e for e in _LATIN_DERIVED} if adjectives else set()))
     found = {p + e for p in prefixes for e in endings()[script]} | more
+    if adjectives and script == "cyrillic":
+        found.add(own + "o")  # the first half of a compound (азербайджано-): after the whole word, so Бако is no Баку
     if own:
         # A bare stem is another word (Armen is not Armenia, Zhirinovsk is not Zhirinovsky).
         found.discard("")
