@@ -13,7 +13,7 @@ from watcher.config.schema import DigestConfig, Watchlist
 from watcher.match import compile_matcher
 from watcher.models import Mention, MentionedItem
 from watcher.parse import parse_feed
-from watcher.report.keys import key_items
+from watcher.report.key_items import key_items
 from watcher.report.period import PeriodIndex
 
 WATCHLIST = parse_watchlist("""\
