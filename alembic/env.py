@@ -3,6 +3,12 @@
 The URL comes, in order, from the caller's ``Config.attributes['url']`` (watcher.store.migrate),
 ``alembic -x url=...``, or ``WATCHER_DATABASE_URL``. A caller may instead hand over an open
 connection as ``Config.attributes['connection']``.
+
+Upgrades started together (compose ``--scale``, several hosts, a service and an operator) run one after the
+other, and the later ones find the schema at head instead of colliding on ``alembic_version``: on
+PostgreSQL every upgrade first takes a transaction-level advisory lock, on SQLite its transaction takes the
+write lock at BEGIN (the store's engine). DDL is transactional on both, so the lock is held until the
+migration commits.
 """
 
 from __future__ import annotations
@@ -11,12 +17,14 @@ import os
 from logging.config import fileConfig
 from typing import Any
 
-from sqlalchemy import create_engine, make_url, pool
+from sqlalchemy import make_url, text
 from sqlalchemy.engine import Connection
 
 from alembic import context
+from watcher.store.db import WRITE, make_engine
 from watcher.store.schema import metadata
 
+MIGRATION_LOCK = 0x77617463686572  # "watcher": the advisory lock key every watcher migration takes
 config = context.config
 if config.config_file_name is not None:
     fileConfig(config.config_file_name, disable_existing_loggers=False)
@@ -49,6 +57,9 @@ def run_offline() -> None:
 
 
 def _run(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        # Taken before configure(), so Alembic runs inside this transaction and the lock lasts until commit.
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
     _configure(connection.dialect.name, connection=connection)
     with context.begin_transaction():
         context.run_migrations()
@@ -60,9 +71,10 @@ def run_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    engine = create_engine(_url(), poolclass=pool.NullPool)
+    engine = make_engine(make_url(_url()))
     try:
         with engine.connect() as connection:
+            connection.execution_options(**{WRITE: True})
             _run(connection)
             connection.commit()
     finally:

@@ -26,7 +26,7 @@ from watcher.config import DigestConfig, Watchlist, parse_watchlist
 from watcher.models import Item, Match, Period
 from watcher.periods import load_history, preview
 from watcher.report import Digest, build_digest, render_html, render_text
-from watcher.report.keys import key_items
+from watcher.report.key_items import key_items
 from watcher.report.period import PeriodIndex
 from watcher.store import Store
 from watcher.store.migrate import upgrade

@@ -53,11 +53,11 @@ def main() -> None:
         for run in range(args.runs):
             env = dict(os.environ, WATCHER_CONFIG=str(config), WATCHER_DATABASE_URL=f"sqlite:///{tmp}/run{run}.db",
                        WATCHER_LOG_LEVEL="ERROR")
-            subprocess.run(watcher + ["db", "upgrade"], env=env, check=True, capture_output=True)
-            seconds, summary = timed(watcher + ["poll"], env)
+            subprocess.run([*watcher, "db", "upgrade"], env=env, check=True, capture_output=True)
+            seconds, summary = timed([*watcher, "poll"], env)
             cold.append(seconds)
             print(f"run {run + 1} cold: {seconds:.2f}s  {summary}")
-            seconds, summary = timed(watcher + ["poll"], env)
+            seconds, summary = timed([*watcher, "poll"], env)
             warm.append(seconds)
             print(f"run {run + 1} warm: {seconds:.2f}s  {summary}")
     print(f"\n{len(files)} corpus feeds, {args.runs} runs: cold median {statistics.median(cold):.2f}s "

@@ -25,7 +25,8 @@ from pathlib import Path
 from sqlalchemy import create_engine, make_url, text
 
 from watcher.models import Item, Match, PollRecord
-from watcher.store import Store, upgrade
+from watcher.store import Store, polls, upgrade
+from watcher.store.base import insert_rows_core
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 SENTENCE = "Пашинян заявил, что переговоры с Азербайджаном продолжаются в прежнем формате. "
@@ -123,13 +124,18 @@ def main() -> None:
     parser.add_argument("--mode", choices=["per-feed", "record-only", "many"], default="per-feed")
     parser.add_argument("--group", type=int, default=50, help="feeds per record_polls call")
     parser.add_argument("--postgres", help="also run on this PostgreSQL URL (e.g. postgresql+psycopg://...)")
+    parser.add_argument("--insert", choices=["fast", "core"], default="fast",
+                        help="core: the plain path of the store's bulk insert (store/base.py), to compare")
     args = parser.parse_args()
+    if args.insert == "core":
+        polls.insert_rows = insert_rows_core
     data = feeds(args.feeds, args.items, args.match_every, args.text_chars)
     count = args.feeds * args.items
     backends: list[tuple[str, Callable[[], AbstractContextManager[str]]]] = [("sqlite", sqlite_url)]
     if args.postgres:
         backends.append(("postgresql", lambda: postgres_url(args.postgres)))
-    print(f"{args.feeds} feeds x {args.items} items of {args.text_chars} characters, mode {args.mode}, {args.runs} runs")
+    print(f"{args.feeds} feeds x {args.items} items of {args.text_chars} characters, mode {args.mode}, "
+          f"insert {args.insert}, {args.runs} runs")
     for name, maker in backends:
         walls, cpus = zip(*(run(maker, data, args.mode, args.group) for _ in range(args.runs)), strict=True)
         wall, cpu = statistics.median(walls), statistics.median(cpus)

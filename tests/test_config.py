@@ -9,7 +9,7 @@ import pytest
 from pydantic import BaseModel, ConfigDict, EmailStr, ValidationError
 
 from watcher.config import parse_watchlist
-from watcher.config.durations import format_duration, parse_duration
+from watcher.config.durations import parse_duration
 from watcher.errors import ConfigError
 
 GOOD = """\
@@ -101,7 +101,6 @@ def test_empty_file_is_an_empty_watchlist() -> None:
                                                ("1w", 604800), (45, 45)])
 def test_durations(text: object, seconds: int) -> None:
     assert parse_duration(text).total_seconds() == seconds
-    assert parse_duration(format_duration(parse_duration(text))) == parse_duration(text)
 
 
 @pytest.mark.parametrize("text", ["", "0m", "soon", "15", "-5m", "1.5h", True, float("inf"), float("nan"), 10**400,

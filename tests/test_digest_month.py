@@ -3,6 +3,7 @@ period, a failed send over a real SMTP server, and an immediate alert."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import socket
 from datetime import UTC, datetime, timedelta
@@ -130,7 +131,7 @@ def test_a_month_of_news(store: Store, tmp_path: Path, smtp_server) -> None:  # 
 
     # Every period is contiguous, each closed once, the missed one folded into the next.
     periods = sorted({d.period for d in store.deliveries(digest_id="daily")}, key=lambda p: p.end)
-    assert all(a.end == b.start for a, b in zip(periods, periods[1:]))
+    assert all(a.end == b.start for a, b in itertools.pairwise(periods))
     missed = next(p for p in periods if p.end == at(21, 7))
     assert missed.start == at(19, 7)
     assert sum("on day 19" in t or "on day 20" in t for t in render_text(digests[21]).splitlines()) == 2

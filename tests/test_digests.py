@@ -5,7 +5,7 @@ from __future__ import annotations
 import email
 import email.policy
 import socket
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -27,7 +27,7 @@ actors:
 digests:
   - {id: daily, title: Daily, to: [a@example.org, b@example.org], schedule: "daily 07:00"}
 """)
-T0 = datetime(2026, 11, 20, 7, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 20, 7, 0, tzinfo=UTC)
 
 
 @pytest.fixture

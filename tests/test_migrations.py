@@ -3,6 +3,9 @@
 # ruff: noqa: F811  (the fixtures imported from test_store_fixtures are used as arguments)
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -65,7 +68,7 @@ def test_the_metadata_is_checked_against_the_database(tmp_path: Path) -> None:
 
 
 def test_the_store_expects_the_head_revision() -> None:
-    assert SCHEMA_REVISION == head_revision()
+    assert head_revision() == SCHEMA_REVISION
 
 
 def test_upgrade_creates_the_sqlite_directory(tmp_path: Path) -> None:
@@ -82,3 +85,14 @@ def test_the_alembic_command_line_config_works(tmp_path: Path, monkeypatch: pyte
     assert tables(url) == TABLES
     command.downgrade(config, "base")
     assert tables(url) == set()
+
+
+def test_upgrades_started_together_on_a_fresh_database_all_succeed(empty_url: str) -> None:
+    """Three `watcher db upgrade` at once (compose --scale, several hosts): each succeeds, the schema is at head."""
+    env = dict(os.environ, WATCHER_DATABASE_URL=empty_url)
+    started = [subprocess.Popen([sys.executable, "-m", "watcher", "db", "upgrade"], env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    ended = [(p.wait(timeout=300), p.stderr.read() if p.stderr else "") for p in started]
+    assert [code for code, _ in ended] == [0, 0, 0], [err for _, err in ended]
+    with Store.open(empty_url):  # refuses any schema but the head
+        pass

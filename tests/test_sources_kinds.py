@@ -17,8 +17,8 @@ from watcher.errors import ConfigError, ParseError
 from watcher.models import Item
 from watcher.sources.discover import common_paths, feed_links
 from watcher.sources.fulltext import extract_article, with_article
-from watcher.sources.opml import OpmlFeed, parse_opml, to_opml, yaml_entries
 from watcher.sources.health import staleness
+from watcher.sources.opml import OpmlFeed, parse_opml, to_opml, yaml_entries
 
 ACTORS = """\
 actors:

@@ -15,11 +15,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from test_store_fixtures import T0, db_url, empty_url, store  # noqa: F401
+from sqlalchemy import create_engine, text
+from test_store_fixtures import T0, _postgres_schema_url, db_url, empty_url, store  # noqa: F401
 
 from watcher.errors import StoreError
 from watcher.models import Item, Match, Period, PollRecord
-from watcher.store import Store, upgrade
+from watcher.store import Store, polls, upgrade
+from watcher.store.base import insert_rows_core
 
 BATCHES, PER_BATCH, SOURCES = 1000, 50, 20
 BODY = "Пашинян заявил, что переговоры с Азербайджаном продолжаются. " * 8
@@ -184,3 +186,38 @@ def test_a_naive_datetime_is_refused_by_the_bulk_path(store: Store) -> None:
     with pytest.raises(ValueError, match="naive"):
         store.record_polls([ok("a", [item(1, published=datetime(2026, 3, 1, 12, 0))])])
     assert store.known_keys([item(1).key]) == set()
+
+
+def test_the_bulk_insert_stores_what_core_stores(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                 request: pytest.FixtureRequest) -> None:
+    """The fast path of store/base.py against its plain path: the same records give the same rows, ids and values."""
+    records = [ok(s, [item(n, published=T0 - timedelta(minutes=n)) for n in range(k, k + 40)],
+                  {item(n).key: [hit(n), hit(n, "aliyev")] for n in range(k, k + 40, 3)}, etag=f'"{s}"')
+               for k, s in ((0, "a"), (30, "b"), (70, "a"))]  # overlapping keys, the same source twice
+
+    def stored_rows(url: str) -> dict[str, list[tuple[object, ...]]]:
+        engine = create_engine(url)
+        try:
+            with engine.connect() as conn:
+                return {t: [tuple(r) for r in conn.execute(text(f"SELECT * FROM {t} ORDER BY id"))]
+                        for t in ("items", "matches")}
+        finally:
+            engine.dispose()
+
+    def store_with(url: str) -> tuple[list[tuple[int, int]], dict[str, list[tuple[object, ...]]]]:
+        with Store.open(url) as s:
+            s.sync_sources([("a", "https://a.example/rss"), ("b", "https://b.example/rss")], now=T0)
+            counts = s.record_polls(records)
+        return counts, stored_rows(url)
+
+    fast = store_with(db_url)
+    if db_url.startswith("sqlite"):
+        plain_url = f"sqlite:///{tmp_path / 'core.db'}"
+    else:
+        schemas = _postgres_schema_url(request.getfixturevalue("postgres_url"))
+        plain_url = next(schemas)
+        request.addfinalizer(schemas.close)
+    upgrade(plain_url)
+    monkeypatch.setattr(polls, "insert_rows", insert_rows_core)
+    assert store_with(plain_url) == fast
+    assert fast[0] == [(40, 28), (30, 20), (40, 28)]

@@ -1,7 +1,8 @@
 """The ``watcher`` command line: parse arguments, load settings and the watchlist once, dispatch.
 
-Exit codes: 0 done, 1 a runtime failure (store, network, mail), 2 a user's mistake (watchlist,
-environment, arguments). A user's mistake is one line that says what to fix, never a traceback.
+Exit codes: 0 done, 1 a runtime failure (store, network, mail; for `watcher poll`, some sources failed), 2 a
+user's mistake (watchlist, environment, arguments), 3 `watcher poll` could poll no source at all. A user's
+mistake is one line that says what to fix, never a traceback.
 """
 
 from __future__ import annotations
@@ -45,7 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("matches", help="list stored matches")
     p.add_argument("--watch", action="append", default=[], metavar="ID", help="only this actor or term (repeatable)")
     p.add_argument("--since", default="7d", help="how far back (7d, 2026-11-01, ...; default 7d)")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--format", choices=("text", "json", "csv"), default="text",
+                   help="json: one object per line; csv: a header and one row per match, for spreadsheets")
+    p.add_argument("--json", action="store_true", help="the same as --format json")
 
     p = sub.add_parser("sources", help="each source's health: last status, last success, errors, items, next poll")
     p.add_argument("--json", action="store_true")
@@ -67,6 +70,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("rematch", help="run the current watchlist over stored items: matches gained and lost")
     p.add_argument("--since", default="30d", help="items first seen since (default 30d)")
     p.add_argument("--apply", action="store_true", help="store the new matches")
+
+    p = sub.add_parser("namesakes", help="the other given names and initials stored items show with each watched surname")
+    p.add_argument("entry", nargs="?", help="only this person's id")
+    p.add_argument("--since", default="365d", help="items first seen since (default 365d)")
+    p.add_argument("--json", action="store_true")
 
     sub.add_parser("run", help="run the service: poll on schedule, send digests")
 

@@ -31,7 +31,7 @@ from watcher.report import (
     render_text,
 )
 from watcher.report.digest import covered_entries
-from watcher.report.keys import key_items
+from watcher.report.key_items import key_items
 from watcher.report.period import PeriodIndex
 from watcher.report.trends import CHART_PERIODS
 from watcher.sources.health import assess_stored

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -77,12 +76,4 @@ def ago(moment: datetime | None, *, now: datetime) -> str:
     return f"{max(seconds, 0)}s ago"
 
 
-def progress(done: int, total: int, label: str) -> None:
-    """A one-line progress counter on a terminal; nothing when stderr is not a terminal."""
-    if sys.stderr.isatty():
-        end = "\n" if done == total else ""
-        sys.stderr.write(f"\r\x1b[K[{done}/{total}] {label}"[:200] + end)
-        sys.stderr.flush()
-
-
-__all__ = ["Context", "ago", "iso", "now", "parse_when", "progress"]
+__all__ = ["Context", "ago", "iso", "now", "parse_when"]

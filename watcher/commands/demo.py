@@ -17,6 +17,7 @@ from watcher.delivery import send_due
 from watcher.feedserver import serve_folder
 from watcher.mail import OutboxMailer
 from watcher.periods import close_period, preview
+from watcher.poll import describe
 from watcher.report import render_text
 from watcher.store import Store
 from watcher.store.migrate import upgrade
@@ -40,7 +41,8 @@ def cmd_demo(args: argparse.Namespace, ctx: Context) -> int:
                   f"as of {DEMO_NOW:%d %B %Y %H:%M} UTC (the sample news is fictional, dated 4-9 March 2026)")
             upgrade(url)
             with Store.open(url) as store:
-                poll_now(watchlist, store, [s for s in watchlist.sources if s.enabled], clock=lambda: DEMO_NOW)
+                poll_now(watchlist, store, [s for s in watchlist.sources if s.enabled], clock=lambda: DEMO_NOW,
+                         on_outcome=lambda o: print(describe(o), flush=True))
                 outbox = OutboxMailer(ctx.settings.outbox)
                 for digest in watchlist.digests[:1]:
                     deliveries = close_period(store, watchlist, digest, now=DEMO_NOW, sender=ctx.settings.mail_from)

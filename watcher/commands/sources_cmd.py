@@ -15,9 +15,6 @@ from watcher.errors import ConfigError, StoreError, WatcherError
 if TYPE_CHECKING:
     pass
 
-ACTIONS = ("discover", "import", "export")
-
-
 def cmd_sources_action(args: argparse.Namespace, ctx: Context) -> int:
     """Run ``watcher sources ACTION [TARGET]``."""
     if args.action in ("discover", "import") and not args.target:

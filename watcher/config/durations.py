@@ -29,16 +29,3 @@ def parse_duration(value: object) -> timedelta:
     if seconds >= timedelta.max.total_seconds():
         raise ValueError(f"{value!r} is not a duration: too long")
     return timedelta(seconds=seconds)
-
-
-def format_duration(delta: timedelta) -> str:
-    """The shortest ``1h30m``-style text for ``delta`` (whole seconds)."""
-    seconds = int(delta.total_seconds())
-    if seconds == 0:
-        return "0s"
-    parts = []
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
-        count, seconds = divmod(seconds, size)
-        if count:
-            parts.append(f"{count}{unit}")
-    return "".join(parts)

@@ -158,6 +158,8 @@ class EntryConfig(_Model):
     aliases: tuple[Text, ...] = ()
     tags: tuple[str, ...] = ()
     surname: bool = True  # persons: also match the surname alone
+    given_names: tuple[Text, ...] = ()  # persons: their given names' spellings that `name` does not give (Serge)
+    adjectives: bool = True  # places: their adjectives and compounds also match (карабахский, Karabakhi)
     context: tuple[Text, ...] = ()  # a mention counts only when one of these is in the same item
     exclude: tuple[Text, ...] = ()  # phrases that are someone else (Tigran Sargsyan for Serzh Sargsyan)
     query: str | None = None

@@ -61,6 +61,7 @@ WATCH_EVERY = timedelta(seconds=5)
 DIGEST_EVERY = timedelta(seconds=5)
 DELIVER_EVERY = timedelta(seconds=30)
 PRUNE_EVERY = timedelta(hours=1)
+TICK = timedelta(seconds=1)  # how often due sources are looked for: a cheap read while nothing is due
 LEASE = timedelta(minutes=5)  # a dead holder's sources wait this long; a live one renews its leases
 RENEW_EVERY = timedelta(minutes=1)
 COUNT_EVERY = timedelta(minutes=1)  # sources by state, for /metrics
@@ -75,7 +76,7 @@ class Service:
     """The scheduler, the watchlist in force and the shared fetcher and store."""
 
     def __init__(self, config_path: Path, settings: Settings, watchlist: Watchlist, *, clock: Clock = utcnow,
-                 tick: timedelta = timedelta(seconds=2), owner: str | None = None) -> None:
+                 tick: timedelta = TICK, owner: str | None = None) -> None:
         self.config_path = config_path
         self.settings = settings
         self.watchlist = watchlist
@@ -317,7 +318,8 @@ class Service:
         self._reload_seen = request
         self.reload(force=forced)
         self._publish()
-        if now - self._counted >= COUNT_EVERY:  # reading every source's newest items is not free
+        # Only for /metrics, and not at every tick: reading every source's newest items is not free.
+        if self.settings.http_listen and now - self._counted >= COUNT_EVERY:
             self._counted = now
             states = [a.state for a in assess_stored(self.store, self.watchlist, now=now) if a.health.active]
             for state in STATES:

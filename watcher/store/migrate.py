@@ -14,16 +14,19 @@ from watcher.store.db import parse_url, sqlite_path
 if TYPE_CHECKING:  # alembic is imported when a migration runs: opening a store never needs it
     from alembic.config import Config
 
-_REPO_ALEMBIC = Path(__file__).resolve().parents[2] / "alembic"
+_PACKAGE = Path(__file__).resolve().parents[1]
+# An installed wheel carries the repository's alembic/ as the package watcher.migrations; a checkout (or an
+# editable install) has it beside the package.
+_LOCATIONS = (_PACKAGE / "migrations", _PACKAGE.parent / "alembic")
 
 
 def script_location() -> Path:
-    """The migrations directory: the repository's top-level alembic/, else ./alembic."""
-    for candidate in (_REPO_ALEMBIC, Path.cwd() / "alembic"):
+    """The migrations directory: the installed package's, else the checkout's top-level alembic/."""
+    for candidate in _LOCATIONS:
         if (candidate / "env.py").is_file():
             return candidate
-    raise StoreError("the alembic/ migrations directory was not found",
-                     hint="run from the watcher checkout, or install watcher with its alembic/ directory")
+    raise StoreError("the database migrations were not found beside the watcher package",
+                     hint="reinstall watcher (`pip install .` from its checkout, or its wheel)")
 
 
 def alembic_config(url: str) -> Config:
