@@ -38,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id", nargs="?", help="the digest's id (default: every digest)")
     p.add_argument("--preview", action="store_true", help="show it without recording anything (the default)")
     p.add_argument("--send", action="store_true", help="close the period and deliver (SMTP, or the outbox)")
+    p.add_argument("--retry", action="store_true", help="send again the deliveries given up as failed")
     p.add_argument("--format", choices=("text", "html", "json"), default="text")
     p.add_argument("--since", help="preview from (7d, 2026-11-01, or an ISO time)")
     p.add_argument("--until", help="preview until (same forms)")

@@ -40,14 +40,19 @@ from watcher.store import Store
 log = logging.getLogger("watcher.digest")
 
 BEGINNING = datetime(1970, 1, 1, tzinfo=UTC)  # the first digest covers everything stored
+LATEST = datetime(9998, 1, 1, tzinfo=UTC)  # a period ends before it: the calendar's arithmetic needs room after it
 CLOSE_LEASE = timedelta(minutes=2)
 
 
 def preview(store: Store, watchlist: Watchlist, digest: DigestConfig, *, now: datetime,
             since: datetime | None = None, until: datetime | None = None) -> Digest:
-    """The digest of (since or the previous digest's end, until or now], recording nothing."""
-    start = since or store.last_period_end(digest.id) or BEGINNING
-    period = Period(start, until or now)
+    """The digest of (since or the previous digest's end, until or now], recording nothing.
+
+    The period is kept within BEGINNING and LATEST: nothing is found outside them, and a date at the calendar's
+    end (``--since 0001-01-01``) would leave no room for the trend sections' earlier periods.
+    """
+    start = max(since or store.last_period_end(digest.id) or BEGINNING, BEGINNING)
+    period = Period(min(start, LATEST), min(max(until or now, start), LATEST))
     queries = any(s.query is not None and (not digest.situations or s.id in digest.situations)
                   for s in watchlist.situations)
     with _collector_paused():
@@ -117,8 +122,13 @@ def close_period(store: Store, watchlist: Watchlist, digest: DigestConfig, *, no
     if digest.skip_empty and built.empty:
         log.info("digest %s: nothing new, skipped (skip_empty)", digest.id)
         return []
+    recipients = list(digest.to)
+    if built.empty:
+        # "Nothing new" to someone whose earlier digest is still on its way adds nothing: it is not queued.
+        waiting = store.pending_recipients(digest.id)
+        recipients = [r for r in recipients if r not in waiting]
     text, html = render_text(built), render_html(built)
-    messages = {r: compose_message(built, sender=sender, recipient=r, text=text, html=html) for r in digest.to}
+    messages = {r: compose_message(built, sender=sender, recipient=r, text=text, html=html) for r in recipients}
     return store.record_period(digest.id, built.period, messages, now=now)
 
 
@@ -126,8 +136,9 @@ def due_period_end(schedule: Schedule, *, last_end: datetime | None, now: dateti
                    min_interval: timedelta) -> datetime | None:
     """The end of the period to close now, or None: the latest fire time not yet closed (missed ones coalesce).
 
-    A digest never closed starts with the first fire time after the service first started. An immediate
-    digest closes at ``now`` once ``min_interval`` has passed since its last period.
+    A digest never closed starts with the first fire time after ``started_at``, when a service first watched
+    it (kept across restarts). An immediate digest closes at ``now`` once ``min_interval`` has passed since its
+    last period. A period never ends after ``now``, the moment it is closed.
     """
     if schedule.immediate:
         return now if last_end is None or now - last_end >= min_interval else None
@@ -144,7 +155,10 @@ def close_due(store: Store, watchlist: Watchlist, digest: DigestConfig, *, owner
               started_at: datetime, sender: str) -> list[Delivery] | None:
     """Close ``digest``'s due period if there is one and no other process is closing it; None when nothing was due."""
     schedule = parse_schedule(digest.schedule, digest.timezone or watchlist.defaults.timezone)
-    end = due_period_end(schedule, last_end=store.last_period_end(digest.id), now=now, started_at=started_at,
+    last_end = store.last_period_end(digest.id)
+    if last_end is None:  # a restart just after a fire time must not skip it: the first start is kept
+        started_at = store.watched_since(digest.id, now=started_at)
+    end = due_period_end(schedule, last_end=last_end, now=now, started_at=started_at,
                          min_interval=digest.min_interval)
     if end is None:
         return None

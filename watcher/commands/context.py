@@ -50,7 +50,10 @@ def now() -> datetime:
 def parse_when(text: str, *, now: datetime) -> datetime:
     """``7d`` (ago), ``2026-11-01`` or an ISO time (UTC when it has no zone) as an aware datetime."""
     if re.fullmatch(r"\s*(\d+\s*[smhdw]\s*)+", text.lower()):
-        return now - parse_duration(text)
+        try:
+            return now - parse_duration(text)
+        except OverflowError:  # further back than the calendar goes: from its beginning
+            return datetime.min.replace(tzinfo=UTC)
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:

@@ -31,7 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeDecorator
 
-SCHEMA_REVISION = "0005"
+SCHEMA_REVISION = "0006"
 
 # Named constraints make SQLite and PostgreSQL reflect the same names, so migrations can drop them.
 metadata = MetaData(naming_convention={
@@ -154,6 +154,9 @@ deliveries = Table(
     Column("last_error", Text),
     Column("sent_at", UTCDateTime),
     Column("message", LargeBinary, nullable=False),
+    # The process sending it, until when: a claim that runs out (its holder died) lets another process retry.
+    Column("claimed_by", String(200)),
+    Column("claimed_until", UTCDateTime),
     UniqueConstraint("period_id", "recipient"),
     CheckConstraint("status IN ('pending', 'sent', 'failed')", name="status"),
     Index(None, "status", "next_attempt_at"),
