@@ -10,6 +10,8 @@ import pytest
 from conftest import corpus_files
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_parse_conformance import CORPUS as FEEDPARSER_CORPUS
+from test_parse_conformance import corpus_files as feedparser_corpus_files
 from test_parse_golden import CASES, FETCHED_AT, GOLDEN
 
 from watcher.errors import ParseError
@@ -57,6 +59,22 @@ def test_corpus_file_same_items_both_ways(path: Path) -> None:
     assert fast == slow
     if path.name in FAST_CORPUS:
         assert takes_fast_path(path.read_bytes(), url=url)
+
+
+@pytest.mark.skipif(not FEEDPARSER_CORPUS.is_dir(), reason="../shared/corpus/feedparser-tests is not beside the repository")
+def test_feedparser_corpus_same_items_both_ways() -> None:
+    """Every file of feedparser's test corpus that the fast path takes gives what feedparser's path gives."""
+    taken, differ = 0, []
+    for path in feedparser_corpus_files():
+        url = f"https://corpus.example/{path.relative_to(FEEDPARSER_CORPUS).as_posix()}"
+        content = path.read_bytes()
+        if takes_fast_path(content, url=url):
+            taken += 1
+            fast, slow = both(content, url=url)
+            if fast != slow:
+                differ.append(path.name)
+    assert differ == []
+    assert taken > 500  # the clean RSS and Atom files of the corpus, so the comparison is not empty
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

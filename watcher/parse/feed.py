@@ -27,6 +27,9 @@ MAX_SUMMARY_HTML = 200_000
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]{1,8})*$")
 _ITEM_END = re.compile(r"</(?:[\w.-]+:)?(?:item|entry)\s*>")
 _EMPTY_HINT = "the server answered 200 with nothing in it; the feed may be down"
+# Root elements of feed formats: such a document with no item is an empty feed, not "no feed" (feedparser
+# names no version for Microsoft's CDF, whose root is <CHANNEL>).
+_FEED_ROOTS = frozenset({"rss", "rdf", "feed", "channel"})
 
 
 def parse_feed(content: bytes, *, url: str, headers: Sequence[tuple[str, str]] = (), fetched_at: datetime,
@@ -60,7 +63,7 @@ def parse_feed(content: bytes, *, url: str, headers: Sequence[tuple[str, str]] =
     if fast is not None:
         feed, entries, problem = fast.feed, fast.entries, None
     else:
-        feed, entries, problem = _slow_parse(document, url=url, language=language)
+        feed, entries, problem = _slow_parse(document, url=url, language=language, root=root)
     items, skipped = _items(entries, url=url, fetched_at=fetched_at, local=local,
                             language=_language(feed.get("language")), skip=skip)
     problems = tuple(p for p in (decoded.problem, problem) if p)
@@ -68,13 +71,15 @@ def parse_feed(content: bytes, *, url: str, headers: Sequence[tuple[str, str]] =
                       link=resolve_link(feed.get("link"), url), items=items, problems=problems, skipped=skipped)
 
 
-def _slow_parse(document: str, *, url: str, language: str | None) -> tuple[Mapping[str, Any], list[Entry], str | None]:
+def _slow_parse(document: str, *, url: str, language: str | None,
+                root: str | None) -> tuple[Mapping[str, Any], list[Entry], str | None]:
     """feedparser's feed, whole entries and problem line; ParseError when the document holds no feed."""
     result = _feedparser(document, url=url, language=language)
     complete = _complete_entries(list(result.get("entries") or []), document, result)
     entries = [from_feedparser(entry) for entry in complete]
     problem = _bozo_line(result)
-    if not entries and not result.get("version"):
+    feed_root = root is not None and root.rpartition(":")[2].lower() in _FEED_ROOTS and problem is None
+    if not entries and not result.get("version") and not feed_root:
         raise ParseError(f"{url} holds no RSS or Atom feed" + (f" ({problem})" if problem else ""),
                          hint="check that the URL is the feed itself and not a page or an API")
     return result.get("feed") or {}, entries, problem
