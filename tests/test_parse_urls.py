@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from watcher.parse.fast_values import fix, resolver
-from watcher.parse.keys import (
+from watcher.parse.identity import (
     _CANONICAL,
     _canonical,
     _joined,

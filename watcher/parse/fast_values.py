@@ -13,7 +13,7 @@ from feedparser.html import _cp1252
 from feedparser.mixin import _FeedParserMixin
 from feedparser.urls import _urljoin
 
-from watcher.parse.keys import ABSOLUTE_URL
+from watcher.parse.identity import ABSOLUTE_URL
 
 # Elements with a feedparser handler whose effect never reaches the fields feed.py reads.
 _HARMLESS = frozenset({"category", "dc:subject", "media:category", "media:rating", "media:credit", "media:restriction",

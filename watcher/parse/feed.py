@@ -19,7 +19,7 @@ from watcher.parse.dates import as_utc, load_timezone, parse_date
 from watcher.parse.encoding import charset_from_content_type, decode_document, gunzip
 from watcher.parse.entry import Entry, from_feedparser
 from watcher.parse.fast import fast_parse
-from watcher.parse.keys import content_hash, guid_key, link_and_key, resolve_link, unique_guids
+from watcher.parse.identity import content_hash, guid_key, link_and_key, resolve_link, unique_guids
 from watcher.parse.sniff import refuse_web_page, root_element, without_doctype
 from watcher.parse.text import MAX_TITLE, html_to_text, one_line, plain_to_text, title_text
 

@@ -1,4 +1,5 @@
-"""Item keys: a canonical link (the same article through any source), else a GUID, else a content hash."""
+"""Item identity: a key from the canonical link (the same article through any source), else the GUID, else a
+content hash."""
 
 from __future__ import annotations
 
