@@ -20,6 +20,9 @@ from watcher.errors import ConfigError
 
 UTC = UTC
 FUTURE_TOLERANCE = timedelta(minutes=5)  # clock skew between the outlet and us
+# No web feed predates the web: an item dated earlier has no date. Far enough from datetime.min that no
+# zone's offset (±14 h) can shift a date out of range, wherever it is shown.
+EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
 
 _ZONES = {  # hours east of UTC; ambiguous abbreviations (IST, AMT, BST in some lists) are left out or common
     "UT": 0, "UTC": 0, "GMT": 0, "Z": 0, "WET": 0, "WEST": 1, "BST": 1, "CET": 1, "CEST": 2, "MET": 1,
@@ -64,21 +67,25 @@ def as_utc(moment: datetime) -> datetime:
 
 def parse_date(raw: str | None, *, fetched_at: datetime, local: tzinfo, parsed: time.struct_time | None = None,
                reader: Callable[[str], time.struct_time | None] | None = None) -> datetime:
+    """read_date's moment, or ``fetched_at`` when ``raw`` gives none."""
+    return read_date(raw, fetched_at=fetched_at, local=local, parsed=parsed, reader=reader) or as_utc(fetched_at)
+
+
+def read_date(raw: str | None, *, fetched_at: datetime, local: tzinfo, parsed: time.struct_time | None = None,
+              reader: Callable[[str], time.struct_time | None] | None = None) -> datetime | None:
     """An aware UTC datetime for ``raw``; ``parsed`` is feedparser's reading, used when ours fails (or
     ``reader``, which gives it from ``raw``: it is asked only then).
 
-    Missing or unreadable dates become ``fetched_at``; dates in the future beyond a small tolerance are
-    clamped to ``fetched_at`` (an outlet's wrong zone must not pin an item to the top for hours).
+    None for a missing or unreadable date, and for an absurd one: in the future beyond a small tolerance (an
+    outlet's wrong zone must not pin an item to the top for hours), or before EARLIEST (year 1 or 1970 is a
+    broken clock, and a date near datetime's limits overflows in any later stage that shifts it to a zone).
     """
-    fetched_at = as_utc(fetched_at)
-    moment = None
-    if raw:
-        fallback = (lambda: parsed) if parsed is not None or reader is None else (lambda: reader(raw))
-        moment = _read(" ".join(raw.split())[:100], local, fallback)
-    if moment is None:
-        return fetched_at
-    if moment > fetched_at + FUTURE_TOLERANCE:
-        return fetched_at
+    if not raw:
+        return None
+    fallback = (lambda: parsed) if parsed is not None or reader is None else (lambda: reader(raw))
+    moment = _read(" ".join(raw.split())[:100], local, fallback)
+    if moment is None or moment > as_utc(fetched_at) + FUTURE_TOLERANCE or moment < EARLIEST:
+        return None
     return moment
 
 
