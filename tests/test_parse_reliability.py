@@ -4,6 +4,7 @@ real database (SQLite, and PostgreSQL when configured), `watcher scan`, `watcher
 # ruff: noqa: F811 (pytest fixtures imported from test_store_fixtures are parameters here)
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -103,3 +104,55 @@ def test_absurd_dates_become_the_fetch_time(fast_path: bool) -> None:
     parsed = parse_feed(rss(items + item(99, "Sane", when=NOW - timedelta(days=2))).encode(), url=URL, fetched_at=NOW,
                         fast_path=fast_path)
     assert [i.published for i in parsed.items] == [NOW] * len(ABSURD) + [NOW - timedelta(days=2)]
+
+
+# A link that changes between polls only by a parameter: the same item, stored once.
+
+def changing_feed(version: int, *, dated: bool = True) -> str:
+    return rss("".join(
+        item(n, f"Story {n} on Nikol Pashinyan", link=f"https://news.example/{n}?v={version}{n}",
+             body=f"Report {n}.", when=NOW - timedelta(hours=n) if dated else "")
+        for n in range(1, 6)))
+
+
+@pytest.mark.parametrize("dated", [True, False])
+def test_a_link_with_a_changing_parameter_is_stored_once(
+        tmp_path: Path, site: tuple[Path, str], db_url: str, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str], dated: bool) -> None:
+    folder, base = site
+    write_watchlist(tmp_path, base, ["wire"], monkeypatch)
+    assert run(capsys, "db", "upgrade")[0] == 0
+    (folder / "wire.xml").write_bytes(changing_feed(1, dated=dated).encode())
+    code, out, _ = run(capsys, "poll")
+    assert "wire: 5 new of 5 items, 5 new matches" in out
+    for version in (2, 3):
+        (folder / "wire.xml").write_bytes(changing_feed(version, dated=dated).encode())
+        code, out, err = run(capsys, "poll")
+        assert code == 0 and "wire: 0 new of 5 items, 0 new matches" in out, out + err
+    assert len(stored_rows(db_url)) == 5
+    code, out, _ = run(capsys, "sources", "--json")
+    assert json.loads(out.splitlines()[0])["items"] == 5
+    # A new story among them is still new.
+    (folder / "wire.xml").write_bytes(changing_feed(4, dated=dated).replace(
+        "<item>", item(0, "A new story", link="https://news.example/new?v=4") + "<item>", 1).encode())
+    code, out, _ = run(capsys, "poll")
+    assert "wire: 1 new of 6 items" in out
+
+
+def test_content_identity_needs_the_same_page_title_and_date() -> None:
+    """The same page under other parameters is the same item; the same title elsewhere is another."""
+    first = parse_feed(changing_feed(1).encode(), url=URL, fetched_at=NOW)
+    known = {i.key for i in first.items} | {i.identity for i in first.items if i.identity}
+    again = parse_feed(changing_feed(2).encode(), url=URL, fetched_at=NOW, skip=known)
+    assert again.items == () and again.skipped == 5
+    photos = rss("".join(item(n, "Photo of the day", link=f"https://news.example/photo/{n}?v=1", body="", when="")
+                         for n in range(3)))
+    parsed = parse_feed(photos.encode(), url=URL, fetched_at=NOW)
+    assert len({i.identity for i in parsed.items}) == 3
+    later = rss("".join(item(n, f"Story {n} on Nikol Pashinyan", link=f"https://news.example/{n}?v=3",
+                             body=f"Report {n}.", when=NOW - timedelta(hours=n, seconds=-1)) for n in range(1, 6)))
+    other_dates = parse_feed(later.encode(), url=URL, fetched_at=NOW, skip=known)
+    assert len(other_dates.items) == 5  # the same page and title, published at another time: another item
+    no_link = parse_feed(rss("<item><title>t</title><guid isPermaLink='false'>g1</guid></item>").encode(), url=URL,
+                         fetched_at=NOW)
+    assert no_link.items[0].identity is None

@@ -85,6 +85,10 @@ class Item:
     summary_html: str | None = None  # raw and unsanitised: sanitise where it is shown
     publisher: str | None = None  # the real outlet, for items reached through a news search
     language: str | None = None
+    # The item by its page (link without parameters) and content (title and date, or title and text), for a
+    # feed whose link parameters change between polls: a second item of one source with the same identity is
+    # the same item. None: no link, or unknown.
+    identity: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

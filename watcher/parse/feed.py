@@ -15,11 +15,11 @@ import feedparser
 
 from watcher.errors import ParseError
 from watcher.models import Item, ParsedFeed
-from watcher.parse.dates import as_utc, load_timezone, parse_date
+from watcher.parse.dates import as_utc, load_timezone, read_date
 from watcher.parse.encoding import charset_from_content_type, decode_document, gunzip
 from watcher.parse.entry import Entry, from_feedparser
 from watcher.parse.fast import fast_parse
-from watcher.parse.identity import content_hash, guid_key, link_and_key, resolve_link, unique_guids
+from watcher.parse.identity import content_hash, content_identity, guid_key, link_and_key, resolve_link, unique_guids
 from watcher.parse.sniff import refuse_web_page, root_element, without_doctype
 from watcher.parse.text import MAX_TITLE, html_to_text, one_line, plain_to_text, title_text
 
@@ -39,7 +39,8 @@ def parse_feed(content: bytes, *, url: str, headers: Sequence[tuple[str, str]] =
     A clean RSS/Atom document takes the lxml fast path (``fast_path=False`` forces feedparser); it yields
     the same items, and anything it does not reproduce exactly goes to feedparser. Items whose key is in
     ``skip`` (already stored; a set, looked up once per item) are left out and counted in ``skipped``;
-    they cost only their key.
+    they cost only their key. So are items whose content identity is in ``skip`` (the same item under a
+    link that changed), found once the item is read.
     """
     local = load_timezone(timezone)
     fetched_at = as_utc(fetched_at)
@@ -129,8 +130,10 @@ def _items(entries: list[Entry], *, url: str, fetched_at: datetime, local: tzinf
             continue
         seen.add(key)
         if key not in skip:
-            items.append(item or _item(entry, key=key, link=link, guid=guid, fetched_at=fetched_at, local=local,
-                                       language=language))
+            item = item or _item(entry, key=key, link=link, guid=guid, fetched_at=fetched_at, local=local,
+                                 language=language)
+            if item.identity is None or item.identity not in skip:
+                items.append(item)
     return tuple(items), len(seen) - len(items)
 
 
@@ -144,11 +147,11 @@ def _item(entry: Entry, *, key: str | None, link: str | None, guid: str | None, 
         title = title[: -len(publisher) - 3].rstrip()
     if not title:
         title = one_line(text, limit=120)
-    published = fetched_at
-    if details.date:
-        published = parse_date(details.date, fetched_at=fetched_at, local=local, parsed=details.date_parsed,
-                               reader=details.read_date)
-    return Item(key=key or content_hash(title, text), title=title, text=text, link=link, published=published,
+    dated = (read_date(details.date, fetched_at=fetched_at, local=local, parsed=details.date_parsed,
+                       reader=details.read_date) if details.date else None)
+    key = key or content_hash(title, text)
+    return Item(key=key, title=title, text=text, link=link, published=dated or fetched_at,
+                identity=content_identity(key, title, dated, text),
                 guid=guid, author=one_line(details.author, limit=200) or None,
                 summary_html=(details.summary or details.body)[:MAX_SUMMARY_HTML] or None,
                 publisher=publisher, language=language or _language(details.title_language))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
+from datetime import datetime
 from functools import lru_cache
 from urllib.parse import quote, unquote_plus, urljoin, urlsplit, urlunsplit
 
@@ -24,6 +25,7 @@ _UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012
 _PATH_SAFE = "/:@!$&'()*+,;=~%"
 _QUERY_SAFE = "/:@!$'()*+,;=?~%"
 _AMP_SUFFIX = re.compile(r"\.amp(?=(?:\.html?)?$)")
+_PATH_PARAMETERS = re.compile(r";[^/]*")
 # An absolute http(s) URL whose parts are not in doubt (plain host, no fragment, no whitespace): split by
 # this pattern it gives the parts urlsplit gives.
 _SIMPLE_URL = re.compile(r"(https?)://([A-Za-z0-9.-]+)(?::([0-9]{1,5}))?(/[^\s?#\\]*)?(?:\?([^\s#]*))?\Z")
@@ -117,6 +119,22 @@ def _joined(link: str, base: str) -> str | None:
     except ValueError:
         return None
     return absolute if scheme in ("http", "https") else None
+
+
+def content_identity(key: str, title: str, published: datetime | None, text: str) -> str | None:
+    """What an item is beyond its link's parameters, for a feed that appends a changing one to every link
+    (``?v=123``): its page (the key without query, fragment or ``;`` parameters), its title, and its
+    publication time, or its text when it has no date of its own.
+
+    None for an item keyed by a GUID or by its content (no link to change) or without a title. The page
+    keeps two items apart that share a title and no date ("Photo of the day") but not their address.
+    """
+    if not title or not key.startswith(("https://", "http://")):
+        return None
+    page = _PATH_PARAMETERS.sub("", key.partition("?")[0].partition("#")[0])
+    when = published.isoformat() if published is not None else f"\n{text}"
+    basis = f"{page}\n{title}\n{when}"
+    return hashlib.sha256(basis.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def content_hash(title: str, text: str) -> str:

@@ -24,6 +24,7 @@ _ITEM_COLUMNS = [
     items_t.c.published_at.label("i_published"), items_t.c.guid.label("i_guid"), items_t.c.author.label("i_author"),
     items_t.c.summary_html.label("i_summary_html"), items_t.c.publisher.label("i_publisher"),
     items_t.c.language.label("i_language"), items_t.c.first_seen_at.label("i_first_seen"),
+    items_t.c.identity.label("i_identity"),
 ]
 _MATCH_COLUMNS = [matches_t.c.id, matches_t.c.entry_id, matches_t.c.field, matches_t.c.text, matches_t.c.start, matches_t.c.end,
                   matches_t.c.snippet, matches_t.c.rule, matches_t.c.found_at]
@@ -57,12 +58,12 @@ class Success:
 _STORED_HASHES = select(items_t.c.key_hash).where(items_t.c.key_hash.in_(bindparam("hashes", expanding=True)))
 # A feed lists its newest items; twice the longest feeds seen (100-200 items) covers a slow one's window.
 RECENT_KEYS = 400
-_RECENT_KEYS = (select(items_t.c.key)
+_RECENT_KEYS = (select(items_t.c.key, items_t.c.identity)
                 .where(items_t.c.source_id == select(sources.c.id).where(sources.c.name == bindparam("name"))
                        .scalar_subquery())
                 .order_by(items_t.c.published_at.desc()).limit(bindparam("limit")))
 _ITEM_INSERT = ("key_hash", "key", "source_id", "title", "text", "link", "guid", "author", "publisher", "language",
-                "summary_html", "published_at", "first_seen_at")
+                "summary_html", "published_at", "first_seen_at", "identity")
 _MATCH_INSERT = ("item_id", "entry_id", "field", "text", "start", "end", "snippet", "rule", "found_at")
 
 
@@ -81,7 +82,8 @@ class ItemsMixin(StoreBase):
 
         Each is stored as ``record_success`` would, one after the other; all are committed together, or on
         any error (an unknown source, a constraint) none is. An item whose key comes under two of them is
-        stored once, for the first; matches are stored only for the items new here.
+        stored once, for the first; so is an item whose identity its source has stored (the same item under a
+        changed link). Matches are stored only for the items new here.
         """
         if not successes:
             return []
@@ -100,7 +102,7 @@ class ItemsMixin(StoreBase):
                         del pending[stored]
             rows = [_item_row(h, item, state[successes[index].source][0], successes[index].now)
                     for h, (index, item) in pending.items()]
-            inserted = dict(insert_rows(conn, items_t, _ITEM_INSERT, rows, skip_conflicts_on="key_hash",
+            inserted = dict(insert_rows(conn, items_t, _ITEM_INSERT, rows, skip_conflicts=True,
                                         returning=("key_hash", "id")))
             counts = [[0, 0] for _ in successes]
             match_rows: list[tuple[Any, ...]] = []
@@ -128,9 +130,15 @@ class ItemsMixin(StoreBase):
         return known
 
     def recent_keys(self, source: str, *, limit: int = RECENT_KEYS) -> set[str]:
-        """Keys of the ``limit`` items of ``source`` published last: what its feed most likely still lists."""
+        """Keys and identities of the ``limit`` items of ``source`` published last: what its feed most likely
+        still lists, under the same link or (an identity) a changed one."""
+        known: set[str] = set()
         with self._read() as conn:
-            return set(conn.execute(_RECENT_KEYS, {"name": source, "limit": limit}).scalars())
+            for key, identity in conn.execute(_RECENT_KEYS, {"name": source, "limit": limit}):
+                known.add(key)
+                if identity is not None:
+                    known.add(identity)
+        return known
 
     def matches_between(self, period: Period, *, entry_ids: Collection[str] | None = None) -> list[StoredMatch]:
         """Matches found in (period.start, period.end], optionally only of ``entry_ids``, by found_at then id."""
@@ -190,7 +198,7 @@ def _matches_query(entry_ids: Collection[str] | None) -> Select[Any]:
 
 def _item_row(h: str, item: Item, source_id: int, now: datetime) -> tuple[Any, ...]:
     return (h, item.key, source_id, item.title, item.text, item.link, item.guid, item.author, item.publisher,
-            item.language, item.summary_html, item.published, now)
+            item.language, item.summary_html, item.published, now, item.identity)
 
 
 def _match_row(item_id: int, match: Match, now: datetime) -> tuple[Any, ...]:
@@ -240,7 +248,7 @@ def _source_update(success: Success, state: dict[str, list[Any]], new: int) -> d
 def _stored_item(row: Row[Any]) -> StoredItem:
     item = Item(key=row.i_key, title=row.i_title, text=row.i_text, link=row.i_link, published=row.i_published,
                 guid=row.i_guid, author=row.i_author, summary_html=row.i_summary_html, publisher=row.i_publisher,
-                language=row.i_language)
+                language=row.i_language, identity=row.i_identity)
     return StoredItem(id=row.i_id, source=row.i_source, item=item, first_seen=row.i_first_seen)
 
 
