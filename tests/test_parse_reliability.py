@@ -4,6 +4,7 @@ real database (SQLite, and PostgreSQL when configured), `watcher scan`, `watcher
 # ruff: noqa: F811 (pytest fixtures imported from test_store_fixtures are parameters here)
 from __future__ import annotations
 
+import base64
 import json
 import re
 from collections.abc import Iterator
@@ -12,11 +13,14 @@ from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 from test_store_fixtures import db_url, empty_url  # noqa: F401 (fixtures)
 
 from watcher.cli import main
 from watcher.feedserver import serve_folder
+from watcher.models import Item
 from watcher.parse import parse_feed
 from watcher.store.db import make_engine, parse_url
 from watcher.store.schema import items as items_t
@@ -156,3 +160,90 @@ def test_content_identity_needs_the_same_page_title_and_date() -> None:
     no_link = parse_feed(rss("<item><title>t</title><guid isPermaLink='false'>g1</guid></item>").encode(), url=URL,
                          fetched_at=NOW)
     assert no_link.items[0].identity is None
+
+
+# NUL bytes: no item may carry one to the store (PostgreSQL refuses it and the whole poll's batch with it).
+
+NUL_RSS = rss(item(1, "Nikol\x00 Pashinyan in Brussels", body="Talks\x00 went &#0;on.&amp;#0;",
+                   extra="<author>desk\x00@news.example</author><guid isPermaLink='false'>g\x00-1</guid>")
+              + item(2, "Second", link="https://news.example/2?\x00q=1", body="&lt;p&gt;A\x00B&lt;/p&gt;"))
+_ENCODED = base64.b64encode(b"<p>Hidden\x00NUL and Nikol Pashinyan</p>").decode()
+NUL_ATOM = ('<?xml version="1.0" encoding="utf-8"?><feed version="0.3" xmlns="http://purl.org/atom/ns#">'
+            "<title>Atom desk</title><entry><title>Encoded</title><link rel='alternate' href='https://atom.example/1'/>"
+            f"<id>urn:atom:1</id><content type='text/html' mode='base64'>{_ENCODED}</content>"
+            "<issued>2026-11-20T10:00:00Z</issued></entry></feed>")
+
+
+def test_nul_never_reaches_the_store_and_every_source_is_stored(
+        tmp_path: Path, site: tuple[Path, str], db_url: str, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    folder, base = site
+    (folder / "nul.xml").write_bytes(NUL_RSS.encode())
+    (folder / "atom.xml").write_bytes(NUL_ATOM.encode())
+    (folder / "clean.xml").write_bytes(rss(item(1, "Clean one", link="https://clean.example/1")).encode())
+    write_watchlist(tmp_path, base, ["nul", "atom", "clean"], monkeypatch)
+    assert run(capsys, "db", "upgrade")[0] == 0
+    code, out, err = run(capsys, "poll")
+    assert code == 0, out + err
+    assert "nul: 2 new of 2 items" in out and "atom: 1 new of 1 items" in out and "clean: 1 new of 1 items" in out
+    rows = stored_rows(db_url)
+    assert len(rows) == 4
+    for row in rows:
+        assert not any(isinstance(value, str) and _UNSTORABLE.search(value) for value in row.values()), row
+    titles = {row["title"] for row in rows}
+    assert "Nikol Pashinyan in Brussels" in titles
+    code, out, _ = run(capsys, "matches", "--json", "--since", "3650d")
+    assert {json.loads(line)["title"] for line in out.splitlines()} >= {"Nikol Pashinyan in Brussels", "Encoded"}
+
+
+# Surrogate character references: replaced, and every item kept.
+
+SURROGATES = rss(
+    item(1, "Smile &#55357;&#56832; decimal, &#xD83D;&#xDE00; hex, lone &#55357; and &#xDE00;",
+         link="https://news.example/1?mood=&#55357;&#56832;", body="&lt;p&gt;Body &amp;#55357;&amp;#56832;&lt;/p&gt;",
+         extra="<guid isPermaLink='false'>&#xD83D;guid</guid>")
+    + item(2, "Attribute", extra='<source url="https://outlet.example/&#xDE00;">Outlet &#56832;</source>')
+    + item(3, "Third, clean"))
+
+
+@pytest.mark.parametrize("fast_path", [True, False])
+def test_surrogate_references_are_replaced_and_every_item_kept(fast_path: bool) -> None:
+    parsed = parse_feed(SURROGATES.encode(), url=URL, fetched_at=NOW, fast_path=fast_path)
+    assert [i.title for i in parsed.items] == [
+        "Smile 😀 decimal, 😀 hex, lone \ufffd and \ufffd", "Attribute", "Third, clean"]
+    first = parsed.items[0]
+    assert first.text == "Body 😀" and first.guid == "\ufffdguid" and first.link is not None and "😀" in first.link
+
+
+def test_scan_keeps_a_feed_with_surrogate_references(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "feed.xml"
+    path.write_bytes(SURROGATES.encode())
+    watchlist = tmp_path / "watchlist.yaml"
+    watchlist.write_text("actors:\n  - {id: pashinyan, name: Nikol Pashinyan}\n", encoding="utf-8")
+    code, out, err = run(capsys, "--config", str(watchlist), "scan", str(path), "--json")
+    assert code == 0, err
+    assert next(json.loads(line)["title"] for line in out.splitlines()).startswith("Smile 😀 decimal")
+
+
+_HOSTILE = st.sampled_from(["\x00", "&#0;", "&#55357;", "&#56832;", "&#xD83D;&#xDE00;", "&#x110000;", "&#xFFFE;",
+                            "&amp;#0;", "&amp;#xD800;", "\ud800", "&#1;", "&#x1F600;", "a", "<b>", " ", "&lt;p&gt;"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_HOSTILE, max_size=12).map("".join), st.booleans())
+def test_no_item_field_holds_what_a_database_cannot(noise: str, fast_path: bool) -> None:
+    """Every text field of every Item, by either path, whatever references and NULs the document holds."""
+    content = rss(item(1, f"T{noise}", link=f"https://news.example/1{noise}", body=f"B{noise}",
+                       extra=f"<author>{noise}a@b.example</author><guid isPermaLink='false'>g{noise}</guid>")
+                  + item(2, f"U{noise}", body=f"&lt;p&gt;{noise}&lt;/p&gt;")).encode("utf-8", "surrogatepass")
+    parsed = parse_feed(content, url=URL, fetched_at=NOW, fast_path=fast_path)
+    assert len(parsed.items) == 2
+    for it in parsed.items:
+        for value in _fields(it):
+            assert not _UNSTORABLE.search(value), (value, it)
+            value.encode("utf-8")
+
+
+def _fields(it: Item) -> list[str]:
+    return [value for value in (it.key, it.title, it.text, it.link, it.guid, it.author, it.summary_html, it.publisher,
+                                it.language, it.identity) if value is not None]

@@ -29,19 +29,24 @@ _OTHER_HEX = (r"[0-8bBcCeEfF]|1[0-9a-fA-F]"
               r"|1[1-9a-fA-F][0-9a-fA-F]{4}|[2-9a-fA-F][0-9a-fA-F]{5}|[1-9a-fA-F][0-9a-fA-F]{6,}")
 
 
-def _ref(decimal: str, hexadecimal: str, name: str) -> str:
-    return rf"&#(?:{_Z}(?P<{name}d>{decimal})|[xX]{_Z}(?P<{name}x>{hexadecimal}));"
+def _number(decimal: str, hexadecimal: str, name: str) -> str:
+    """The part of a reference after "&#": a number in one of the given ranges, and ";"."""
+    return rf"(?:{_Z}(?P<{name}d>{decimal})|[xX]{_Z}(?P<{name}x>{hexadecimal}));"
 
 
+# "&#" first and once, so a search skips to each "&#" instead of trying every position.
 _BAD = re.compile(
-    f"(?:{_ref(_HIGH_DEC, _HIGH_HEX, 'high')})(?:{_ref(_LOW_DEC, _LOW_HEX, 'low')})?"
-    f"|{_ref(f'{_LOW_DEC}|{_OTHER_DEC}', f'{_LOW_HEX}|{_OTHER_HEX}', 'other')}"
+    f"&#(?:{_number(_HIGH_DEC, _HIGH_HEX, 'high')}(?:&#{_number(_LOW_DEC, _LOW_HEX, 'low')})?"
+    f"|{_number(f'{_LOW_DEC}|{_OTHER_DEC}', f'{_LOW_HEX}|{_OTHER_HEX}', 'other')})"
 )
 
 
 def fix_references(text: str) -> str:
-    """``text`` with every bad numeric character reference replaced (see the module's docstring)."""
-    return _BAD.sub(_replacement, text) if "&#" in text else text
+    """``text`` with every bad numeric character reference replaced (see the module's docstring); ``text``
+    itself when it holds none."""
+    if "&#" not in text or _BAD.search(text) is None:
+        return text
+    return _BAD.sub(_replacement, text)
 
 
 def _replacement(match: re.Match[str]) -> str:

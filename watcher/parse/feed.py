@@ -15,6 +15,7 @@ import feedparser
 
 from watcher.errors import ParseError
 from watcher.models import Item, ParsedFeed
+from watcher.parse.charrefs import fix_references
 from watcher.parse.dates import as_utc, load_timezone, read_date
 from watcher.parse.encoding import charset_from_content_type, decode_document, gunzip
 from watcher.parse.entry import Entry, from_feedparser
@@ -30,6 +31,7 @@ _EMPTY_HINT = "the server answered 200 with nothing in it; the feed may be down"
 # Root elements of feed formats: such a document with no item is an empty feed, not "no feed" (feedparser
 # names no version for Microsoft's CDF, whose root is <CHANNEL>).
 _FEED_ROOTS = frozenset({"rss", "rdf", "feed", "channel"})
+_ASCII_CHANGED = ("utf-16", "utf-32", "utf-7")  # encodings whose bytes for "&#" or NUL are not those bytes
 
 
 def parse_feed(content: bytes, *, url: str, headers: Sequence[tuple[str, str]] = (), fetched_at: datetime,
@@ -50,15 +52,16 @@ def parse_feed(content: bytes, *, url: str, headers: Sequence[tuple[str, str]] =
         raise ParseError(f"{url}: the response body is empty", hint=_EMPTY_HINT)
     header_map = _header_map(headers)
     decoded = decode_document(content, http_charset=charset_from_content_type(header_map.get("content-type")))
+    cleaned = _storable_document(decoded.text, content, decoded.encoding)
     # Blank lines before the XML declaration (a common CMS plugin bug) would force the lenient parser.
-    text = decoded.text.lstrip()
+    text = cleaned.lstrip()
     root_start, root = root_element(text)
     refuse_web_page(text, root, url=url)
     document = without_doctype(text, root_start)
     language = header_map.get("content-language")
     # The bytes are the document's UTF-8 when they were decoded as such with nothing cut off its start.
     raw = (content if decoded.encoding == "utf-8" and decoded.problem is None and content[:1] == b"<"
-           and len(document) == len(decoded.text) else None)
+           and cleaned is decoded.text and len(document) == len(decoded.text) else None)
     fast = fast_parse(document, url=url, language=language, raw=raw) if fast_path else None
     feed: Mapping[str, Any]
     if fast is not None:
@@ -70,6 +73,20 @@ def parse_feed(content: bytes, *, url: str, headers: Sequence[tuple[str, str]] =
     problems = tuple(p for p in (decoded.problem, problem) if p)
     return ParsedFeed(title=title_text(feed.get("title") or "") or None,
                       link=resolve_link(feed.get("link"), url), items=items, problems=problems, skipped=skipped)
+
+
+def _storable_document(text: str, content: bytes, encoding: str) -> str:
+    """The document without NULs and with its bad character references replaced (charrefs), so that neither
+    parser meets them and no item carries one to the store; ``text`` itself when it holds neither.
+
+    Both are looked for in the bytes, a memchr, where the encoding writes ASCII as ASCII.
+    """
+    ascii_bytes = not encoding.startswith(_ASCII_CHANGED)
+    if (b"\x00" in content) if ascii_bytes else ("\x00" in text):
+        text = text.replace("\x00", "")  # XML forbids the character, so no feed means one
+    if (b"&#" in content) if ascii_bytes else ("&#" in text):
+        text = fix_references(text)
+    return text
 
 
 def _slow_parse(document: str, *, url: str, language: str | None,

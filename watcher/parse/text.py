@@ -52,6 +52,7 @@ _SIMPLE_TAGS = (_BLOCKS - {"caption", "table", "td", "th", "tr"}) | frozenset({
 # encoding can hold them).  ZWNJ/ZWJ stay: scripts need them.
 _INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b\u200e\u200f"
                         "\u202a-\u202e\u2060-\u2064\u2066-\u206f\ud800-\udfff\ufeff\ufff9-\ufffb]")
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 _HSPACE = re.compile(r"[^\S\n]+")
 _NEWLINES = re.compile(r"\s*\n\s*")
 _LEFTOVER_ENTITY = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});")
@@ -137,6 +138,12 @@ def normalise_text(text: str, *, limit: int = MAX_TEXT) -> str:
     text = _HSPACE.sub(" ", _INVISIBLE.sub("", _HSPACE.sub(" ", text)))
     text = _NEWLINES.sub("\n", text).strip()
     return text[:limit].rstrip()
+
+
+def storable(text: str) -> str:
+    """``text`` without what no database text column holds: NUL (PostgreSQL refuses it) and lone surrogates
+    (no encoding has them)."""
+    return _UNSTORABLE.sub("", text)
 
 
 def one_line(text: str, *, limit: int = MAX_TITLE) -> str:
