@@ -5,8 +5,9 @@ Revises: 0005
 Create Date: 2026-12-03
 
 A feed that appends a changing parameter to every link (``?v=123``) gave each item a new key on every poll,
-so it was stored again each time. ``items.identity`` holds the hash of the item's page (its link without
-parameters), title and date, or title and text when it has no date (watcher.parse.identity.content_identity);
+so it was stored again each time. ``items.identity`` holds, for an item whose link has parameters, the hash
+of its page (the link without them), title and date, or title and text when it has no date
+(watcher.parse.identity.content_identity);
 the unique index on (source_id, identity) makes the store skip an item its source has stored under a link
 that differs only by its parameters, and the source's recent identities join the poll's "known keys".
 Items stored before this revision have no identity (their date may have been the fetch time, so it cannot

@@ -126,15 +126,17 @@ def content_identity(key: str, title: str, published: datetime | None, text: str
     (``?v=123``): its page (the key without query, fragment or ``;`` parameters), its title, and its
     publication time, or its text when it has no date of its own.
 
-    None for an item keyed by a GUID or by its content (no link to change) or without a title. The page
-    keeps two items apart that share a title and no date ("Photo of the day") but not their address.
+    None for an item whose key is no link with parameters (a plain link, a GUID, its content: nothing that
+    could change under it) or that has no title. The page keeps apart two items that share a title and no
+    date ("Photo of the day") but not their address.
     """
-    if not title or not key.startswith(("https://", "http://")):
+    if not ("?" in key or "#" in key or ";" in key) or not title or not key.startswith(("https://", "http://")):
         return None
-    page = _PATH_PARAMETERS.sub("", key.partition("?")[0].partition("#")[0])
-    when = published.isoformat() if published is not None else f"\n{text}"
-    basis = f"{page}\n{title}\n{when}"
-    return hashlib.sha256(basis.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    page = key.partition("?")[0].partition("#")[0]
+    if ";" in page:
+        page = _PATH_PARAMETERS.sub("", page)
+    when = repr(published.timestamp()) if published is not None else f"\n{text}"
+    return hashlib.sha256(f"{page}\n{title}\n{when}".encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def content_hash(title: str, text: str) -> str:
