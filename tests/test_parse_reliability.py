@@ -150,10 +150,14 @@ def test_content_identity_needs_the_same_page_title_and_date() -> None:
     known = {i.key for i in first.items} | {i.identity for i in first.items if i.identity}
     again = parse_feed(changing_feed(2).encode(), url=URL, fetched_at=NOW, skip=known)
     assert again.items == () and again.skipped == 5
-    photos = rss("".join(item(n, "Photo of the day", link=f"https://news.example/photo/{n}?v=1", body="", when="")
+    photos = rss("".join(item(n, "Photo of the day", link=f"https://news.example/photo/{n}?v=1", body="Our picture.",
+                              when="")
                          for n in range(3)))
     parsed = parse_feed(photos.encode(), url=URL, fetched_at=NOW)
     assert len({i.identity for i in parsed.items}) == 3
+    same_page = rss("".join(item(n, "Photo", link=f"https://news.example/photo.php?id={n}", body="", when="")
+                            for n in range(3)))
+    assert [i.identity for i in parse_feed(same_page.encode(), url=URL, fetched_at=NOW).items] == [None] * 3
     later = rss("".join(item(n, f"Story {n} on Nikol Pashinyan", link=f"https://news.example/{n}?v=3",
                              body=f"Report {n}.", when=NOW - timedelta(hours=n, seconds=-1)) for n in range(1, 6)))
     other_dates = parse_feed(later.encode(), url=URL, fetched_at=NOW, skip=known)

@@ -127,10 +127,12 @@ def content_identity(key: str, title: str, published: datetime | None, text: str
     publication time, or its text when it has no date of its own.
 
     None for an item whose key is no link with parameters (a plain link, a GUID, its content: nothing that
-    could change under it) or that has no title. The page keeps apart two items that share a title and no
-    date ("Photo of the day") but not their address.
+    could change under it), and for one with neither a title nor a date or text to tell it by: items of
+    ``photo.php?id=1``, ``?id=2``, all titled "Photo", undated and without text, are not one item.
     """
-    if not ("?" in key or "#" in key or ";" in key) or not title or not key.startswith(("https://", "http://")):
+    if not ("?" in key or "#" in key or ";" in key) or not title or not (published or text):
+        return None
+    if not key.startswith(("https://", "http://")):
         return None
     page = key.partition("?")[0].partition("#")[0]
     if ";" in page:
