@@ -43,9 +43,9 @@ def reference_normalise(text: str, *, limit: int = 100_000) -> str:
 def reference_html_to_text(html_text: str) -> str:
     if "<" not in html_text and "&" not in html_text:
         return reference_normalise(html_text[:MAX_HTML_INPUT])
-    text = _strip_tags(fix_references(html_text))
+    text = _strip_tags(html_text)
     if _LEFTOVER_ENTITY.search(text):
-        text = html.unescape(text)
+        text = html.unescape(fix_references(text))
     if _LEFTOVER_TAG.search(text):
         text = _strip_tags(text)
     return reference_normalise(text)

@@ -66,7 +66,7 @@ _LEFTOVER_TAG = re.compile(r"</?(?:p|br|div|span|a|b|i|em|strong|img|li|ul|ol|h[
 def _strip_tags(markup: str) -> str:
     """The text of an HTML fragment as an HTML5 parser builds it, without what a reader never sees, and a
     line break before every block tag (written as a newline the parser keeps as text)."""
-    tree = LexborHTMLParser(_BLOCK_TAG.sub("\n<", markup[:MAX_HTML_INPUT]), is_fragment=True)
+    tree = LexborHTMLParser(_BLOCK_TAG.sub("\n<", fix_references(markup[:MAX_HTML_INPUT])), is_fragment=True)
     tree.strip_tags(list(_DROPPED))
     return tree.text()
 
@@ -75,7 +75,7 @@ def _split_simple(markup: str) -> str | None:
     """What _strip_tags gives for markup of simple tags and text, or None when the markup is not that simple.
 
     The parser unescapes each run of text between two tags as one piece, by the same HTML5 rules as
-    html.unescape; a block tag's line break is the same newline in both.
+    html.unescape (after charrefs' fixes); a block tag's line break is the same newline in both.
     """
     if len(markup) > _SIMPLE_MAX:
         return None
@@ -96,7 +96,13 @@ def _split_simple(markup: str) -> str | None:
         return None  # a comment, a bare "<" or a tag the parser may read otherwise
     if "&" not in text:
         return text
-    return "".join(html.unescape(part) if "&" in part else part for part in parts)
+    return "".join(_unescape(part) if "&" in part else part for part in parts)
+
+
+def _unescape(text: str) -> str:
+    """References decoded by HTML5's rules, a surrogate pair (``&#55357;&#56832;``) as the one character it
+    encodes (html.unescape would make each half U+FFFD)."""
+    return html.unescape(fix_references(text))
 
 
 def _strip(markup: str) -> str:
@@ -109,10 +115,10 @@ def html_to_text(html_text: str) -> str:
     if "<" not in html_text and "&" not in html_text:
         # No markup and no reference: the parser would hand the text back as it is.
         return normalise_text(html_text[:MAX_HTML_INPUT])
-    text = _strip(fix_references(html_text) if "&#" in html_text else html_text)
+    text = _strip(html_text)
     # Descriptions escaped twice (`&amp;nbsp;`, `&amp;lt;p&amp;gt;`) still hold entities or markup here.
     if "&" in text and _LEFTOVER_ENTITY.search(text):
-        text = html.unescape(text)
+        text = _unescape(text)
     if "<" in text and _LEFTOVER_TAG.search(text):
         text = _strip(text)
     return normalise_text(text)
@@ -121,7 +127,7 @@ def html_to_text(html_text: str) -> str:
 def plain_to_text(text: str) -> str:
     """Text declared plain (Atom type="text"): no tags to strip, but entities escaped twice are decoded."""
     if _LEFTOVER_ENTITY.search(text):
-        text = html.unescape(text)
+        text = _unescape(text)
     return normalise_text(text)
 
 
