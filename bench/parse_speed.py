@@ -4,7 +4,7 @@ Run from the repository root: `python bench/parse_speed.py [rounds]`. Times are 
 shared), each the median of ``rounds`` rounds over the same documents.
 
 - generated: feeds as bench/polling/server.py serves them (RSS 2.0, Atom, RSS 1.0; English and Russian,
-  some windows-1251), 50 items each, parsed whole;
+  some windows-1251), 50 items each, parsed whole, with the lxml fast path and without it (feedparser);
 - skip: the same feeds with 5 new items on top (55 items), the 50 known keys passed as ``skip``;
 - corpus (when ../shared is beside the repository): every real feed file, the lxml fast path beside
   feedparser, normalised to 50 items.
@@ -58,10 +58,10 @@ def cpu_per_call(call: Callable[[], object], calls: int, rounds: int) -> float:
     return statistics.median(samples)
 
 
-def parse_all(documents: Sequence[Document], skips: Sequence[frozenset[str]] = ()) -> None:
+def parse_all(documents: Sequence[Document], skips: Sequence[frozenset[str]] = (), *, fast: bool = True) -> None:
     """Parse every document, each with its keys to skip when given."""
     for index, (content, url, headers) in enumerate(documents):
-        parse_feed(content, url=url, headers=headers, fetched_at=FETCHED_AT,
+        parse_feed(content, url=url, headers=headers, fetched_at=FETCHED_AT, fast_path=fast,
                    skip=skips[index] if skips else frozenset())
 
 
@@ -71,7 +71,9 @@ def generated(rounds: int, feeds: int = 30) -> None:
     for kind in ("rss2", "atom", "rss1", None):
         chosen = [doc for index, doc in documents.items() if kind in (None, feed_spec(index).kind)]
         seconds = cpu_per_call(partial(parse_all, chosen), len(chosen), rounds)
-        print(f"generated 50-item feed {kind or 'all':5}: {seconds * 1000:6.2f} ms CPU")
+        plain = cpu_per_call(partial(parse_all, chosen, fast=False), len(chosen), rounds)
+        print(f"generated 50-item feed {kind or 'all':5}: {seconds * 1000:6.2f} ms CPU"
+              f"  (without the fast path {plain * 1000:6.2f} ms)")
     grown = [generated_feed(index, 0, 54) for index in range(feeds)]
     known = [frozenset(item.key for item in parse_feed(c, url=u, headers=h, fetched_at=FETCHED_AT).items)
              for c, u, h in documents.values()]

@@ -3,13 +3,19 @@ fast path yields exactly the feedparser path's ParsedFeed, or hands the document
 
 from __future__ import annotations
 
+import gzip
 from datetime import UTC, datetime
 from pathlib import Path
+from xml.sax.saxutils import escape
 
+import feedparser
 import pytest
 from conftest import corpus_files
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from lxml import etree  # type: ignore[import-untyped]
+from test_parse_conformance import CORPUS as FEEDPARSER_CORPUS
+from test_parse_conformance import corpus_files as feedparser_corpus_files
 from test_parse_golden import CASES, FETCHED_AT, GOLDEN
 
 from watcher.errors import ParseError
@@ -17,6 +23,8 @@ from watcher.models import ParsedFeed
 from watcher.parse import parse_feed
 from watcher.parse.encoding import decode_document, gunzip
 from watcher.parse.fast import fast_parse
+from watcher.parse.fast_items import ItemReader
+from watcher.parse.fast_values import _HANDLED, NAMESPACES
 from watcher.parse.sniff import root_element, without_doctype
 from watcher.parse.text import _strip_tags, html_to_text, normalise_text
 
@@ -57,6 +65,22 @@ def test_corpus_file_same_items_both_ways(path: Path) -> None:
     assert fast == slow
     if path.name in FAST_CORPUS:
         assert takes_fast_path(path.read_bytes(), url=url)
+
+
+@pytest.mark.skipif(not FEEDPARSER_CORPUS.is_dir(), reason="../shared/corpus/feedparser-tests is not beside the repository")
+def test_feedparser_corpus_same_items_both_ways() -> None:
+    """Every file of feedparser's test corpus that the fast path takes gives what feedparser's path gives."""
+    taken, differ = 0, []
+    for path in feedparser_corpus_files():
+        url = f"https://corpus.example/{path.relative_to(FEEDPARSER_CORPUS).as_posix()}"
+        content = path.read_bytes()
+        if takes_fast_path(content, url=url):
+            taken += 1
+            fast, slow = both(content, url=url)
+            if fast != slow:
+                differ.append(path.name)
+    assert differ == []
+    assert taken > 500  # the clean RSS and Atom files of the corpus, so the comparison is not empty
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -160,3 +184,82 @@ def test_clean_documents_take_the_fast_path(name: str) -> None:
        | st.sampled_from(["", "word " * 60_000, "a\r\n" * 70_000, "\u00ad\u200b x \x85 y\u2028z " * 20_000]))
 def test_html_to_text_shortcut_for_plain_text_equals_the_html_parser(raw: str) -> None:
     assert html_to_text(raw) == normalise_text(_strip_tags(raw))
+
+
+# The fast path's copies of what feedparser knows (fast_values), probed through feedparser's public parse().
+
+def _item_with(element: str) -> bytes:
+    return rss(f"<item><title>t</title><link>https://h.example/1</link><description>d</description>{element}</item>")
+
+
+@pytest.mark.parametrize(("uri", "prefix"), sorted(NAMESPACES.items()))
+def test_namespace_table_is_feedparsers(uri: str, prefix: str) -> None:
+    """feedparser files an element of each namespace under the table's prefix, whatever the document's."""
+    if not uri:
+        return
+    parsed = feedparser.parse(_item_with(f'<zz:probe xmlns:zz="{uri}">v</zz:probe>'))
+    key = f"{prefix}_probe" if prefix else "probe"
+    assert key.lower() in parsed.entries[0] and "zz_probe" not in parsed.entries[0]
+
+
+def test_an_unknown_namespace_is_filed_under_the_documents_prefix() -> None:
+    parsed = feedparser.parse(_item_with('<zz:probe xmlns:zz="urn:example:unknown">v</zz:probe>'))
+    assert parsed.entries[0].get("zz_probe") == "v"
+
+
+def _element_keys() -> list[str]:
+    """Every element name feedparser has a handler for, and every one the items of both corpora use."""
+    prefixes = {prefix for prefix in NAMESPACES.values() if prefix}
+    keys = set()
+    for name in _HANDLED:
+        head, _, rest = name.partition("_")
+        keys.add(f"{head}:{rest}" if head in prefixes and rest else name)
+    reader = ItemReader(lambda value: value)
+    for path in [*corpus_files(), *feedparser_corpus_files()]:
+        content = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+        try:
+            root = etree.fromstring(content, etree.XMLParser(resolve_entities=False, no_network=True, recover=True))
+        except (etree.XMLSyntaxError, ValueError):
+            continue
+        for element in root.iter() if root is not None else ():
+            if reader.key(element) in ("item", "entry"):
+                keys.update(key for child in element if (key := reader.key(child)))
+    return sorted(keys)
+
+
+@pytest.mark.parametrize("key", _element_keys())
+def test_an_element_is_read_as_feedparser_reads_it(key: str) -> None:
+    """An item holding the element: the fast path either hands it over or reads what feedparser reads (an
+    element it takes for harmless must be one without a feedparser handler that reaches feed.py's fields)."""
+    prefix, _, local = key.rpartition(":")
+    uri = next((uri for uri, known in NAMESPACES.items() if known == prefix), f"urn:example:{prefix}")
+    element = (f'<{prefix}:{local} xmlns:{prefix}="{uri}">Probe &amp; text</{prefix}:{local}>' if prefix
+               else f"<{local}>Probe &amp; text</{local}>")
+    fast, slow = both(_item_with(element), url=URL)
+    assert fast == slow
+
+
+def test_c1_controls_are_read_as_feedparser_reads_them() -> None:
+    controls = "".join(map(chr, range(0x80, 0xA0)))
+    fast, slow = both(rss(f"<item><title>a{controls}b</title><link>https://h.example/1</link>"
+                          f"<description>{controls}</description></item>"), url=URL)
+    assert fast == slow and isinstance(fast, ParsedFeed) and fast.items[0].title.startswith("a€")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["http:", "https:", "//", "///", "/", "../", "./", "a", "b.html", "?q=1", "#f", "%20",
+                                 "[", "]", " ", "h.example", ":8080", "..", "mailto:", "urn:x", "javascript:", "@"]),
+                min_size=1, max_size=8).map("".join))
+def test_links_resolve_as_feedparser_resolves_them(link: str) -> None:
+    fast, slow = both(rss(f"<item><title>t</title><link>{escape(link)}</link><guid>g{escape(link)}</guid></item>"),
+                      url="https://h.example/dir/feed.xml")
+    assert fast == slow
+
+
+@pytest.mark.parametrize("date", ["2026/06/06 03h08", "Mon, 6 Jun 26 10:00:00 +0300", "20260606T100000Z",
+                                  "Thu Jan 01 2004 19:48:21 GMT", "2004-07-08 23:56:58.0", "Вт, 06 июн 2026"])
+def test_dates_only_feedparser_reads_are_read_as_feedparser_reads_them(date: str) -> None:
+    content = rss(f"<item><title>t</title><link>https://h.example/1</link><pubDate>{date}</pubDate></item>")
+    assert takes_fast_path(content, url=URL)
+    fast, slow = both(content, url=URL)
+    assert fast == slow

@@ -1,5 +1,6 @@
 """Links and GUIDs skip urllib where it would hand them back unchanged; each shortcut must give exactly what
-the general path gives (urlsplit for canonical links, urljoin for resolved links, feedparser's fixes)."""
+the general path gives (urlsplit for canonical links, urljoin for resolved links, feedparser's fixes as
+fast_values copies them; tests/test_parse_fast.py holds those copies equal to feedparser's parse())."""
 
 from __future__ import annotations
 
@@ -10,13 +11,11 @@ from pathlib import Path
 import feedparser
 import pytest
 from conftest import corpus_files
-from feedparser.html import _cp1252
-from feedparser.urls import _urljoin
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from watcher.parse.fast_values import fix, resolver
-from watcher.parse.keys import (
+from watcher.parse.fast_values import _CP1252, fix, resolver, urljoin
+from watcher.parse.identity import (
     _CANONICAL,
     _canonical,
     _joined,
@@ -42,7 +41,7 @@ def reference_resolve(link: str | None, base: str) -> str | None:
 def reference_fix(value: str) -> str:
     with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
         value = value.encode("iso-8859-1").decode("utf-8")
-    return value.translate(_cp1252)
+    return value.translate(_CP1252)
 
 
 _PIECES = st.sampled_from([
@@ -96,7 +95,7 @@ def assert_same_by_every_path(url: str, base: str) -> None:
     assert canonical_link(url) == reference_canonical(url)
     assert _split(url.strip()) == _urlsplit(url.strip())
     assert resolve_link(url, base) == reference_resolve(url, base)
-    assert resolver(base)(url) == str(_urljoin(base, url))
+    assert resolver(base)(url) == urljoin(base, url)
     resolved = reference_resolve(url, base)
     assert link_and_key(url, base) == (resolved, reference_canonical(resolved) if resolved else None)
 
@@ -130,4 +129,4 @@ def test_corpus_links_same_by_every_path(path: Path) -> None:
     for link in corpus_links(path):
         assert canonical_link(link) == reference_canonical(link)
         assert resolve_link(link, base) == reference_resolve(link, base)
-        assert resolver(base)(link) == str(_urljoin(base, link))
+        assert resolver(base)(link) == urljoin(base, link)

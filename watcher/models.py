@@ -95,6 +95,10 @@ class Item:
     summary_html: str | None = None  # raw and unsanitised: sanitise where it is shown
     publisher: str | None = None  # the real outlet, for items reached through a news search
     language: str | None = None
+    # For an item whose link has parameters: its page (the link without them) and content (title and date, or
+    # title and text), so that a feed whose parameters change between polls stores each item once; a second
+    # item of one source with the same identity is the same item. None otherwise.
+    identity: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,8 +1,13 @@
-"""Bytes to text the way a browser would: BOM, then valid UTF-8, then the declared charsets, then a guess.
+"""Bytes to text the way a browser would: BOM, then valid UTF-8, then the declared charsets, then detection.
 
 Real feeds disagree with themselves (windows-1251 without a declaration, Latin-1 labelled UTF-8, a few
 bad bytes in otherwise good UTF-8), so a label is trusted only when the bytes decode under it, and one
-bad byte never costs the whole document.
+bad byte never costs the whole document. What is sure is decided here without a detector: a byte-order
+mark, UTF-16/32 told by the NULs of the document's first characters (XML 1.0, appendix F), a label the
+bytes decode under, valid UTF-8, UTF-8 with a few stray bytes. The rest (KOI8-R, EUC-JP, Shift_JIS, GB2312,
+EUC-KR, the windows code pages, with no label or a wrong one) is chardet's to tell, among the encodings
+of today's web: no single-byte guess of ours was sure between KOI8-R and windows-1251 or Latin-1 and
+Latin-2.
 """
 
 from __future__ import annotations
@@ -23,7 +28,11 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
-_XML_DECL_ENCODING = re.compile(rb"""^\s*<\?xml[^>]{0,200}?encoding\s*=\s*["']([A-Za-z0-9._:-]{1,40})["']""")
+_XML_DECL_ENCODING = re.compile(r"""^\s*<\?xml[^>]{0,200}?encoding\s*=\s*["']([A-Za-z0-9._:-]{1,40})["']""")
+# The first four bytes of a document in UTF-32 or UTF-16 without a BOM: its first characters are ASCII
+# ("<", whitespace), so NULs sit where the encoding puts the high bytes of each code unit.
+_WIDE_START = ((re.compile(rb"\0\0\0[^\0]"), "utf-32-be"), (re.compile(rb"[^\0]\0\0\0"), "utf-32-le"),
+               (re.compile(rb"\0[^\0]\0[^\0]"), "utf-16-be"), (re.compile(rb"[^\0]\0[^\0]\0"), "utf-16-le"))
 _CHARSET_PARAM = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9._:-]{1,40})""", re.IGNORECASE)
 # WHATWG maps these labels to a superset; feeds labelled Latin-1 routinely carry windows-1252 quotes.
 _LABEL_ALIASES = {
@@ -34,6 +43,7 @@ _LABEL_ALIASES = {
     "utf8": "utf-8", "unicode-1-1-utf-8": "utf-8",
 }
 _UTF_WIDE = ("utf-16", "utf-32")
+_DETECT_BYTES = 65_536  # chardet reads this much; feeds repeat their language item after item
 _UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 _HIGH_BYTE = re.compile(rb"[\x80-\xff]")
 
@@ -77,9 +87,12 @@ def decode_document(content: bytes, *, http_charset: str | None = None) -> Decod
     for bom, encoding in _BOMS:
         if content.startswith(bom):
             return Decoded(content[len(bom):].decode(encoding, "replace"), encoding)
+    wide = _wide_encoding(content[:4])
+    if wide is not None:
+        # The byte order is in the bytes; a label ("utf-16") names the family at most.
+        return Decoded(content.decode(wide, "replace"), wide)
     declared = _xml_declared(content)
     labels = [name for name in (_codec(http_charset), _codec(declared)) if name]
-    # UTF-16/32 without a BOM must be honoured before the UTF-8 test: their ASCII is valid UTF-8 with NULs.
     for name in labels:
         if name.startswith(_UTF_WIDE):
             text = _strict(content, name)
@@ -100,14 +113,31 @@ def decode_document(content: bytes, *, http_charset: str | None = None) -> Decod
     if _mostly_utf8(content):
         return Decoded(content.decode("utf-8", "replace"), "utf-8",
                        f"{_said(label)}, but holds invalid UTF-8 bytes (replaced)")
-    guess = _guess_single_byte(content)
-    return Decoded(content.decode(guess, "replace"), guess,
-                   f"{_said(label)}, but the bytes are not valid UTF-8; decoded as {guess}")
+    detected = _detect(content)
+    valid_in = "UTF-8" if label in ("no charset", "utf-8") else f"UTF-8 or {label}"
+    return Decoded(content.decode(detected, "replace"), detected,
+                   f"{_said(label)}, but the bytes are not valid {valid_in}; decoded as {detected}")
+
+
+def _wide_encoding(start: bytes) -> str | None:
+    """UTF-32 or UTF-16 and its byte order, told by where the NULs of a document's first characters are."""
+    if b"\0" not in start:
+        return None
+    return next((name for pattern, name in _WIDE_START if pattern.fullmatch(start)), None)
 
 
 def _xml_declared(content: bytes) -> str | None:
-    match = _XML_DECL_ENCODING.match(content[:300])
-    return match.group(1).decode("ascii") if match else None
+    match = _XML_DECL_ENCODING.match(content[:300].decode("latin-1"))
+    return match.group(1) if match else None
+
+
+def _detect(content: bytes) -> str:
+    """The encoding chardet finds for bytes that are not UTF-8, among those of today's web (a decodable one)."""
+    import chardet  # here: only a document that is neither UTF-8 nor in its declared charset pays for it
+
+    found = chardet.detect(content, max_bytes=_DETECT_BYTES, encoding_era=chardet.EncodingEra.MODERN_WEB,
+                           prefer_superset=True, compat_names=False, no_match_encoding="cp1252")
+    return _codec(found["encoding"]) or "windows-1252"
 
 
 def _codec(label: str | None) -> str | None:
@@ -138,17 +168,6 @@ def _mostly_utf8(content: bytes) -> bool:
     bad = len(_HIGH_BYTE.findall(content)) - sum(map(len, sequences))
     # In legacy-encoded text valid sequences occur only by chance, so even a mediocre ratio means UTF-8.
     return len(sequences) > 0 and bad * 2 < len(sequences)
-
-
-def _guess_single_byte(content: bytes) -> str:
-    """Cyrillic windows-1251 or Western windows-1252, told apart by how high bytes cluster.
-
-    Cyrillic text is made of words written entirely in high bytes; Western text has a lone accented
-    letter inside words of ASCII letters.
-    """
-    runs = re.findall(rb"[\xc0-\xff]{3,}", content)
-    in_words = re.findall(rb"[A-Za-z][\x80-\xff][A-Za-z]|[A-Za-z][\x80-\xff]\b", content)
-    return "windows-1251" if sum(len(r) for r in runs) > 2 * len(in_words) else "windows-1252"
 
 
 def _said(label: str) -> str:

@@ -12,6 +12,8 @@ from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any, NamedTuple
 
+from watcher.parse.text import storable
+
 DATE_FIELDS = ("published", "updated", "created")
 
 
@@ -45,9 +47,15 @@ def best_body(contents: list[tuple[str, str]], summary: str, summary_type: str |
 
 
 def from_feedparser(entry: Mapping[str, Any]) -> Entry:
-    """The Entry of one of feedparser's entry dictionaries."""
-    return Entry(id=str(entry.get("id") or ""), guidislink=bool(entry.get("guidislink")), link=_alternate_link(entry),
-                 details=partial(_details, entry))
+    """The Entry of one of feedparser's entry dictionaries.
+
+    Its texts are made storable here: feedparser decodes base64 content (Atom 0.3), which may hold NULs the
+    document did not. The fast path needs no such care: lxml refuses any document holding a NUL or a
+    surrogate, so none is in what it reads.
+    """
+    link = _alternate_link(entry)
+    return Entry(id=storable(str(entry.get("id") or "")), guidislink=bool(entry.get("guidislink")),
+                 link=storable(link) if link else link, details=partial(_details, entry))
 
 
 def _details(entry: Mapping[str, Any]) -> Details:
@@ -61,7 +69,7 @@ def _details(entry: Mapping[str, Any]) -> Details:
             date, parsed = entry[name], entry.get(f"{name}_parsed")
             break
     title_detail = entry.get("title_detail")
-    return Details(title=entry.get("title") or "", body=body, body_type=body_type, summary=summary,
+    return Details(title=entry.get("title") or "", body=storable(body), body_type=body_type, summary=storable(summary),
                    title_language=title_detail.get("language") if isinstance(title_detail, Mapping) else None,
                    author=entry.get("author") or "", date=date, date_parsed=parsed, publisher=_publisher(entry))
 

@@ -1,5 +1,11 @@
 """A fast path for well-formed RSS 2.0, RSS 1.0 and Atom 1.0: lxml instead of feedparser's SAX handlers.
 
+What it buys (bench/parse_speed.py, both paths in the same run, 2 shared cores): a generated 50-item feed
+in 1.9 ms of CPU instead of 13.7 ms, 7 times less; over the real-feed corpus, which it takes 36 files of 50
+of, a median 50-item feed in 4.5 ms instead of 24 ms. Deleting it (``parse_feed(..., fast_path=False)``)
+changes no result, only the time: tests/test_parse_fast.py holds the two paths equal over both corpora,
+the golden feeds, hostile documents and every element name either corpus uses.
+
 It reads the same values feedparser would (only those feed.py reads) into Entry records, and returns
 None whenever the document holds anything whose feedparser reading it does not reproduce exactly:
 ill-formed XML, xml:base, nested items, markup inside text elements, unknown elements that feedparser

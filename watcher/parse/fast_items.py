@@ -11,9 +11,7 @@ from collections.abc import Callable, Mapping
 from functools import lru_cache, partial
 from typing import Any
 
-from feedparser.datetimes import _parse_date
-from feedparser.mixin import _FeedParserMixin
-
+from watcher.parse.dates import feedparser_date
 from watcher.parse.entry import Details, Entry, best_body
 from watcher.parse.fast_values import DATES, NAMESPACES, TYPES, HandOff, alternate_html, fix, href_of, is_harmless, key_of
 
@@ -142,17 +140,15 @@ class ItemReader:
         return Entry(guid, bool(guidislink), alternate if alternate is not None else link,
                      partial(self._details, titles, checked, dates, author, publisher, language))
 
-    def _details(self, titles: list[Any], summaries: list[tuple[bool, Any, str, bool]], dates: dict[str, Any],
+    def _details(self, titles: list[Any], summaries: list[tuple[bool, Any, str]], dates: dict[str, Any],
                  author: str, publisher: str | None, language: str | None) -> Details:
         values = [self._value(title, "title") for title in titles]
         title = next((value for value in values if value), values[-1] if values else "")
         contents: list[tuple[str, str]] = []
         summary: str | None = None
         summary_type: str | None = None
-        for is_content, element, kind, sniffed in summaries:
+        for is_content, element, kind in summaries:
             value = self._value(element, "summary")
-            if sniffed and _FeedParserMixin.looks_like_html(value):
-                kind = "text/html"
             if is_content:
                 contents.append((value, kind))
                 if summary is None:
@@ -166,7 +162,8 @@ class ItemReader:
             if date:
                 break
         return Details(title=title, title_language=language if titles else None, body=body, body_type=body_type,
-                       summary=summary or "", author=author, date=date, read_date=_parse_date, publisher=publisher)
+                       summary=summary or "", author=author, date=date, read_date=feedparser_date,
+                       publisher=publisher)
 
     def _role(self, element: Any) -> tuple[int, str]:
         """What an item's child is to feed.py and its name, cached per tag where the tag alone decides the name."""
@@ -250,9 +247,9 @@ class ItemReader:
         value = self.text(element, "source")
         return value if value and element.get("url") else None
 
-    def _summaries(self, summaries: list[tuple[str, Any]], *, atom: bool) -> list[tuple[bool, Any, str, bool]]:
-        """description, summary and content as feedparser files them: whether each is content, its type, and
-        whether feedparser looks for markup in it (RSS text declared plain); HandOff for the rest."""
+    def _summaries(self, summaries: list[tuple[str, Any]], *, atom: bool) -> list[tuple[bool, Any, str]]:
+        """description, summary and content as feedparser files them: whether each is content and its type;
+        HandOff for the rest."""
         checked = []
         plain = 0
         for key, element in summaries:
@@ -261,24 +258,26 @@ class ItemReader:
                 if plain > 1:
                     raise HandOff  # a second summary becomes content in feedparser, by its order of arrival
             attributes = element.attrib
-            is_content, kind, sniffed = _summary_kind(key, atom, tuple(attributes.items()) if attributes else ())
-            checked.append((is_content, element, kind, sniffed))
+            is_content, kind = _summary_kind(key, atom, tuple(attributes.items()) if attributes else ())
+            checked.append((is_content, element, kind))
         return checked
 
 
 @lru_cache(maxsize=1024)
-def _summary_kind(key: str, atom: bool, attributes: tuple[tuple[str, str], ...]) -> tuple[bool, str, bool]:
-    """Whether a summary element is content, its type, and whether feedparser looks for markup in it; the
-    same for every item of a feed, so worked out once."""
+def _summary_kind(key: str, atom: bool, attributes: tuple[tuple[str, str], ...]) -> tuple[bool, str]:
+    """Whether a summary element is content, and its type; the same for every item of a feed, so worked out
+    once."""
     found = dict(attributes)
     if key == "content" and not atom:
         raise HandOff
+    if key == "summary" and not atom:
+        raise HandOff  # RSS text declared plain: feedparser guesses whether it is HTML after all
     default = "text/html" if key in _HTML_SUMMARY_KEYS else "text/plain"
     kind = TYPES.get((found.get("type") or default).lower()) if atom else default
     if kind is None or (key == "content" and found.get("src")):
         raise HandOff
     check_attributes(found, atom=atom, kind=kind)
-    return key in ("content:encoded", "content"), kind, not atom and kind == "text/plain"
+    return key in ("content:encoded", "content"), kind
 
 
 def check_attributes(attributes: Mapping[str, str], *, atom: bool = False, kind: str | None = None) -> None:

@@ -15,11 +15,12 @@ import feedparser
 
 from watcher.errors import ParseError
 from watcher.models import Item, ParsedFeed
-from watcher.parse.dates import as_utc, load_timezone, parse_date
+from watcher.parse.charrefs import fix_references
+from watcher.parse.dates import as_utc, load_timezone, read_date
 from watcher.parse.encoding import charset_from_content_type, decode_document, gunzip
 from watcher.parse.entry import Entry, from_feedparser
 from watcher.parse.fast import fast_parse
-from watcher.parse.keys import content_hash, guid_key, link_and_key, resolve_link, unique_guids
+from watcher.parse.identity import content_hash, content_identity, guid_key, link_and_key, resolve_link, unique_guids
 from watcher.parse.sniff import refuse_web_page, root_element, without_doctype
 from watcher.parse.text import MAX_TITLE, html_to_text, one_line, plain_to_text, title_text
 
@@ -27,6 +28,10 @@ MAX_SUMMARY_HTML = 200_000
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]{1,8})*$")
 _ITEM_END = re.compile(r"</(?:[\w.-]+:)?(?:item|entry)\s*>")
 _EMPTY_HINT = "the server answered 200 with nothing in it; the feed may be down"
+# Root elements of feed formats: such a document with no item is an empty feed, not "no feed" (feedparser
+# names no version for Microsoft's CDF, whose root is <CHANNEL>).
+_FEED_ROOTS = frozenset({"rss", "rdf", "feed", "channel"})
+_ASCII_CHANGED = ("utf-16", "utf-32", "utf-7")  # encodings whose bytes for "&#" or NUL are not those bytes
 
 
 def parse_feed(content: bytes, *, url: str, headers: Sequence[tuple[str, str]] = (), fetched_at: datetime,
@@ -36,7 +41,8 @@ def parse_feed(content: bytes, *, url: str, headers: Sequence[tuple[str, str]] =
     A clean RSS/Atom document takes the lxml fast path (``fast_path=False`` forces feedparser); it yields
     the same items, and anything it does not reproduce exactly goes to feedparser. Items whose key is in
     ``skip`` (already stored; a set, looked up once per item) are left out and counted in ``skipped``;
-    they cost only their key.
+    they cost only their key. So are items whose content identity is in ``skip`` (the same item under a
+    link that changed), found once the item is read.
     """
     local = load_timezone(timezone)
     fetched_at = as_utc(fetched_at)
@@ -46,21 +52,22 @@ def parse_feed(content: bytes, *, url: str, headers: Sequence[tuple[str, str]] =
         raise ParseError(f"{url}: the response body is empty", hint=_EMPTY_HINT)
     header_map = _header_map(headers)
     decoded = decode_document(content, http_charset=charset_from_content_type(header_map.get("content-type")))
+    cleaned = _storable_document(decoded.text, content, decoded.encoding)
     # Blank lines before the XML declaration (a common CMS plugin bug) would force the lenient parser.
-    text = decoded.text.lstrip()
+    text = cleaned.lstrip()
     root_start, root = root_element(text)
     refuse_web_page(text, root, url=url)
     document = without_doctype(text, root_start)
     language = header_map.get("content-language")
     # The bytes are the document's UTF-8 when they were decoded as such with nothing cut off its start.
     raw = (content if decoded.encoding == "utf-8" and decoded.problem is None and content[:1] == b"<"
-           and len(document) == len(decoded.text) else None)
+           and cleaned is decoded.text and len(document) == len(decoded.text) else None)
     fast = fast_parse(document, url=url, language=language, raw=raw) if fast_path else None
     feed: Mapping[str, Any]
     if fast is not None:
         feed, entries, problem = fast.feed, fast.entries, None
     else:
-        feed, entries, problem = _slow_parse(document, url=url, language=language)
+        feed, entries, problem = _slow_parse(document, url=url, language=language, root=root)
     items, skipped = _items(entries, url=url, fetched_at=fetched_at, local=local,
                             language=_language(feed.get("language")), skip=skip)
     problems = tuple(p for p in (decoded.problem, problem) if p)
@@ -68,13 +75,30 @@ def parse_feed(content: bytes, *, url: str, headers: Sequence[tuple[str, str]] =
                       link=resolve_link(feed.get("link"), url), items=items, problems=problems, skipped=skipped)
 
 
-def _slow_parse(document: str, *, url: str, language: str | None) -> tuple[Mapping[str, Any], list[Entry], str | None]:
+def _storable_document(text: str, content: bytes, encoding: str) -> str:
+    """The document without NULs and with its bad character references replaced (charrefs), so that neither
+    parser meets them and no item carries one to the store; ``text`` itself when it holds neither.
+
+    Both are looked for in the bytes where the encoding writes ASCII as ASCII: a memchr for NUL, and one for
+    "#" (most feeds have none; a search for "&#" itself costs sixty times more).
+    """
+    ascii_bytes = not encoding.startswith(_ASCII_CHANGED)
+    if (b"\x00" in content) if ascii_bytes else ("\x00" in text):
+        text = text.replace("\x00", "")  # XML forbids the character, so no feed means one
+    if (b"#" in content) if ascii_bytes else ("#" in text):
+        text = fix_references(text)
+    return text
+
+
+def _slow_parse(document: str, *, url: str, language: str | None,
+                root: str | None) -> tuple[Mapping[str, Any], list[Entry], str | None]:
     """feedparser's feed, whole entries and problem line; ParseError when the document holds no feed."""
     result = _feedparser(document, url=url, language=language)
     complete = _complete_entries(list(result.get("entries") or []), document, result)
     entries = [from_feedparser(entry) for entry in complete]
     problem = _bozo_line(result)
-    if not entries and not result.get("version"):
+    feed_root = root is not None and root.rpartition(":")[2].lower() in _FEED_ROOTS and problem is None
+    if not entries and not result.get("version") and not feed_root:
         raise ParseError(f"{url} holds no RSS or Atom feed" + (f" ({problem})" if problem else ""),
                          hint="check that the URL is the feed itself and not a page or an API")
     return result.get("feed") or {}, entries, problem
@@ -124,8 +148,10 @@ def _items(entries: list[Entry], *, url: str, fetched_at: datetime, local: tzinf
             continue
         seen.add(key)
         if key not in skip:
-            items.append(item or _item(entry, key=key, link=link, guid=guid, fetched_at=fetched_at, local=local,
-                                       language=language))
+            item = item or _item(entry, key=key, link=link, guid=guid, fetched_at=fetched_at, local=local,
+                                 language=language)
+            if item.identity is None or item.identity not in skip:
+                items.append(item)
     return tuple(items), len(seen) - len(items)
 
 
@@ -139,11 +165,11 @@ def _item(entry: Entry, *, key: str | None, link: str | None, guid: str | None, 
         title = title[: -len(publisher) - 3].rstrip()
     if not title:
         title = one_line(text, limit=120)
-    published = fetched_at
-    if details.date:
-        published = parse_date(details.date, fetched_at=fetched_at, local=local, parsed=details.date_parsed,
-                               reader=details.read_date)
-    return Item(key=key or content_hash(title, text), title=title, text=text, link=link, published=published,
+    dated = (read_date(details.date, fetched_at=fetched_at, local=local, parsed=details.date_parsed,
+                       reader=details.read_date) if details.date else None)
+    key = key or content_hash(title, text)
+    return Item(key=key, title=title, text=text, link=link, published=dated or fetched_at,
+                identity=content_identity(key, title, dated, text),
                 guid=guid, author=one_line(details.author, limit=200) or None,
                 summary_html=(details.summary or details.body)[:MAX_SUMMARY_HTML] or None,
                 publisher=publisher, language=language or _language(details.title_language))

@@ -10,7 +10,6 @@ from watcher.errors import ParseError
 # The prolog: XML declaration, processing instructions, comments, and a DOCTYPE with its internal subset.
 _PROLOG_ITEM = re.compile(r"\s*(?:<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^\[>]*(?:\[.*?\]\s*)?>)", re.DOTALL | re.IGNORECASE)
 _ROOT = re.compile(r"\s*<([A-Za-z_][\w:.-]*)")
-_DOCTYPE = re.compile(r"<!DOCTYPE", re.IGNORECASE)
 _HTML_ROOTS = frozenset({"html", "head", "body"})
 _CHALLENGE = re.compile(r"cf-browser-verification|challenge-platform|cf_chl_|cf-challenge|Just a moment\.\.\."
                         r"|Attention Required! \| Cloudflare|DDoS-Guard|ddos-guard|captcha", re.IGNORECASE)
@@ -30,9 +29,20 @@ def root_element(text: str) -> tuple[int, str | None]:
 
 
 def without_doctype(text: str, root_start: int) -> str:
-    """The document without its DOCTYPE: no entity is defined, so none can be expanded or fetched."""
-    doctype = _DOCTYPE.search(text, 0, root_start)
-    return text if doctype is None else text[: doctype.start()] + text[root_start:]
+    """The document without its DOCTYPE: no entity is defined, so none can be expanded or fetched.
+
+    Only a DOCTYPE that is an item of the prolog is cut, from where it starts to the root element: a comment
+    before it may quote "<!DOCTYPE" and is kept whole.
+    """
+    if "<!" not in text[:root_start]:
+        return text
+    position = 0
+    while position < root_start and (match := _PROLOG_ITEM.match(text, position)) and match.end() > position:
+        item = match.group().lstrip()
+        if item[:9].upper() == "<!DOCTYPE":
+            return text[: match.end() - len(item)] + text[root_start:]
+        position = match.end()
+    return text
 
 
 def refuse_web_page(text: str, root: str | None, *, url: str) -> None:

@@ -69,7 +69,8 @@ class MatcherOnDemand:
         return self._matcher.match(item)
 
 
-# The source's name -> keys of its items stored lately (a hint: the store still refuses a key twice).
+# The source's name -> keys and content identities of its items stored lately (a hint: the store still refuses
+# a key, or an identity within its source, twice).
 KnownKeys = Callable[[str], Collection[str]]
 
 

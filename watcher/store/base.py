@@ -77,14 +77,14 @@ def batched(values: Iterable[T], size: int = BATCH) -> Iterator[list[T]]:
 
 
 def insert_rows(conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]], *,
-                skip_conflicts_on: str | None = None, returning: Sequence[str] = ()) -> list[tuple[Any, ...]]:
+                skip_conflicts: bool = False, returning: Sequence[str] = ()) -> list[tuple[Any, ...]]:
     """Insert ``rows`` (tuples in ``columns`` order) with multi-row VALUES; the ``returning`` columns of rows inserted.
 
     A bulk path for the poll's hot inserts: SQLAlchemy's per-row parameter handling cost more than the database's
     own work, so the driver gets flat tuples. Values still pass through each column type's bind processor
     (aware UTC datetimes, SQLite's text format), so rows are stored exactly as Core stores them. Values of
     columns with a processor must be hashable: each distinct value is converted once. With
-    ``skip_conflicts_on`` (a unique column) a row whose value is stored already is skipped, not an error.
+    ``skip_conflicts`` a row that a unique index already holds is skipped, not an error.
     """
     if not rows:
         return []
@@ -93,7 +93,7 @@ def insert_rows(conn: Connection, table: Table, columns: Sequence[str], rows: Se
     preparer = dialect.identifier_preparer
     head = f"INSERT INTO {preparer.format_table(table)} ({', '.join(preparer.quote(c) for c in columns)}) VALUES "
     one = "(" + ", ".join([_PLACEHOLDERS[dialect.paramstyle]] * len(columns)) + ")"
-    tail = f" ON CONFLICT ({preparer.quote(skip_conflicts_on)}) DO NOTHING" if skip_conflicts_on else ""
+    tail = " ON CONFLICT DO NOTHING" if skip_conflicts else ""
     if returning:
         tail += " RETURNING " + ", ".join(preparer.quote(c) for c in returning)
     size = max(1, min(ROWS_PER_INSERT, dialect.insertmanyvalues_max_parameters // len(columns)))
@@ -107,13 +107,13 @@ def insert_rows(conn: Connection, table: Table, columns: Sequence[str], rows: Se
 
 
 def insert_rows_core(conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]], *,
-                     skip_conflicts_on: str | None = None, returning: Sequence[str] = ()) -> list[tuple[Any, ...]]:
+                     skip_conflicts: bool = False, returning: Sequence[str] = ()) -> list[tuple[Any, ...]]:
     """:func:`insert_rows` through SQLAlchemy Core: the plain path the fast one must equal."""
     if not rows:
         return []
     statement = dialect_insert(conn.dialect.name, table)
-    if skip_conflicts_on:
-        statement = statement.on_conflict_do_nothing(index_elements=[skip_conflicts_on])
+    if skip_conflicts:
+        statement = statement.on_conflict_do_nothing()
     params = [dict(zip(columns, row, strict=True)) for row in rows]
     if not returning:
         conn.execute(statement, params)

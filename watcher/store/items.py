@@ -24,6 +24,7 @@ _ITEM_COLUMNS = [
     items_t.c.published_at.label("i_published"), items_t.c.guid.label("i_guid"), items_t.c.author.label("i_author"),
     items_t.c.summary_html.label("i_summary_html"), items_t.c.publisher.label("i_publisher"),
     items_t.c.language.label("i_language"), items_t.c.first_seen_at.label("i_first_seen"),
+    items_t.c.identity.label("i_identity"),
 ]
 _MATCH_COLUMNS = [matches_t.c.id, matches_t.c.entry_id, matches_t.c.field, matches_t.c.text, matches_t.c.start, matches_t.c.end,
                   matches_t.c.snippet, matches_t.c.rule, matches_t.c.found_at]
@@ -31,7 +32,7 @@ _MATCH_COLUMNS = [matches_t.c.id, matches_t.c.entry_id, matches_t.c.field, match
 
 # A feed lists its newest items; twice the longest feeds seen (100-200 items) covers a slow one's window.
 RECENT_KEYS = 400
-_RECENT_KEYS = (select(items_t.c.key)
+_RECENT_KEYS = (select(items_t.c.key, items_t.c.identity)
                 .where(items_t.c.source_id == select(sources.c.id).where(sources.c.name == bindparam("name"))
                        .scalar_subquery())
                 .order_by(items_t.c.published_at.desc()).limit(bindparam("limit")))
@@ -56,9 +57,15 @@ class ItemsMixin(StoreBase):
         return known
 
     def recent_keys(self, source: str, *, limit: int = RECENT_KEYS) -> set[str]:
-        """Keys of the ``limit`` items of ``source`` published last: what its feed most likely still lists."""
+        """Keys and identities of the ``limit`` items of ``source`` published last: what its feed most likely
+        still lists, under the same link or (an identity) a changed one."""
+        known: set[str] = set()
         with self._read() as conn:
-            return set(conn.execute(_RECENT_KEYS, {"name": source, "limit": limit}).scalars())
+            for key, identity in conn.execute(_RECENT_KEYS, {"name": source, "limit": limit}):
+                known.add(key)
+                if identity is not None:
+                    known.add(identity)
+        return known
 
     def titles_seen(self, titles: Collection[str], *, since: datetime,
                     sources: Collection[str] | None = None) -> set[str]:
@@ -145,7 +152,7 @@ def _match_dict(item_id: int, match: Match, now: datetime) -> dict[str, Any]:
 def _stored_item(row: Row[Any]) -> StoredItem:
     item = Item(key=row.i_key, title=row.i_title, text=row.i_text, link=row.i_link, published=row.i_published,
                 guid=row.i_guid, author=row.i_author, summary_html=row.i_summary_html, publisher=row.i_publisher,
-                language=row.i_language)
+                language=row.i_language, identity=row.i_identity)
     return StoredItem(id=row.i_id, source=row.i_source, item=item, first_seen=row.i_first_seen)
 
 

@@ -37,7 +37,7 @@ def match_key(match: Match) -> tuple[str, str, int]:
 # Built once: coercing a fresh IN list of literals cost more than the query itself.
 STORED_HASHES = select(items_t.c.key_hash).where(items_t.c.key_hash.in_(bindparam("hashes", expanding=True)))
 _ITEM_INSERT = ("key_hash", "key", "source_id", "title", "text", "link", "guid", "author", "publisher", "language",
-                "summary_html", "published_at", "first_seen_at")
+                "summary_html", "published_at", "first_seen_at", "identity")
 MATCH_INSERT = ("item_id", "entry_id", "field", "text", "start", "end", "snippet", "rule", "found_at")
 
 # One UPDATE per kind of result, run for every source of a batch at once. The scheduling columns take the
@@ -82,8 +82,9 @@ class PollsMixin(StoreBase):
     def record_polls(self, records: Sequence[PollRecord], *, owner: str | None = None) -> list[tuple[int, int]]:
         """Write every record in one transaction; (new items, new matches) of each, in order.
 
-        An item whose key comes under two records is stored once, for the first; matches are stored only for
-        the items new here. On any error (an unknown source, a value the database refuses) nothing is written.
+        An item whose key comes under two records is stored once, for the first; so is an item whose identity
+        its source has stored (the same item under a changed link). Matches are stored only for the items new
+        here. On any error (an unknown source, a value the database refuses) nothing is written.
         ``owner``: the process that leased these sources; its leases are released.
         """
         if not records:
@@ -122,7 +123,7 @@ class PollsMixin(StoreBase):
                     del pending[stored]
         rows = [_item_row(h, item, state[records[index].source][0], records[index].at)
                 for h, (index, item) in pending.items()]
-        inserted = dict(insert_rows(conn, items_t, _ITEM_INSERT, rows, skip_conflicts_on="key_hash",
+        inserted = dict(insert_rows(conn, items_t, _ITEM_INSERT, rows, skip_conflicts=True,
                                     returning=("key_hash", "id")))
         counts = [[0, 0] for _ in records]
         match_rows: list[tuple[Any, ...]] = []
@@ -145,7 +146,7 @@ class PollsMixin(StoreBase):
 
 def _item_row(h: str, item: Item, source_id: int, now: datetime) -> tuple[Any, ...]:
     return (h, item.key, source_id, item.title, item.text, item.link, item.guid, item.author, item.publisher,
-            item.language, item.summary_html, item.published, now)
+            item.language, item.summary_html, item.published, now, item.identity)
 
 
 def _after_closed_periods(conn: Connection) -> datetime:

@@ -31,7 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeDecorator
 
-SCHEMA_REVISION = "0006"
+SCHEMA_REVISION = "0007"
 
 # Named constraints make SQLite and PostgreSQL reflect the same names, so migrations can drop them.
 metadata = MetaData(naming_convention={
@@ -113,8 +113,10 @@ items = Table(
     Column("summary_html", Text),
     Column("published_at", UTCDateTime, nullable=False),
     Column("first_seen_at", UTCDateTime, nullable=False, index=True),
+    Column("identity", String(32)),  # Item.identity: the same item of a source under a link that changed
     # One feed's items sit together (a poll's inserts touch few pages), and a source's newest are read from it.
     Index(None, "source_id", "published_at"),
+    Index(None, "source_id", "identity", unique=True),
 )
 
 matches = Table(

@@ -1,10 +1,12 @@
-"""Item keys: a canonical link (the same article through any source), else a GUID, else a content hash."""
+"""Item identity: a key from the canonical link (the same article through any source), else the GUID, else a
+content hash."""
 
 from __future__ import annotations
 
 import hashlib
 import re
 from collections.abc import Sequence
+from datetime import datetime
 from functools import lru_cache
 from urllib.parse import quote, unquote_plus, urljoin, urlsplit, urlunsplit
 
@@ -23,6 +25,7 @@ _UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012
 _PATH_SAFE = "/:@!$&'()*+,;=~%"
 _QUERY_SAFE = "/:@!$'()*+,;=?~%"
 _AMP_SUFFIX = re.compile(r"\.amp(?=(?:\.html?)?$)")
+_PATH_PARAMETERS = re.compile(r";[^/]*")
 # An absolute http(s) URL whose parts are not in doubt (plain host, no fragment, no whitespace): split by
 # this pattern it gives the parts urlsplit gives.
 _SIMPLE_URL = re.compile(r"(https?)://([A-Za-z0-9.-]+)(?::([0-9]{1,5}))?(/[^\s?#\\]*)?(?:\?([^\s#]*))?\Z")
@@ -116,6 +119,26 @@ def _joined(link: str, base: str) -> str | None:
     except ValueError:
         return None
     return absolute if scheme in ("http", "https") else None
+
+
+def content_identity(key: str, title: str, published: datetime | None, text: str) -> str | None:
+    """What an item is beyond its link's parameters, for a feed that appends a changing one to every link
+    (``?v=123``): its page (the key without query, fragment or ``;`` parameters), its title, and its
+    publication time, or its text when it has no date of its own.
+
+    None for an item whose key is no link with parameters (a plain link, a GUID, its content: nothing that
+    could change under it), and for one with neither a title nor a date or text to tell it by: items of
+    ``photo.php?id=1``, ``?id=2``, all titled "Photo", undated and without text, are not one item.
+    """
+    if not ("?" in key or "#" in key or ";" in key) or not title or not (published or text):
+        return None
+    if not key.startswith(("https://", "http://")):
+        return None
+    page = key.partition("?")[0].partition("#")[0]
+    if ";" in page:
+        page = _PATH_PARAMETERS.sub("", page)
+    when = repr(published.timestamp()) if published is not None else f"\n{text}"
+    return hashlib.sha256(f"{page}\n{title}\n{when}".encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def content_hash(title: str, text: str) -> str:
