@@ -208,7 +208,7 @@ def test_json_has_stable_keys_and_round_trips() -> None:
     data = digest_to_json(build(sample_matches(), sources=sample_sources()))
     assert json.loads(json.dumps(data)) == data
     assert list(data) == ["schema_version", "digest_id", "title", "timezone", "period", "generated_at",
-                          "sections", "source_problems", "total_items", "situations"]
+                          "sections", "source_problems", "total_items", "situations", "query_items", "left_out"]
     situation = data["situations"][0]
     for key in ("attention", "new", "quiet", "pairings", "stories", "sources"):
         assert key in situation, key
@@ -216,7 +216,7 @@ def test_json_has_stable_keys_and_round_trips() -> None:
     section = data["sections"][0]
     assert list(section) == ["entry_id", "name", "kind", "item_count", "outlet_count", "items", "more"]
     assert list(section["items"][0]) == ["item_id", "title", "outlet", "source", "published", "link", "snippets",
-                                         "language"]
+                                         "language", "note"]
     assert list(data["source_problems"][0]) == ["name", "url", "problem", "consecutive_failures", "last_error",
                                                 "last_success_at", "newest_item_at"]
 

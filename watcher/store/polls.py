@@ -53,6 +53,7 @@ _SCHEDULE: dict[str, Any] = {
 _DOCUMENT = update(sources).where(sources.c.id == bindparam("b_id"), _HELD).values(
     **_SCHEDULE, etag=bindparam("b_etag"), last_modified=bindparam("b_last_modified"),
     last_success_at=bindparam("b_at"), last_error=None, newest_item_at=bindparam("b_newest"),
+    feed_title=func.coalesce(bindparam("b_feed_title"), sources.c.feed_title),
     total_items=sources.c.total_items + bindparam("b_new", type_=Integer()),
     # A record built without a decision (``record_success``) keeps the schedule it finds.
     next_due_at=func.coalesce(bindparam("b_next_due_at", type_=UTCDateTime()), sources.c.next_due_at))
@@ -175,4 +176,5 @@ def _source_params(record: PollRecord, state: dict[str, list[Any]], new: int, ow
     newest = max([min(item.published, record.at) for item in record.items] + ([row[1]] if row[1] else []),
                  default=None)
     row[1] = newest
-    return params | {"b_etag": record.etag, "b_last_modified": record.last_modified, "b_newest": newest, "b_new": new}
+    return params | {"b_etag": record.etag, "b_last_modified": record.last_modified, "b_newest": newest, "b_new": new,
+                     "b_feed_title": record.feed_title}

@@ -31,7 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeDecorator
 
-SCHEMA_REVISION = "0005"
+SCHEMA_REVISION = "0007"
 
 # Named constraints make SQLite and PostgreSQL reflect the same names, so migrations can drop them.
 metadata = MetaData(naming_convention={
@@ -94,6 +94,7 @@ sources = Table(
     Column("disabled_reason", Text),
     Column("moved_to", Text),  # target of a permanent redirect, until the watchlist is updated
     Column("feed_url", Text),  # the feed discovered on a `site:` source's page
+    Column("feed_title", Text),  # the feed's own title, as its last document gave it: the outlet's name in digests
 )
 
 items = Table(
