@@ -153,9 +153,28 @@ def _script(title: str) -> str:
     return "latin" if title.isascii() else script(title)
 
 
+# Words that cross languages in the same spelling (internationalisms: Prime Minister, Премьер-министр) but say
+# nothing about which event a story is: never the rare word that joins two items across languages.
+_COMMON_ACROSS = (
+    "minister ministry ministers premier prime parliament president presidential conference forum summit deputy "
+    "general official national international regional political politics economy economic bank central company "
+    "project programme program sport media information agency republic "
+    "министр министерство премьер парламент президент конференция форум саммит депутат генерал официальный "
+    "национальный международный региональный политика политический экономика экономический банк центральный "
+    "компания проект программа спорт медиа информация агентство республика "
+    "նախարար պառլամենտ նախագահ կոնֆերանս ֆորում պատգամավոր գեներալ ազգային միջազգային քաղաքական տնտեսություն "
+    "բանկ ընկերություն ծրագիր սպորտ հանրապետություն"
+)
+
+
 @lru_cache(maxsize=1)
 def _stop_words() -> frozenset[str]:
     return frozenset(fold(_STOP_WORDS).split())
+
+
+@lru_cache(maxsize=1)
+def _common_across() -> frozenset[str]:
+    return frozenset(_stem(w) for w in fold(_COMMON_ACROSS).split())
 
 
 def _same_links(items: Sequence[StoryItem], link_key: Callable[[str | None], str | None]) -> Iterable[tuple[int, int]]:
@@ -255,15 +274,16 @@ def _join_similar_titles(sets: _Components, words: Sequence[frozenset[str]], thr
 def _same_event_other_language(items: Sequence[StoryItem], keys: Sequence[frozenset[str]], names: frozenset[str],
                                window: timedelta) -> Iterable[tuple[int, int]]:
     """Pairs of items in different scripts or languages, published within ``window`` of each other, that share two
-    content keys or more, one of them no watched name and rare in the period."""
+    things or more (content keys that are no watched name, watched entries), one of them a key rare in the period."""
     frequency = Counter(k for ks in keys for k in ks)
     rare = max(RARE_ITEMS, int(len(items) * RARE_SHARE))
+    common = _common_across()
     tongue = [language(i) for i in items]
     written = [_script(i.title) for i in items]
     by_key: dict[str, list[int]] = defaultdict(list)  # rare keys that are no watched name -> items, in time order
     for index, ks in enumerate(keys):
         for k in ks:
-            if k not in names and frequency[k] <= rare:
+            if k not in names and k not in common and frequency[k] <= rare:
                 by_key[k].append(index)
     seen: set[tuple[int, int]] = set()
     for indices in by_key.values():
@@ -275,5 +295,6 @@ def _same_event_other_language(items: Sequence[StoryItem], keys: Sequence[frozen
                 if (i, j) in seen or (written[i] == written[j] and (tongue[i] == tongue[j] or None in (tongue[i], tongue[j]))):
                     continue
                 seen.add((i, j))
-                if len(keys[i] & keys[j]) >= 2:
+                # A shared entry counts once, whatever its spelling in each language (миротворцы, peacekeepers).
+                if len((keys[i] & keys[j]) - names - common) + len(items[i].entries & items[j].entries) >= 2:
                     yield i, j
