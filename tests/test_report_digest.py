@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -24,9 +24,9 @@ from test_report_samples import (
 )
 
 from watcher.config.schema import DigestConfig
-from watcher.models import Match, MentionedItem, Period, SourceHealth, StoredMatch
+from watcher.models import Match, MentionedItem, Period, SourceHealth, StoredMatch, publication_date
 from watcher.report import Digest, build_digest, digest_to_json, source_problems
-from watcher.report.parts import clean_text, safe_link, split_marks
+from watcher.report.parts import clean_text, mark_names, safe_link, split_marks
 from watcher.report.period import period_items
 from watcher.report.situations import MAX_GROUPED
 from watcher.sources.health import assess
@@ -268,3 +268,23 @@ def test_stories_past_the_grouping_bound_tie_on_time_and_are_ranked_by_title() -
     assert [s.title for s in peace.stories] == [si.item.title for si in expected]
     assert [s.key for s in peace.stories] == [True] * 3 + [False] * 7
     assert peace.more_stories == n - 10
+
+
+def test_every_watched_name_in_a_snippet_is_marked() -> None:
+    si = stored(1, "Pashinyan and Aliyev meet")
+    text = "Nikol Pashinyan and Ilham Aliyev met; Aliyeva was not there"
+    matches = [match(si, "pashinyan", "[[Nikol Pashinyan]] and Ilham Aliyev met; Aliyeva was not there"),
+               match(si, "aliyev", "Nikol Pashinyan and [[Ilham Aliyev]] met; Aliyeva was not there")]
+    d = build(matches)
+    (pashinyan,) = [s for s in d.sections if s.entry_id == "pashinyan"]
+    assert pashinyan.items[0].snippets == ("[[Nikol Pashinyan]] and [[Ilham Aliyev]] met; Aliyeva was not there",)
+    assert mark_names(text, ["Aliyev", "Ilham Aliyev"]) == "Nikol Pashinyan and [[Ilham Aliyev]] met; Aliyeva was not there"
+
+
+@pytest.mark.parametrize(("published", "counted"), [
+    (PERIOD.start, PERIOD.start),  # a date before it was seen: the date
+    (PERIOD.end + timedelta(days=2), PERIOD.end),  # in the future of when it was seen: when it was seen
+    (datetime(1970, 1, 1, tzinfo=UTC), PERIOD.end),  # absurd: when it was seen
+])
+def test_publication_date_falls_back_to_first_seen(published: datetime, counted: datetime) -> None:
+    assert publication_date(published, PERIOD.end) == counted

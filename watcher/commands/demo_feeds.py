@@ -57,7 +57,12 @@ def sample_items(at: datetime, news: dict[str, Any] | None = None) -> list[Sampl
 def sample_feeds(at: datetime, news: dict[str, Any] | None = None) -> dict[str, bytes]:
     """File name -> the feed's bytes, every item dated back from ``at``."""
     news = news if news is not None else load_news()
-    items = sample_items(at, news)
+    return write_feeds(sample_items(at, news), at, news)
+
+
+def write_feeds(items: list[SampleItem], at: datetime, news: dict[str, Any] | None = None) -> dict[str, bytes]:
+    """File name -> the bytes of each sample feed holding ``items`` (of its own), as served at ``at``."""
+    news = news if news is not None else load_news()
     return {feed["file"]: _write(feed, [i for i in items if i.feed == name], at)
             for name, feed in news["feeds"].items()}
 

@@ -333,7 +333,10 @@ def _story(group: list[StoryItem], index: PeriodIndex, entries: Mapping[str, Ent
         if (name := member.outlet.casefold()) not in outlets:
             outlets[name] = _ref(index.facts(member.item_id))
     ids = {e for m in group for e in m.entries}
-    snippet = next(iter(index.snippets(lead.item_id, shown_of)), None) or _text_snippet(index, lead.item_id)
+    # The situation's own mentions first; an item its query selected may name only other entries, or none.
+    snippet = (next(iter(index.snippets(lead.item_id, shown_of)), None)
+               or next(iter(index.snippets(lead.item_id, index.entries[lead.item_id])), None)
+               or _text_snippet(index, lead.item_id))
     return Story(
         title=lead.title, link=lead.link, language=lead.language, first_published=group[0].published,
         key=any(m.item_id in key for m in group), outlets=tuple(outlets.values()),

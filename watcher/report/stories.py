@@ -88,13 +88,13 @@ def title_words(title: str) -> frozenset[str]:
 
 
 def content_keys(title: str, lead: str = "") -> frozenset[str]:
-    """The words of a title and its lead as stories compare them across languages: folded to ASCII, doubled
-    letters and a word-initial "ie" (ye, е) merged, cut to ``STEM`` letters; stop words and short words dropped,
-    numbers of two digits or more kept."""
+    """The words of a title and its lead as stories compare them across languages: folded to ASCII (an English c
+    spelt k or s first), doubled letters and a word-initial "ie" (ye, е) merged, cut to ``STEM`` letters; stop
+    words and short words dropped, numbers of two digits or more kept."""
     stop = _stop_words()
     text = f"{title} {' '.join(lead.split()[:LEAD_WORDS])}" if lead else title
     out = set()
-    for word in fold(text).split():
+    for word in fold(_ASCII_WORD.sub(_english_c, text)).split():
         if word in stop or (len(word) < 4 and not (word.isdigit() and len(word) > 1)):
             continue
         out.add(_stem(word))
@@ -118,6 +118,15 @@ def _stem(word: str) -> str:
 
 
 _DOUBLED = re.compile(r"(.)\1+")
+_ASCII_WORD = re.compile(r"\b[A-Za-z]*[Cc][A-Za-z]*\b")
+_SOFT_C = re.compile(r"[Cc](?=[EIYeiy])")
+_HARD_C = re.compile(r"[Cc](?![Hh])")
+
+
+def _english_c(word: re.Match[str]) -> str:
+    # The matcher's fold keeps an English c as c, the letter it also gives ch (Lachin, Лачин): spelt as it sounds
+    # first, "declaration" meets декларация and "council" meets Kaunsil. Only ASCII words: an Azerbaijani c is j.
+    return _HARD_C.sub("k", _SOFT_C.sub("s", word.group(0)))
 
 
 def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
