@@ -5,6 +5,7 @@ Pure helpers shared by the entry sections (digest.py) and the situation sections
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -102,12 +103,19 @@ def item_snippets(mentions: Iterable[Mention], also: Iterable[Mention] = ()) -> 
 
 def mark_names(snippet: str, names: Iterable[str]) -> str:
     """``snippet`` with every whole-word occurrence of ``names`` outside its marks marked as ``[[name]]``."""
-    wanted = sorted({n for n in names if n.strip()}, key=len, reverse=True)  # the longer name wins an overlap
+    parts = split_marks(snippet)
+    # Most snippets show one name, already marked: only names that occur outside the marks need the pattern.
+    wanted = tuple(sorted({n for n in names if n.strip() and any(n in text for text, hit in parts if not hit)},
+                          key=lambda n: (-len(n), n)))  # the longer name wins an overlap
     if not wanted:
         return snippet
-    pattern = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, wanted)) + r")(?!\w)")
-    return "".join(f"[[{text}]]" if hit else pattern.sub(lambda m: f"[[{m.group(0)}]]", text)
-                   for text, hit in split_marks(snippet))
+    pattern = _names_pattern(wanted)
+    return "".join(f"[[{text}]]" if hit else pattern.sub(lambda m: f"[[{m.group(0)}]]", text) for text, hit in parts)
+
+
+@functools.lru_cache(maxsize=1024)
+def _names_pattern(names: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, names)) + r")(?!\w)")
 
 
 def source_problems(sources: Sequence[Assessment], *, items_per_period: Mapping[str, Sequence[int]] | None = None,

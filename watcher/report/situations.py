@@ -295,9 +295,12 @@ def _stories(index: PeriodIndex, newest: Sequence[int], wanted: AbstractSet[str]
 
 
 def _weight(index: PeriodIndex, item_ids: Sequence[int], key: Collection[int], news: _News) -> int:
-    tongues = {language_of(index, i) for i in item_ids}
     keyed = any(i in key for i in item_ids)
-    return index.outlets(item_ids) + len(tongues) - 1 + 2 * keyed + news.count([index.entries[i] for i in item_ids])
+    news_count = news.count([index.entries[i] for i in item_ids]) if news.entries or news.pairs else 0
+    if len(item_ids) == 1:  # most stories: one outlet, one language
+        return 1 + 2 * keyed + news_count
+    tongues = {language_of(index, i) for i in item_ids}
+    return index.outlets(item_ids) + len(tongues) - 1 + 2 * keyed + news_count
 
 
 def language_of(index: PeriodIndex, item_id: int) -> str:

@@ -5,9 +5,9 @@ whole months of matches, so they return a few numbers per entry instead of the m
 own items come as ``MentionedItem``: each item once, with only what a digest counts, groups and shows.
 
 History is counted by publication date (``dated``: the item's date, or when it was first seen when that date is
-later or absurd, as ``watcher.models.publication_date`` says), over the items known at a moment (first seen by
-then), so a feed's backlog gives a first digest its past. Which items a period reports is decided by when they
-were first seen (their matches found), so each is reported once.
+later or absurd, as ``watcher.models.publication_date`` says; each match keeps its item's as ``dated_at``), over
+what was stored by a moment, so a feed's backlog gives a first digest its past. Which items a period reports is
+decided by when they were first seen (their matches found), so each is reported once.
 """
 
 from __future__ import annotations
@@ -39,6 +39,11 @@ def dated() -> ColumnElement[datetime]:
 def _known(at: datetime | None) -> ColumnElement[bool]:
     """Items first seen by ``at`` (all when None): what the store knew then."""
     return true() if at is None else items_t.c.first_seen_at <= at
+
+
+def _found_by(at: datetime | None, table: Any = matches_t) -> ColumnElement[bool]:
+    """Matches found by ``at`` (all when None): what the store knew then."""
+    return true() if at is None else table.c.found_at <= at
 
 
 def _bucket(column: Any, periods: Sequence[Period]) -> ColumnElement[Any]:
@@ -100,17 +105,17 @@ class HistoryMixin(StoreBase):
                      known_at: datetime | None = None) -> dict[str, list[tuple[int, int]]]:
         """Per entry, (distinct items, distinct outlets) published in each of ``periods`` (``dated``), in order.
 
-        ``known_at``: only items first seen by then (all when None).
+        ``known_at``: only matches found by then (all when None).
         """
         if not periods:
             return {}
-        when = dated()
+        when = matches_t.c.dated_at
         bucket = _bucket(when, periods).label("bucket")
         outlet = func.coalesce(func.nullif(items_t.c.publisher, ""), sources.c.name)
         query = (select(matches_t.c.entry_id, bucket, func.count(func.distinct(matches_t.c.item_id)),
                         func.count(func.distinct(outlet)))
-                 .select_from(items_t.join(sources).join(matches_t))
-                 .where(_window(when, periods), _known(known_at))
+                 .select_from(matches_t.join(items_t).join(sources))
+                 .where(_window(when, periods), _found_by(known_at))
                  .group_by(matches_t.c.entry_id, bucket))
         wanted = None if entry_ids is None else set(entry_ids)
         out: dict[str, list[tuple[int, int]]] = {}
@@ -124,9 +129,8 @@ class HistoryMixin(StoreBase):
     def last_mentions(self, before: datetime, *, entry_ids: Collection[str] | None = None,
                       known_at: datetime | None = None) -> dict[str, datetime]:
         """Per entry, its last mention published at or before ``before`` (entries never mentioned are absent)."""
-        query = (select(matches_t.c.entry_id, func.max(dated()))
-                 .select_from(matches_t.join(items_t))
-                 .where(dated() <= before, _known(known_at)).group_by(matches_t.c.entry_id))
+        query = (select(matches_t.c.entry_id, func.max(matches_t.c.dated_at))
+                 .where(matches_t.c.dated_at <= before, _found_by(known_at)).group_by(matches_t.c.entry_id))
         wanted = None if entry_ids is None else set(entry_ids)
         with self._read() as conn:
             rows = conn.execute(query).all()
@@ -135,7 +139,7 @@ class HistoryMixin(StoreBase):
     def first_mention_at(self, *, known_at: datetime | None = None) -> datetime | None:
         """When the earliest item with a match was published (None for a store without matches): before it there
         is no past to compare with."""
-        query = select(func.min(dated())).where(items_t.c.id.in_(select(matches_t.c.item_id)), _known(known_at))
+        query = select(func.min(matches_t.c.dated_at)).where(_found_by(known_at))
         with self._read() as conn:
             first = conn.execute(query).scalar()
         return None if first is None else _utc(first)
@@ -147,10 +151,9 @@ class HistoryMixin(StoreBase):
         if len(wanted) < 2:
             return {}
         a, b = matches_t.alias("a"), matches_t.alias("b")
-        query = (select(a.c.entry_id, b.c.entry_id, func.max(dated()))
-                 .select_from(a.join(b, and_(a.c.item_id == b.c.item_id, a.c.entry_id < b.c.entry_id))
-                              .join(items_t, items_t.c.id == a.c.item_id))
-                 .where(dated() <= before, _known(known_at))
+        query = (select(a.c.entry_id, b.c.entry_id, func.max(a.c.dated_at))
+                 .select_from(a.join(b, and_(a.c.item_id == b.c.item_id, a.c.entry_id < b.c.entry_id)))
+                 .where(a.c.dated_at <= before, _found_by(known_at, a))
                  .group_by(a.c.entry_id, b.c.entry_id))
         if len(wanted) <= BATCH // 2:  # both lists are bound parameters; beyond that, filter here
             query = query.where(a.c.entry_id.in_(sorted(wanted)), b.c.entry_id.in_(sorted(wanted)))

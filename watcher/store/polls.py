@@ -17,7 +17,7 @@ from sqlalchemy import Integer, bindparam, func, or_, select, update
 from sqlalchemy.engine import Connection
 
 from watcher.errors import StoreError
-from watcher.models import FetchState, Item, Match, PollRecord, SourceState
+from watcher.models import FetchState, Item, Match, PollRecord, SourceState, publication_date
 from watcher.store.base import StoreBase, batched, insert_rows, unique_by_key
 from watcher.store.schema import UTCDateTime, sources
 from watcher.store.schema import items as items_t
@@ -38,7 +38,7 @@ def match_key(match: Match) -> tuple[str, str, int]:
 STORED_HASHES = select(items_t.c.key_hash).where(items_t.c.key_hash.in_(bindparam("hashes", expanding=True)))
 _ITEM_INSERT = ("key_hash", "key", "source_id", "title", "text", "link", "guid", "author", "publisher", "language",
                 "summary_html", "published_at", "first_seen_at")
-MATCH_INSERT = ("item_id", "entry_id", "field", "text", "start", "end", "snippet", "rule", "found_at")
+MATCH_INSERT = ("item_id", "entry_id", "field", "text", "start", "end", "snippet", "rule", "found_at", "dated_at")
 
 # One UPDATE per kind of result, run for every source of a batch at once. The scheduling columns take the
 # decider's values as they are; a source leased to another process is left as that process leaves it.
@@ -133,7 +133,8 @@ class PollsMixin(StoreBase):
                 continue
             record = records[index]
             found = unique_by_key(record.matches.get(item.key, ()), match_key)
-            match_rows.extend(match_row(item_id, match, record.at) for match in found)
+            dated = publication_date(item.published, record.at)
+            match_rows.extend(match_row(item_id, match, record.at, dated) for match in found)
             counts[index][0] += 1
             counts[index][1] += len(found)
         insert_rows(conn, matches_t, MATCH_INSERT, match_rows)
@@ -145,9 +146,10 @@ def _item_row(h: str, item: Item, source_id: int, now: datetime) -> tuple[Any, .
             item.language, item.summary_html, item.published, now)
 
 
-def match_row(item_id: int, match: Match, now: datetime) -> tuple[Any, ...]:
-    """A match as the values of MATCH_INSERT."""
-    return (item_id, match.entry_id, match.field, match.text, match.start, match.end, match.snippet, match.rule, now)
+def match_row(item_id: int, match: Match, now: datetime, dated: datetime) -> tuple[Any, ...]:
+    """A match as the values of MATCH_INSERT; ``dated``: its item's ``publication_date``."""
+    return (item_id, match.entry_id, match.field, match.text, match.start, match.end, match.snippet, match.rule, now,
+            dated)
 
 
 def _source_rows(conn: Connection, names: Collection[str]) -> dict[str, list[Any]]:

@@ -130,8 +130,12 @@ matches = Table(
     Column("snippet", Text, nullable=False),
     Column("rule", String(50), nullable=False),
     Column("found_at", UTCDateTime, nullable=False, index=True),
+    # The item's publication date as history counts it (watcher.models.publication_date), kept beside each match:
+    # a digest's history (counts per period, last mentions, pairings) is then read from this table's index alone.
+    Column("dated_at", UTCDateTime, nullable=False),
     UniqueConstraint("item_id", "entry_id", "field", "start"),
     Index(None, "entry_id", "found_at"),
+    Index(None, "entry_id", "dated_at", "found_at"),
 )
 
 digest_periods = Table(
