@@ -27,7 +27,7 @@ from watcher.config import DigestConfig, Watchlist, parse_watchlist
 from watcher.models import Item, Match, Period
 from watcher.periods import BEGINNING, first_period_start, load_history, outlet_names, preview
 from watcher.report import Digest, build_digest, render_html, render_text
-from watcher.report.keys import key_items
+from watcher.report.key_items import key_items
 from watcher.report.period import PeriodIndex
 from watcher.sources.health import assess_stored
 from watcher.store import Store

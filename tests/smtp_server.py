@@ -1,4 +1,5 @@
-"""A real SMTP server on loopback (aiosmtpd) for tests: plain, with required AUTH, and refusing recipients.
+"""A real SMTP server on loopback (aiosmtpd) for tests: plain, with required AUTH, refusing recipients, answering
+chosen commands with chosen replies or hanging up after DATA; and a tarpit that accepts and never answers.
 
 Use the fixtures from a test module with ``pytest_plugins = ["smtp_server"]`` (tests/ is on sys.path under
 pytest's default import mode), or start a server anywhere with ``with running_smtp_server() as server:``.
@@ -6,13 +7,15 @@ pytest's default import mode), or start a server anywhere with ``with running_sm
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import socket
 import ssl
+import threading
 import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from typing import Any, Literal
@@ -64,20 +67,35 @@ class SmtpServer:
 
 
 class _Handler:
-    def __init__(self, server: SmtpServer, refuse: bool) -> None:
+    def __init__(self, server: SmtpServer, refuse: bool, replies: Mapping[str, str], hang_up_after_data: bool,
+                 on_data: Callable[[], None] | None) -> None:
         self.server = server
         self.refuse = refuse
+        self.replies = replies
+        self.hang_up_after_data = hang_up_after_data
+        self.on_data = on_data
 
     async def handle_RCPT(self, smtp: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]) -> str:
         if self.refuse and address.lower().startswith(REFUSED_PREFIX):
             return f"550 5.1.1 <{address}>: mailbox unavailable"
+        if "RCPT" in self.replies:
+            return self.replies["RCPT"]
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
     async def handle_DATA(self, smtp: Any, session: Any, envelope: Any) -> str:
+        if "DATA" in self.replies:
+            return self.replies["DATA"]
         data = envelope.original_content or envelope.content
         self.server.messages.append(Received(envelope.mail_from, tuple(envelope.rcpt_tos), bytes(data)))
+        if self.on_data is not None:
+            self.on_data()
+        if self.hang_up_after_data:  # once the 250 below is written, the connection goes without a QUIT
+            asyncio.get_running_loop().call_later(0.05, smtp.transport.close)
         return "250 Message accepted for delivery"
+
+    async def handle_QUIT(self, smtp: Any, session: Any, envelope: Any) -> str:
+        return self.replies.get("QUIT", "221 Bye")
 
 
 class _Controller(Controller):
@@ -97,9 +115,16 @@ def free_port() -> int:
 
 @contextmanager
 def running_smtp_server(*, auth: bool = False, refuse: bool = False,
-                        tls: Literal["starttls", "implicit"] | None = None) -> Iterator[SmtpServer]:
-    """Run an aiosmtpd server on 127.0.0.1 (a free port) until the block ends; TLS with a throw-away CA."""
-    port = free_port()
+                        tls: Literal["starttls", "implicit"] | None = None, replies: Mapping[str, str] | None = None,
+                        hang_up_after_data: bool = False, on_data: Callable[[], None] | None = None,
+                        port: int | None = None) -> Iterator[SmtpServer]:
+    """Run an aiosmtpd server on 127.0.0.1 (a free port) until the block ends; TLS with a throw-away CA.
+
+    ``replies``: the answer to RCPT, DATA or QUIT instead of the usual one (a message answered otherwise than
+    250 after DATA is not kept). ``hang_up_after_data``: close the connection once DATA is accepted.
+    ``on_data``: called as a message is accepted, before the 250 goes out. ``port``: this one, not a free one.
+    """
+    port = port or free_port()
     server = SmtpServer(HOST, port, f"smtp://{HOST}:{port}")
     kwargs: dict[str, Any] = {}
     if tls is not None:
@@ -126,7 +151,8 @@ def running_smtp_server(*, auth: bool = False, refuse: bool = False,
         kwargs.update(authenticator=authenticator, auth_required=True, auth_require_tls=False)
         server.url = server.url_with(USERNAME, PASSWORD)
         server.username, server.password = USERNAME, PASSWORD
-    controller = _Controller(_Handler(server, refuse), hostname=HOST, port=port, **kwargs)
+    handler = _Handler(server, refuse, replies or {}, hang_up_after_data, on_data)
+    controller = _Controller(handler, hostname=HOST, port=port, **kwargs)
     controller.start()
     try:
         yield server
@@ -173,3 +199,52 @@ def smtps_server() -> Iterator[SmtpServer]:
 def closed_smtp_url() -> str:
     """An smtp:// URL of a loopback port nobody listens on (connection refused)."""
     return f"smtp://{HOST}:{free_port()}"
+
+
+@contextmanager
+def tarpit(*, trickle: bool = False) -> Iterator[str]:
+    """An smtp:// URL of a loopback server that accepts connections and never answers a whole line.
+
+    ``trickle``: it sends one byte of a greeting every 0.2 s, so no single read ever times out.
+    """
+    listener = socket.create_server((HOST, 0))
+    stop = threading.Event()
+    held: list[socket.socket] = []
+
+    def serve() -> None:
+        listener.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                pass
+            else:
+                held.append(conn)
+            if trickle:
+                for conn in held:
+                    with suppress(OSError):
+                        conn.send(b"2")
+                stop.wait(0.2)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"smtp://{HOST}:{listener.getsockname()[1]}"
+    finally:
+        stop.set()
+        thread.join()
+        for conn in held:
+            conn.close()
+        listener.close()
+
+
+@pytest.fixture
+def smtp_servers() -> Callable[..., Any]:
+    """:func:`running_smtp_server` itself, for tests that start servers of their own kind (replies, port ...)."""
+    return running_smtp_server
+
+
+@pytest.fixture
+def smtp_tarpit() -> Callable[..., Any]:
+    """:func:`tarpit` itself: ``with smtp_tarpit(trickle=True) as url: ...``."""
+    return tarpit

@@ -7,6 +7,7 @@ channel feed, and hostile documents. ``with pages_server({"/": Page(html)}) as s
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ class Page:
     status: int = 200
     content_type: str = "text/html; charset=utf-8"
     headers: tuple[tuple[str, str], ...] = ()
+    delay: float = 0.0  # seconds before the answer: a slow server
 
 
 @dataclass
@@ -55,6 +57,7 @@ class _Handler(BaseHTTPRequestHandler):
         path = urlsplit(self.path).path
         self.server.state.seen.append(self.path)
         page = self.server.state.pages.get(path, Page(b"not found", 404, "text/plain"))
+        time.sleep(page.delay)
         self.send_response(page.status)
         self.send_header("Content-Type", page.content_type)
         self.send_header("Content-Length", str(len(page.body)))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -10,13 +9,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from watcher.config import parse_watchlist
-from watcher.config.query import parse_query, terms
 from watcher.config.schema import DigestConfig, Watchlist
 from watcher.match import compile_matcher
-from watcher.match.normalize import fold
 from watcher.models import Mention, MentionedItem
 from watcher.parse import parse_feed
-from watcher.report.keys import key_items, possible
+from watcher.report.key_items import key_items
 from watcher.report.period import PeriodIndex
 
 WATCHLIST = parse_watchlist("""\
@@ -103,30 +100,6 @@ def test_a_query_selects_items_that_name_no_entry() -> None:
     ]
     found = key_items(WATCHLIST, WATCHLIST.digests[0], PeriodIndex(items))
     assert found["resign"] == {1, 2} and found["treaty"] == {4}
-
-
-def check_of(query: str, spellings: dict[str, list[str]]) -> Callable[[tuple[bytes, bytes, bytes]], bool] | None:
-    """The pre-check of ``query`` where each term needs the folded key of one of its ``spellings``."""
-    parsed = parse_query(query)
-    return possible(parsed, {id(t): tuple(fold(s)[:-1].encode() for s in spellings.get(t.text, [t.text]))
-                             for t in terms(parsed)})
-
-
-def fields(title: str, text: str) -> tuple[bytes, bytes, bytes]:
-    return fold(title).encode(), fold(text).encode(), (fold(title) + fold(text)).encode()
-
-
-def test_the_pre_check_is_false_only_without_a_needed_word() -> None:
-    # " " + the folded key stands for what the automaton looks for (" karabak" for Karabakh)
-    check = check_of("(resign* OR quit) AND NOT war AND title:Karabakh", {"Karabakh": ["Karabakh", "Карабах"]})
-    assert check is not None
-    assert check(fields("Karabakh war", "He may quit"))
-    assert check(fields("Карабах: war", "He may quit"))  # any of a term's spellings
-    assert not check(fields("Karabakh war", "nothing"))  # neither resign* nor quit
-    assert not check(fields("He may quit", "Karabakh war"))  # Karabakh only in the text: the title is asked
-    assert check_of("NOT war OR quit", {}) is None  # may hold whatever the text says
-    either = check_of("quit OR (resign AND NOT war)", {})
-    assert either is not None and either(fields("resign", "")) and not either(fields("war", "war"))
 
 
 def test_key_items_of_corpus_items_are_what_the_matcher_finds(corpus_dir: Path) -> None:

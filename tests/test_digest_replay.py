@@ -47,7 +47,7 @@ def served(folder: Path) -> Iterator[Callable[[list[SampleItem], datetime], Watc
 
 
 def poll(store: Store, watchlist: Watchlist, at: datetime) -> None:
-    poll_now(watchlist, store, watchlist.sources, clock=lambda: at, echo=False, workers=1)
+    poll_now(watchlist, store, watchlist.sources, clock=lambda: at, workers=1)
 
 
 def comparable(d: Digest) -> Any:

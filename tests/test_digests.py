@@ -118,4 +118,4 @@ def test_matches_found_after_a_failed_send_go_to_the_next_period(store: Store, t
 
 def test_backoff_doubles_and_is_capped() -> None:
     assert [backoff(n).total_seconds() for n in (1, 2, 3)] == [60, 120, 240]
-    assert backoff(30) == timedelta(hours=6)
+    assert backoff(30) == timedelta(hours=1)

@@ -3,6 +3,8 @@ a real SMTP server, poll again (304, nothing new), send again (nothing sent twic
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -74,8 +76,8 @@ def test_poll_match_store_send_repoll_resend(tmp_path: Path, monkeypatch: pytest
         assert run(capsys, "check")[0] == 0
         assert run(capsys, "db", "upgrade")[0] == 0
 
-        code, out, _ = run(capsys, "poll")
-        assert code == 0
+        code, out, err = run(capsys, "poll")
+        assert code == 1 and "1 of 2 sources failed" in err  # Broken is missing: some failed
         assert "Sample wire: 3 new of 3 items" in out
         assert "Broken: error:" in out and "404" in out
 
@@ -84,6 +86,10 @@ def test_poll_match_store_send_repoll_resend(tmp_path: Path, monkeypatch: pytest
         assert {("pashinyan", "Pashinyan meets Putin in Moscow"), ("putin", "Pashinyan meets Putin in Moscow"),
                 ("peacekeepers", "Pashinyan meets Putin in Moscow"), ("aliyev", "Aliyev speaks in Baku")} <= found
         assert not any(title == "Weather in Yerevan" for _, title in found)
+        # The same matches as CSV for a spreadsheet: a header, then one row each, read back to the same values.
+        code, csv_out, _ = run(capsys, "matches", "--format", "csv", "--since", "3650d")
+        rows = list(csv.DictReader(io.StringIO(csv_out)))
+        assert code == 0 and rows and [json.loads(line) for line in out.splitlines()] == rows
 
         code, out, _ = run(capsys, "sources", "--json")
         health = {h["name"]: h for h in map(json.loads, out.splitlines())}

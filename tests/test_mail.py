@@ -5,13 +5,15 @@ from __future__ import annotations
 import email
 import email.policy
 import os
+import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from test_report_samples import DAILY, NOW, PERIOD, WATCHLIST, sample_matches, sample_sources
 
-from watcher.errors import MailError
+from watcher.errors import MailError, MailRefused
 from watcher.mail import Mailer, OutboxMailer, SmtpMailer, make_mailer, outbox_file_stem, parse_smtp_url
 from watcher.report import build_digest, compose_message, render_html, render_text
 
@@ -21,6 +23,7 @@ if TYPE_CHECKING:
 # The fixtures (smtp_server, smtp_auth_server, ...) live in tests/smtp_server.py for other suites to use too.
 pytest_plugins = ["smtp_server"]
 
+Servers = Callable[..., Any]  # the smtp_servers and smtp_tarpit fixtures
 SENDER = "watcher@example.org"
 NAME = "daily-20261122T0700-analyst@example.org"
 
@@ -198,3 +201,51 @@ def test_smtps(smtps_server: SmtpServer) -> None:
         digest_bytes(), sender=SENDER, recipients=["a@example.org"], name=NAME)
     (got,) = smtps_server.messages
     assert got.message["Subject"].startswith("South Caucasus daily")
+
+
+# What counts as sent: the server's 250 after DATA, whatever the session does after it.
+@pytest.mark.parametrize("server", [{"replies": {"QUIT": "500 5.5.1 what?"}}, {"replies": {"QUIT": "421 closing"}},
+                                    {"hang_up_after_data": True}], ids=["500-to-quit", "421-to-quit", "hang-up"])
+def test_a_message_accepted_after_data_is_sent_whatever_the_session_does_next(server: dict[str, object],
+                                                                              smtp_servers: Servers) -> None:
+    with smtp_servers(**server) as smtp:
+        SmtpMailer(smtp.url).send(digest_bytes(), sender=SENDER, recipients=["a@example.org"], name=NAME)
+        assert len(smtp.messages) == 1
+
+
+@pytest.mark.parametrize(("command", "reply", "for_good"), [
+    ("RCPT", "550 5.1.1 no such user", True), ("DATA", "554 5.7.1 spam", True), ("RCPT", "553 5.1.3 bad address", True),
+    ("RCPT", "450 4.2.1 mailbox busy", False), ("DATA", "451 4.3.0 try later", False),
+    ("RCPT", "452 4.5.3 too many recipients", False)])
+def test_a_5xx_to_rcpt_or_data_is_a_refusal_for_good_and_a_4xx_worth_retrying(
+        command: str, reply: str, for_good: bool, smtp_servers: Servers) -> None:
+    with smtp_servers(replies={command: reply}) as smtp:
+        with pytest.raises(MailError, match=reply.split()[0]) as e:
+            SmtpMailer(smtp.url).send(digest_bytes(), sender=SENDER, recipients=["a@example.org"], name=NAME)
+        assert isinstance(e.value, MailRefused) is for_good
+        assert "\n" not in str(e.value) and smtp.messages == []
+
+
+def test_a_server_that_trickles_its_greeting_is_cut_at_the_conversation_deadline(smtp_tarpit: Servers) -> None:
+    # No single read waits longer than timeout=, so only a deadline on the whole conversation ends it.
+    with smtp_tarpit(trickle=True) as url:
+        errors: list[BaseException] = []
+
+        def send() -> None:
+            try:
+                SmtpMailer(f"{url}?timeout=0.5").send(digest_bytes(), sender=SENDER, recipients=["a@example.org"],
+                                                      name=NAME)
+            except MailError as e:
+                errors.append(e)
+
+        thread = threading.Thread(target=send, daemon=True)
+        thread.start()
+        thread.join(60)  # a bound for the hang this guards against, not a timing
+        assert not thread.is_alive(), "the mailer is still talking to the tarpit"
+    (error,) = errors
+    assert "did not finish the conversation within 2s" in str(error) and not isinstance(error, MailRefused)
+
+
+def test_a_server_that_never_answers_times_out(smtp_tarpit: Servers) -> None:
+    with smtp_tarpit() as url, pytest.raises(MailError, match=r"did not answer within 0\.5s"):
+        SmtpMailer(f"{url}?timeout=0.5").send(digest_bytes(), sender=SENDER, recipients=["a@example.org"], name=NAME)

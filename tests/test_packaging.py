@@ -34,7 +34,8 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     versions = {p.name for p in (REPO / "alembic" / "versions").glob("*.py")}
     assert {f"watcher/migrations/versions/{v}" for v in versions} <= names
     assert {"watcher/migrations/env.py", "watcher/migrations/script.py.mako", "watcher/templates/digest.html.j2",
-            "watcher/demo_data/demo-watchlist.yaml"} <= names
+            "watcher/demo_data/demo-watchlist.yaml", "watcher/match/names/ru.txt", "watcher/match/names/hy.txt",
+            "watcher/match/names/az.txt", "watcher/match/names/forms.txt", "watcher/match/names/not_names.txt"} <= names
     target = tmp_path_factory.mktemp("site")
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target), str(wheel)],
                    check=True, capture_output=True, timeout=600)

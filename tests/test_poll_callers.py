@@ -63,7 +63,7 @@ def test_the_demos_poll_asks_the_new_url_from_the_second_poll_on(tmp_path: Path,
     watchlist = load_watchlist(config)
     with Store.open(url) as store:
         for _ in range(2):
-            [outcome] = poll_now(watchlist, store, watchlist.sources, echo=False)
+            [outcome] = poll_now(watchlist, store, watchlist.sources)
             assert outcome.status != "error"
     assert moved.seen == ["/old.xml", "/new.xml", "/new.xml"]
 

@@ -106,3 +106,36 @@ def test_a_sent_delivery_is_never_reopened(store: Store) -> None:
     assert store.deliveries()[0].sent_at == T0
     with pytest.raises(StoreError, match="no delivery"):
         store.mark_sent(10**9, now=T0)
+
+
+def test_a_recipients_later_deliveries_wait_behind_a_pending_one_and_a_claim_is_exclusive(store: Store) -> None:
+    first, other = store.record_period("daily", DAY, {"a@example.org": b"1", "b@example.org": b"1"}, now=T0)
+    later = Period(T0, T0 + 24 * H)
+    (second, other_second) = store.record_period("daily", later, {"a@example.org": b"2", "b@example.org": b"2"},
+                                                 now=T0 + 24 * H)
+    # Only the oldest pending delivery of each recipient is due; the later ones wait behind it.
+    assert [d.id for d in store.due_deliveries(now=T0 + 24 * H)] == [first.id, other.id]
+    store.mark_failed(first.id, now=T0 + 24 * H, error="421 later", next_attempt_at=T0 + 30 * H)
+    assert [d.id for d in store.due_deliveries(now=T0 + 25 * H)] == [other.id]  # second still held
+    assert [d.id for d in store.due_deliveries(now=T0 + 25 * H, retry_now=True)] == [first.id, other.id]
+    # A claim keeps a delivery from every other claimer, even one that retries now, until it runs out.
+    assert store.claim_delivery(other.id, owner="p1", now=T0 + 25 * H, until=T0 + 26 * H)
+    assert not store.claim_delivery(other.id, owner="p2", now=T0 + 25 * H, until=T0 + 26 * H, retry_now=True)
+    assert store.claim_delivery(other.id, owner="p2", now=T0 + 27 * H, until=T0 + 28 * H)
+    store.mark_sent(other.id, now=T0 + 27 * H)
+    assert [d.id for d in store.due_deliveries(now=T0 + 27 * H)] == [other_second.id]
+    # A new period retries the held delivery at once.
+    store.record_period("daily", Period(T0 + 24 * H, T0 + 48 * H), {}, now=T0 + 28 * H)
+    assert [d.id for d in store.due_deliveries(now=T0 + 28 * H)] == [first.id, other_second.id]
+    assert store.pending_recipients("daily") == {"a@example.org", "b@example.org"}
+    store.mark_failed(first.id, now=T0 + 28 * H, error="550 no", next_attempt_at=None)
+    assert [d.id for d in store.due_deliveries(now=T0 + 28 * H)] == [second.id, other_second.id]
+    assert store.reopen_failed(digest_ids=["weekly"]) == 0 and store.reopen_failed(digest_ids=["daily"]) == 1
+    reopened = store.deliveries(digest_id="daily")[0]
+    assert (reopened.status, reopened.attempts, reopened.next_attempt_at) == ("pending", 0, None)
+
+
+def test_a_digests_watched_since_is_kept(store: Store) -> None:
+    assert store.watched_since("daily", now=T0) == T0
+    assert store.watched_since("daily", now=T0 + H) == T0
+    assert store.watched_since("weekly", now=T0 + H) == T0 + H

@@ -1,7 +1,8 @@
 """The ``watcher`` command line: parse arguments, load settings and the watchlist once, dispatch.
 
-Exit codes: 0 done, 1 a runtime failure (store, network, mail), 2 a user's mistake (watchlist,
-environment, arguments). A user's mistake is one line that says what to fix, never a traceback.
+Exit codes: 0 done, 1 a runtime failure (store, network, mail; for `watcher poll`, some sources failed), 2 a
+user's mistake (watchlist, environment, arguments), 3 `watcher poll` could poll no source at all. A user's
+mistake is one line that says what to fix, never a traceback.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id", nargs="?", help="the digest's id (default: every digest)")
     p.add_argument("--preview", action="store_true", help="show it without recording anything (the default)")
     p.add_argument("--send", action="store_true", help="close the period and deliver (SMTP, or the outbox)")
+    p.add_argument("--retry", action="store_true", help="send again the deliveries given up as failed")
     p.add_argument("--format", choices=("text", "html", "json"), default="text")
     p.add_argument("--since", help="preview from (7d, 2026-11-01, or an ISO time)")
     p.add_argument("--until", help="preview until (same forms)")
@@ -44,7 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("matches", help="list stored matches")
     p.add_argument("--watch", action="append", default=[], metavar="ID", help="only this actor or term (repeatable)")
     p.add_argument("--since", default="7d", help="how far back (7d, 2026-11-01, ...; default 7d)")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--format", choices=("text", "json", "csv"), default="text",
+                   help="json: one object per line; csv: a header and one row per match, for spreadsheets")
+    p.add_argument("--json", action="store_true", help="the same as --format json")
 
     p = sub.add_parser("sources", help="each source's health: last status, last success, errors, items, next poll")
     p.add_argument("--json", action="store_true")
@@ -66,6 +70,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("rematch", help="run the current watchlist over stored items: matches gained and lost")
     p.add_argument("--since", default="30d", help="items first seen since (default 30d)")
     p.add_argument("--apply", action="store_true", help="store the new matches")
+
+    p = sub.add_parser("namesakes", help="the other given names and initials stored items show with each watched surname")
+    p.add_argument("entry", nargs="?", help="only this person's id")
+    p.add_argument("--since", default="365d", help="items first seen since (default 365d)")
+    p.add_argument("--json", action="store_true")
 
     sub.add_parser("run", help="run the service: poll on schedule, send digests")
 

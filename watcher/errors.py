@@ -57,4 +57,8 @@ class StoreError(WatcherError):
 
 
 class MailError(WatcherError):
-    """A digest could not be delivered; the delivery stays pending and is retried."""
+    """A digest could not be delivered for now (server down, 4xx, timeout); the delivery stays pending and is retried."""
+
+
+class MailRefused(MailError):
+    """The mail server refused the message for good (a 5xx reply): retrying cannot help, the delivery fails."""

@@ -35,7 +35,7 @@ from watcher.report import (
     render_html,
     render_text,
 )
-from watcher.report.keys import key_items
+from watcher.report.key_items import key_items
 from watcher.report.parts import Outlets
 from watcher.report.period import PeriodIndex
 from watcher.report.trends import CHART_PERIODS
@@ -45,6 +45,7 @@ from watcher.store import Store
 log = logging.getLogger("watcher.digest")
 
 BEGINNING = datetime(1970, 1, 1, tzinfo=UTC)  # a first digest looks at everything stored
+LATEST = datetime(9998, 1, 1, tzinfo=UTC)  # a period ends before it: the calendar's arithmetic needs room after it
 CLOSE_LEASE = timedelta(minutes=2)
 
 
@@ -53,18 +54,23 @@ def preview(store: Store, watchlist: Watchlist, digest: DigestConfig, *, now: da
     """The digest of (since or the previous digest's end, until or now], recording nothing.
 
     A digest never closed before (and no ``since``) is a first digest: it reports the items published in the last
-    schedule period up to its end, and the rest of what is stored is its history.
+    schedule period up to its end, and the rest of what is stored is its history. The period is kept within
+    BEGINNING and LATEST: nothing is found outside them, and a date at the calendar's end (``--since 0001-01-01``)
+    would leave no room for the trend sections' earlier periods.
     """
-    end = until or now
-    start = since or store.last_period_end(digest.id)
-    first = start is None
-    period = Period(first_period_start(watchlist, digest, end) if start is None else start, end)
+    last = store.last_period_end(digest.id)
+    first = since is None and last is None
+    end = min(until or now, LATEST)
+    start = first_period_start(watchlist, digest, end) if first else min(max(since or last or BEGINNING, BEGINNING),
+                                                                          LATEST)
+    period = Period(start, min(max(end, start), LATEST))
     queries = any(s.query is not None and (not digest.situations or s.id in digest.situations)
                   for s in watchlist.situations)
     outlets = outlet_names(watchlist, store.feed_titles())
     with _collector_paused():
         # Every item's text: the queries read it, and stories compare the leads of items in other languages.
-        items = store.mentioned_items(Period(BEGINNING, end) if first else period, with_text=True, unmatched=queries,
+        items = store.mentioned_items(Period(BEGINNING, period.end) if first else period, with_text=True,
+                                      unmatched=queries,
                                       published_after=period.start if first else None)
         index = PeriodIndex(items, outlets)
         history = load_history(store, watchlist, digest, period, index.of_entry.keys())
@@ -147,8 +153,13 @@ def close_period(store: Store, watchlist: Watchlist, digest: DigestConfig, *, no
     if digest.skip_empty and built.empty:
         log.info("digest %s: nothing new, skipped (skip_empty)", digest.id)
         return []
+    recipients = list(digest.to)
+    if built.empty:
+        # "Nothing new" to someone whose earlier digest is still on its way adds nothing: it is not queued.
+        waiting = store.pending_recipients(digest.id)
+        recipients = [r for r in recipients if r not in waiting]
     text, html = render_text(built), render_html(built)
-    messages = {r: compose_message(built, sender=sender, recipient=r, text=text, html=html) for r in digest.to}
+    messages = {r: compose_message(built, sender=sender, recipient=r, text=text, html=html) for r in recipients}
     return store.record_period(digest.id, built.period, messages, now=now)
 
 
@@ -156,8 +167,9 @@ def due_period_end(schedule: Schedule, *, last_end: datetime | None, now: dateti
                    min_interval: timedelta) -> datetime | None:
     """The end of the period to close now, or None: the latest fire time not yet closed (missed ones coalesce).
 
-    A digest never closed starts with the first fire time after the service first started. An immediate
-    digest closes at ``now`` once ``min_interval`` has passed since its last period.
+    A digest never closed starts with the first fire time after ``started_at``, when a service first watched
+    it (kept across restarts). An immediate digest closes at ``now`` once ``min_interval`` has passed since its
+    last period. A period never ends after ``now``, the moment it is closed.
     """
     if schedule.immediate:
         return now if last_end is None or now - last_end >= min_interval else None
@@ -174,7 +186,10 @@ def close_due(store: Store, watchlist: Watchlist, digest: DigestConfig, *, owner
               started_at: datetime, sender: str) -> list[Delivery] | None:
     """Close ``digest``'s due period if there is one and no other process is closing it; None when nothing was due."""
     schedule = parse_schedule(digest.schedule, digest.timezone or watchlist.defaults.timezone)
-    end = due_period_end(schedule, last_end=store.last_period_end(digest.id), now=now, started_at=started_at,
+    last_end = store.last_period_end(digest.id)
+    if last_end is None:  # a restart just after a fire time must not skip it: the first start is kept
+        started_at = store.watched_since(digest.id, now=started_at)
+    end = due_period_end(schedule, last_end=last_end, now=now, started_at=started_at,
                          min_interval=digest.min_interval)
     if end is None:
         return None

@@ -1,7 +1,7 @@
 """What digests need of each source and match: the outlet's own name, and each match's publication date.
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-10
 
 ``sources.feed_title`` holds the title of the source's last document (a feed's <title>); digests name the
@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0007"
-down_revision: str | None = "0005"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

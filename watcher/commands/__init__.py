@@ -12,7 +12,8 @@ _MODULES = {
     "check": "watcher.commands.check", "explain": "watcher.commands.check",
     "poll": "watcher.commands.poll", "scan": "watcher.commands.scan",
     "digest": "watcher.commands.digest", "matches": "watcher.commands.info", "sources": "watcher.commands.info",
-    "rematch": "watcher.commands.rematch", "run": "watcher.commands.run", "db": "watcher.commands.run",
+    "rematch": "watcher.commands.rematch", "namesakes": "watcher.commands.namesakes",
+    "run": "watcher.commands.run", "db": "watcher.commands.run",
     "demo": "watcher.commands.demo", "status": "watcher.commands.status", "reload": "watcher.commands.status",
 }
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -51,7 +50,10 @@ def now() -> datetime:
 def parse_when(text: str, *, now: datetime) -> datetime:
     """``7d`` (ago), ``2026-11-01`` or an ISO time (UTC when it has no zone) as an aware datetime."""
     if re.fullmatch(r"\s*(\d+\s*[smhdw]\s*)+", text.lower()):
-        return now - parse_duration(text)
+        try:
+            return now - parse_duration(text)
+        except OverflowError:  # further back than the calendar goes: from its beginning
+            return datetime.min.replace(tzinfo=UTC)
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
@@ -74,12 +76,4 @@ def ago(moment: datetime | None, *, now: datetime) -> str:
     return f"{max(seconds, 0)}s ago"
 
 
-def progress(done: int, total: int, label: str) -> None:
-    """A one-line progress counter on a terminal; nothing when stderr is not a terminal."""
-    if sys.stderr.isatty():
-        end = "\n" if done == total else ""
-        sys.stderr.write(f"\r\x1b[K[{done}/{total}] {label}"[:200] + end)
-        sys.stderr.flush()
-
-
-__all__ = ["Context", "ago", "iso", "now", "parse_when", "progress"]
+__all__ = ["Context", "ago", "iso", "now", "parse_when"]

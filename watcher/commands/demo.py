@@ -21,6 +21,7 @@ from watcher.delivery import send_due
 from watcher.feedserver import serve_folder
 from watcher.mail import OutboxMailer
 from watcher.periods import close_period, preview
+from watcher.poll import describe
 from watcher.report import render_text
 from watcher.store import Store
 from watcher.store.migrate import upgrade
@@ -61,7 +62,8 @@ def run_demo(ctx: Context, *, keep: bool, now: datetime) -> int:
                   f"news up to {at:%d %B %Y %H:%M} UTC, the demo digest's latest scheduled time")
             upgrade(url)
             with Store.open(url) as store:
-                poll_now(watchlist, store, [s for s in watchlist.sources if s.enabled], clock=lambda: at)
+                poll_now(watchlist, store, [s for s in watchlist.sources if s.enabled], clock=lambda: at,
+                         on_outcome=lambda o: print(describe(o), flush=True))
                 outbox = OutboxMailer(ctx.settings.outbox)
                 for digest in watchlist.digests[:1]:
                     # The digest about to be closed, for the terminal: a first digest, as the mailed one is.

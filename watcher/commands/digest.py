@@ -1,4 +1,4 @@
-"""``watcher digest [ID] [--preview|--send]``: show any period, or close the period and deliver."""
+"""``watcher digest [ID] [--preview|--send|--retry]``: show any period, close the period and deliver, or resend."""
 
 from __future__ import annotations
 
@@ -16,13 +16,13 @@ from watcher.report import digest_to_json, render_html, render_text
 
 def cmd_digest(args: argparse.Namespace, ctx: Context) -> int:
     """Preview (default) or send one digest, or every digest when no id is given."""
-    if args.send and (args.since or args.until):
+    if (args.send or args.retry) and (args.since or args.until):
         raise ConfigError("--since/--until only go with --preview: a sent digest always covers the time since the last one")
     watchlist = ctx.watchlist()
     digests = chosen(watchlist, args.id, ctx)
     moment = now()
     with ctx.store() as store:
-        if not args.send:
+        if not args.send and not args.retry:
             since = parse_when(args.since, now=moment) if args.since else None
             until = parse_when(args.until, now=moment) if args.until else None
             for digest in digests:
@@ -33,10 +33,16 @@ def cmd_digest(args: argparse.Namespace, ctx: Context) -> int:
                     print(render_html(built) if args.format == "html" else render_text(built))
             return 0
         sender = ctx.settings.mail_from
-        for digest in digests:
-            queued = close_period(store, watchlist, digest, now=moment, sender=sender)
-            print(f"digest {digest.id}: {len(queued)} message(s) queued")
-        report = send_due(store, make_mailer(ctx.settings.smtp_url, ctx.settings.outbox), now=moment, sender=sender)
+        ids = [d.id for d in digests]
+        if args.retry:
+            print(f"{store.reopen_failed(digest_ids=ids)} failed deliveries to send again")
+        if args.send:
+            for digest in digests:
+                queued = close_period(store, watchlist, digest, now=moment, sender=sender)
+                print(f"digest {digest.id}: {len(queued)} message(s) queued")
+        # What is pending is sent now, not at its next backoff: someone asked for it.
+        report = send_due(store, make_mailer(ctx.settings.smtp_url, ctx.settings.outbox), now=moment, sender=sender,
+                          digest_ids=ids, retry_now=True)
     where = (ctx.settings.smtp_url and "over SMTP") or f"to {ctx.settings.outbox}/"
     print(f"sent {report.sent} {where}, {report.retrying} pending retry, {report.given_up} given up")
     return 0 if not report.retrying and not report.given_up else 1

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import csv
 import json
+import sys
 
 from watcher.commands.context import Context, ago, iso, now, parse_when
 from watcher.config import Watchlist
@@ -16,20 +18,27 @@ def cmd_matches(args: argparse.Namespace, ctx: Context) -> int:
     since = parse_when(args.since, now=moment)
     with ctx.store() as store:
         found = store.matches_since(since, entry_ids=set(args.watch) or None)
-    for stored in found:
-        item, match = stored.stored_item.item, stored.match
-        if args.json:
-            print(json.dumps({
-                "id": match.entry_id, "text": match.text, "field": match.field, "snippet": match.snippet,
-                "rule": match.rule, "found_at": iso(stored.found_at), "source": stored.stored_item.source,
-                "title": item.title, "link": item.link, "published": iso(item.published),
-            }, ensure_ascii=False))
-        else:
-            print(f"{iso(stored.found_at)}  {match.entry_id:<16} {stored.stored_item.source}: {item.title}\n"
-                  f"    {match.snippet}")
-    if not args.json:
+    output = "json" if args.json else args.format
+    rows = ({"id": s.match.entry_id, "text": s.match.text, "field": s.match.field, "snippet": s.match.snippet,
+             "rule": s.match.rule, "found_at": iso(s.found_at), "source": s.stored_item.source,
+             "title": s.stored_item.item.title, "link": s.stored_item.item.link,
+             "published": iso(s.stored_item.item.published)} for s in found)
+    if output == "json":
+        for row in rows:
+            print(json.dumps(row, ensure_ascii=False))
+    elif output == "csv":
+        # For spreadsheets: a header row, then one row per match, quoted as the csv module's Excel dialect does.
+        writer = csv.DictWriter(sys.stdout, fieldnames=MATCH_FIELDS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    else:
+        for row in rows:
+            print(f"{row['found_at']}  {row['id']:<16} {row['source']}: {row['title']}\n    {row['snippet']}")
         print(f"{len(found)} matches since {iso(since)}")
     return 0
+
+
+MATCH_FIELDS = ("id", "text", "field", "snippet", "rule", "found_at", "source", "title", "link", "published")
 
 
 def cmd_sources(args: argparse.Namespace, ctx: Context) -> int:

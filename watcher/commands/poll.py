@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable, Sequence
 
-from watcher.commands.context import Context, now, progress
+from watcher.commands.context import Context, now
+from watcher.commands.progress import PollReport, exit_code
 from watcher.config import SourceConfig, Watchlist
 from watcher.errors import ConfigError
 from watcher.fetch import FetchSettings
 from watcher.models import PollOutcome
-from watcher.poll import Clock, MatcherOnDemand, describe, poll
+from watcher.poll import Clock, MatcherOnDemand, poll
 from watcher.store import Store
 
 
@@ -26,32 +28,19 @@ def cmd_poll(args: argparse.Namespace, ctx: Context) -> int:
         raise ConfigError(f"no source named {', '.join(sorted(unknown))!r} in {ctx.config_path} (sources: {known}; "
                           "`watcher sources` lists them all)")
     sources = [s for s in watchlist.sources if (s.name in names if names else s.enabled)]
-    with ctx.store() as store:
-        outcomes = poll_now(watchlist, store, sources, workers=ctx.settings.poll_workers)
-    new_items = sum(o.items_new for o in outcomes)
-    new_matches = sum(o.matches_new for o in outcomes)
-    errors = sum(o.status == "error" for o in outcomes)
-    print(f"polled {len(outcomes)} sources: {new_items} new items, {new_matches} new matches, {errors} errors")
-    return 0
+    with ctx.store() as store, PollReport(len(sources)) as report:
+        outcomes = poll_now(watchlist, store, sources, workers=ctx.settings.poll_workers, on_outcome=report)
+    print(report.summary())
+    code, why = exit_code(outcomes)
+    if why:
+        print(why, file=sys.stderr)
+    return code
 
 
 def poll_now(watchlist: Watchlist, store: Store, sources: Sequence[SourceConfig], *, workers: int | None = None,
-             echo: bool = True, clock: Clock = now) -> list[PollOutcome]:
+             on_outcome: Callable[[PollOutcome], None] | None = None, clock: Clock = now) -> list[PollOutcome]:
     """Sync the sources into the store and poll ``sources`` once, in worker processes when there are many."""
     store.sync_sources([(s.name, s.url) for s in watchlist.sources], now=clock())
     return poll(sources, watchlist=watchlist, store=store, matcher=MatcherOnDemand(watchlist.entries),
                 settings=FetchSettings.with_agent(watchlist.defaults.user_agent), clock=clock,
-                on_outcome=_reporter(len(sources), echo), workers=workers)
-
-
-def _reporter(total: int, echo: bool) -> Callable[[PollOutcome], None]:
-    done = 0
-
-    def report(outcome: PollOutcome) -> None:
-        nonlocal done
-        done += 1
-        progress(done, total, outcome.source)
-        if echo:
-            print(describe(outcome), flush=True)
-
-    return report
+                on_outcome=on_outcome, workers=workers)

@@ -1,21 +1,31 @@
 """Digest schedules: cron (``0 7 * * *``), readable forms (``daily 07:00``, ``weekly mon 07:00``,
-``hourly``) and ``immediate``. The one place that knows schedule syntax; APScheduler's cron trigger
-does the calendar arithmetic.
+``hourly``) and ``immediate``. The one place that knows schedule syntax and fire times.
+
+cronsim does the calendar arithmetic, the way Debian's cron treats daylight saving: a schedule at a fixed
+hour fires once on the day the clocks go back (at the first of the two 02:30s) and, on the day they go
+forward, at the moment the skipped time would have come; an hourly or ``*/30`` schedule fires in both
+copies of a repeated hour. APScheduler's cron trigger, used here before, looped forever on any fire time
+inside a repeated hour.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
+from itertools import islice
 from zoneinfo import ZoneInfo
 
-from apscheduler.triggers.cron import CronTrigger
+from cronsim import CronSim, CronSimError
 
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _TIME = r"([01]?\d|2[0-3]):([0-5]\d)"
 _DAILY = re.compile(rf"^daily(?:\s+(?:at\s+)?{_TIME})?$")
 _WEEKLY = re.compile(rf"^weekly(?:\s+({'|'.join(_DAYS)})[a-z]*)?(?:\s+(?:at\s+)?{_TIME})?$")
+# The years a fire time may fall in: a walk past them (a clock or a stored date gone wild) ends instead.
+_FIRST = datetime(1971, 1, 1, tzinfo=UTC)
+_LAST = datetime(9998, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,20 +40,28 @@ class Schedule:
     def immediate(self) -> bool:
         return self.crontab is None
 
-    def trigger(self) -> CronTrigger:
-        if self.crontab is None:
-            raise ValueError("an immediate schedule has no trigger")
-        return CronTrigger.from_crontab(self.crontab, timezone=ZoneInfo(self.timezone))
-
     def next_after(self, moment: datetime) -> datetime | None:
-        """The first fire time strictly after ``moment`` (aware), or None for immediate."""
-        if self.crontab is None:
-            return None
-        trigger = self.trigger()
-        nxt: datetime | None = trigger.get_next_fire_time(None, moment)
-        if nxt is not None and nxt <= moment:
-            nxt = trigger.get_next_fire_time(nxt, nxt)
-        return nxt
+        """The first fire time (UTC) strictly after ``moment`` (aware), or None for immediate."""
+        found = list(islice(self.fire_times(moment, reverse=False), 1))
+        return found[0] if found else None
+
+    def fire_times(self, moment: datetime, *, reverse: bool) -> Iterator[datetime]:
+        """Fire times (UTC) strictly after ``moment`` (before it when ``reverse``), nearest first."""
+        if self.crontab is None or not _FIRST <= moment <= _LAST:
+            return
+        zone = ZoneInfo(self.timezone)
+        last: datetime | None = None
+        try:
+            for fire in CronSim(self.crontab, moment.astimezone(zone), reverse=reverse):
+                utc = fire.astimezone(UTC)
+                if not _FIRST <= utc <= _LAST:
+                    return
+                # A skipped time and the first time after the gap are one instant: fire once.
+                if utc != last and (utc < moment if reverse else utc > moment):
+                    yield utc
+                last = utc
+        except (OverflowError, ValueError):  # the walk reached the calendar's end
+            return
 
 
 def parse_schedule(text: str, timezone: str) -> Schedule:
@@ -60,8 +78,10 @@ def parse_schedule(text: str, timezone: str) -> Schedule:
     else:
         crontab = spec
     try:
-        CronTrigger.from_crontab(crontab, timezone=ZoneInfo(timezone))
-    except ValueError as e:
+        if len(crontab.split()) != 5:
+            raise CronSimError("a cron line has five fields: minute hour day month weekday")
+        CronSim(crontab, datetime.now(UTC))
+    except CronSimError as e:
         raise ValueError(
             f"{text!r} is not a schedule ({e}): write a cron line such as '0 7 * * *', "
             "'daily 07:00', 'weekly mon 07:00', 'hourly' or 'immediate'"
@@ -71,19 +91,6 @@ def parse_schedule(text: str, timezone: str) -> Schedule:
 
 def previous_before(schedule: Schedule, moment: datetime, count: int) -> list[datetime]:
     """Up to ``count`` fire times (UTC) strictly before ``moment``, newest first (none for immediate)."""
-    if schedule.crontab is None or count <= 0:
+    if count <= 0:
         return []
-    trigger = schedule.trigger()
-    # Cron triggers only step forward: walk forward from ever earlier points until enough fire times are found.
-    window = timedelta(days=1)
-    found: list[datetime] = []
-    while window <= timedelta(days=4000):
-        found = []
-        fire = trigger.get_next_fire_time(None, moment - window)
-        while fire is not None and fire < moment:
-            found.append(fire.astimezone(UTC))
-            fire = trigger.get_next_fire_time(fire, fire + timedelta(seconds=1))
-        if len(found) >= count:
-            break
-        window *= 2
-    return found[::-1][:count]
+    return list(islice(schedule.fire_times(moment, reverse=True), count))

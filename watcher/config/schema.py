@@ -160,6 +160,8 @@ class EntryConfig(_Model):
     aliases: tuple[Text, ...] = ()
     tags: tuple[str, ...] = ()
     surname: bool = True  # persons: also match the surname alone
+    given_names: tuple[Text, ...] = ()  # persons: their given names' spellings that `name` does not give (Serge)
+    adjectives: bool = True  # places: their adjectives and compounds also match (карабахский, Karabakhi)
     context: tuple[Text, ...] = ()  # a mention counts only when one of these is in the same item
     exclude: tuple[Text, ...] = ()  # phrases that are someone else (Tigran Sargsyan for Serzh Sargsyan)
     query: str | None = None
@@ -199,7 +201,7 @@ class DigestConfig(_Model):
     @field_validator("schedule")
     @classmethod
     def _valid_schedule(cls, value: str) -> str:
-        # Imported when a digest is validated: APScheduler's cron trigger costs ~60 ms of every start.
+        # Imported when a digest is validated: only watchlists with digests pay for the cron parser.
         from watcher.config.schedule import parse_schedule
 
         parse_schedule(value, "UTC")

@@ -12,13 +12,15 @@ import itertools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import ahocorasick_rs
 
 from watcher.config.query import Query, Term, parse_query, terms
 from watcher.config.schema import EntryConfig
 from watcher.match import inflect
-from watcher.match.keys import TOKEN_RE
+from watcher.match.given_names import coarse, forms
+from watcher.match.letters import TOKEN_RE
 from watcher.match.normalize import key, merge, spell
 
 MAX_VARIANTS = 16
@@ -30,7 +32,18 @@ _KH_AFTER_CONSONANT = re.compile(r"(?<=[bcdfgjlmnprstvz])kh")
 # j is also written дж/dzh (Jalal, Джалал, Ջալալ) and the other way round.
 _LONE_J = re.compile(r"(?<![dz])j")
 _DZH = re.compile(r"dzh|dj")
+# zh is also written j at the start or the end of a name (Zhirayr, Jirayr; Serzh, Serj) and at the end ge
+# (Serge). Not inside: its key i would merge with the i beside it (Kazhiin is no Kain).
+_ZH = re.compile(r"^zh(?=[aeiou])|(?<=[aeiou])zh$")
 _DOUBLE = re.compile(r"([a-z])\1+")
+# Diaspora spellings of Armenian names: French ou (and English oo) for u (Haroutiounian, Ghoukasian,
+# Ghoogasian), a doubled s between vowels (Boghossian), and the Western Armenian letter values, where the
+# voiced and voiceless consonants trade places (Petrosyan, Bedrosian; Hakobyan, Hagopian; Tsaturyan, Dzadourian).
+_LONE_U = re.compile(r"(?<!o)u")
+_S_BETWEEN_VOWELS = re.compile(r"(?<=[aeiouy])s(?=[aeiouy])")
+_ARMENIAN_SURNAME = re.compile(r"(?:yan|ian|jan|yants|ants|unts|ents|uni)$")
+_WESTERN = re.compile(r"ts|dz|ch|j|p|b|t|d")
+_WESTERN_SWAP = {"ts": "dz", "dz": "ts", "ch": "j", "j": "ch", "p": "b", "b": "p", "t": "d", "d": "t"}
 _I_NEAR_VOWEL = re.compile(r"(?<=[aeou])i(?!i)|(?<!i)i(?=[aeou])|(?<!i)i$")
 
 
@@ -43,6 +56,7 @@ class Word:
     inflects: bool
     person: bool
     prefix: bool = False  # a query word ending in '*': any ending
+    adjectives: bool = False  # a place's word: its adjectives and compounds too
 
     def accepts(self, tail: str, script: str | None = None) -> bool:
         """Whether a word of the text starting with the stem and ending in ``tail`` is this word."""
@@ -51,8 +65,8 @@ class Word:
         if not self.inflects:
             return tail == self.own or (not self.person and script in (None, "latin") and tail == "s")
         if script is None:
-            return tail in inflect.any_tails(self.own, self.person)
-        return tail in inflect.tails(self.own, script, self.person)
+            return tail in inflect.any_tails(self.own, self.person, self.adjectives)
+        return tail in inflect.tails(self.own, script, self.person, self.adjectives)
 
     def any_tails(self) -> frozenset[str] | None:
         """Every tail ``accepts`` takes in some script (None: any tail), for the scan's set lookups."""
@@ -60,7 +74,7 @@ class Word:
             return None
         if not self.inflects:
             return frozenset({self.own} | (set() if self.person else {"s"}))
-        return inflect.any_tails(self.own, self.person)
+        return inflect.any_tails(self.own, self.person, self.adjectives)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,10 +121,18 @@ def word_keys(text: str) -> list[str]:
     return [k for k in (key(w) for w in TOKEN_RE.findall(text)) if k]
 
 
-def variants(word: str) -> list[str]:
-    """Keys of the spellings of ``word`` that one character at a time cannot merge."""
+def variants(word: str, person: bool = False) -> list[str]:
+    """Keys of the spellings of ``word`` that one character at a time cannot merge (and for a word of a
+    person's name, the diaspora spellings of Armenian names)."""
+    return list(_variants(word, person))
+
+
+@lru_cache(maxsize=65536)
+def _variants(word: str, person: bool) -> tuple[str, ...]:
+    # a watchlist repeats its given names and words (Vladimir, Karabakh) across entries: each is spelt once
     ascii_word = spell(word)
-    spots = [(m.start(), m.end(), "kh") for m in _LONE_H.finditer(ascii_word)]
+    spots = [(m.start(), m.end(), "j") for m in _ZH.finditer(ascii_word)]
+    spots += [(m.start(), m.end(), "kh") for m in _LONE_H.finditer(ascii_word)]
     spots += [(m.start(), m.end(), "") for m in _KH_AFTER_CONSONANT.finditer(ascii_word)]
     spots += [(m.start(), m.end(), "dz") for m in _LONE_J.finditer(ascii_word)]
     spots += [(m.start(), m.end(), "j") for m in _DZH.finditer(ascii_word)]
@@ -123,9 +145,29 @@ def variants(word: str) -> list[str]:
                 text = text[:start + shift] + repl + text[end + shift:]
                 shift += len(repl) - (end - start)
         spellings.append(merge(text))
+    if ascii_word.endswith("zh"):
+        spellings.append(merge(ascii_word[:-2] + "ge"))
     # every spelling first, so that the cap only ever drops the finer key variants
     out = [k for k in spellings if k] + [v for k in spellings if k for v in _key_variants(k)]
-    return list(dict.fromkeys(out))[:MAX_VARIANTS]
+    out = list(dict.fromkeys(out))[:MAX_VARIANTS]
+    if person:
+        out += [k for k in map(merge, _diaspora(ascii_word)) if k]
+    return tuple(dict.fromkeys(out))
+
+
+def _diaspora(ascii_word: str) -> list[str]:
+    """Diaspora spellings of a word of an Armenian name (see _LONE_U): at most seven."""
+    out = []
+    us = [m.start() for m in _LONE_U.finditer(ascii_word)][:2]
+    for chosen in ([us[0]], us[1:], us) if len(us) == 2 else ([us] if us else []):
+        out.append("".join("ou" if i in chosen else c for i, c in enumerate(ascii_word)))
+    if us:
+        out.append(_LONE_U.sub("oo", ascii_word))
+    out.append(_S_BETWEEN_VOWELS.sub("ss", ascii_word, count=1))
+    if _ARMENIAN_SURNAME.search(ascii_word):
+        western = _WESTERN.sub(lambda m: _WESTERN_SWAP[m.group()], ascii_word)
+        out += [western, _LONE_U.sub("ou", western)]
+    return [w for w in out if w != ascii_word]
 
 
 def _key_variants(k: str) -> list[str]:
@@ -147,12 +189,13 @@ class _Builder:
         self.phrases: list[Phrase] = []
         self.phrase_ids: dict[Phrase, int] = {}
 
-    def word(self, word_key: str, person: bool, inflects: bool, prefix: bool = False) -> int:
+    def word(self, word_key: str, person: bool, inflects: bool, prefix: bool = False, adjectives: bool = False) -> int:
         if prefix:
             word = Word(word_key, "", False, person, True)
         elif inflects:
             stem, own = inflect.split_stem(word_key)
-            word = Word(stem, own, stem != word_key or len(word_key) >= inflect.MIN_INFLECTED, person)
+            takes = stem != word_key or len(word_key) >= inflect.MIN_INFLECTED
+            word = Word(stem, own, takes, person, adjectives=adjectives and takes)
         else:
             word = Word(word_key, "", False, person)
         if word not in self.word_ids:
@@ -160,15 +203,24 @@ class _Builder:
             self.words.append(word)
         return self.word_ids[word]
 
+    def given_name(self, word: str) -> list[str]:
+        """Keys of the spellings of a person's given name, and of its other forms (Khachatur, Khatchadour)."""
+        found = variants(word, True)
+        for form in forms().get(coarse(key(word)), ()):
+            found += variants(form, True)
+        return list(dict.fromkeys(found))
+
     def phrases_of(self, entry: int, text: str, role: str, rule: str, person: bool,
-                   last_only: bool = False, prefix_last: bool = False) -> list[int]:
+                   last_only: bool = False, prefix_last: bool = False, adjectives: bool = False) -> list[int]:
         words = [w for w in TOKEN_RE.findall(text) if key(w)]
         if last_only:
             words = words[-1:]
         if not words:
             return []
         last = len(words) - 1
-        ids = tuple(tuple(dict.fromkeys(self.word(k, person, True, prefix_last and i == last) for k in variants(w)))
+        ids = tuple(tuple(dict.fromkeys(self.word(k, person, True, prefix_last and i == last, adjectives)
+                                        for k in (self.given_name(w) if person and role == "mention" and i < last
+                                                  else variants(w, person))))
                     for i, w in enumerate(words))
         phrase = Phrase(entry, ids, role, rule, text, person and len(ids) > 1)
         if phrase not in self.phrase_ids:
@@ -190,9 +242,10 @@ def compile_tables(entries: Sequence[EntryConfig], queries: Mapping[str, str] | 
             plans.append(Plan(entry, (), (), (), None, ()))
             continue
         person = entry.kind == "person"
+        adjectives = entry.kind == "place" and entry.adjectives
         mentions: list[int] = []
         for text, rule in [(entry.name, "name"), *((a, "alias") for a in entry.aliases)]:
-            found = b.phrases_of(index, text, "mention", rule, person)
+            found = b.phrases_of(index, text, "mention", rule, person, adjectives=adjectives)
             mentions += found
             names.setdefault(tuple(word_keys(text)), []).extend(found)
             if person and entry.surname and len(word_keys(text)) > 1:

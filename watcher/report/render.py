@@ -7,7 +7,7 @@ a snippet with its hit marked) go through nh3 so only http/https/mailto links an
 from __future__ import annotations
 
 import textwrap
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -94,7 +94,8 @@ def _context(d: Digest) -> dict[str, object]:
 
 def format_time(dt: datetime, zone: ZoneInfo, *, year: bool = False) -> str:
     """``Sat 21 Nov 2026 07:00`` (year=True) or ``21 Nov 07:00``, in ``zone``; English names whatever the locale."""
-    local = dt.astimezone(zone)
+    # A stored date of year 1 or 9999 has no local time a day west or east of UTC: show the calendar's edge.
+    local = min(max(dt, _EARLIEST), _LATEST).astimezone(zone)
     day = f"{local.day} {_MONTHS[local.month - 1]}"
     if year:
         return f"{_DAYS[local.weekday()]} {day} {local.year} {local:%H:%M}"
@@ -110,6 +111,10 @@ def totals(d: Digest) -> str:
 def outlet_label(ref: ItemRef) -> str:
     """``Armenpress (state media, Armenia)``: the outlet and the watchlist's note on it."""
     return f"{ref.outlet} ({ref.note})" if ref.note else ref.outlet
+
+
+_EARLIEST = datetime(1, 1, 2, tzinfo=UTC)  # a day inside the calendar: every zone's offset is under 26 hours
+_LATEST = datetime(9999, 12, 30, tzinfo=UTC)
 
 
 def heading(section: EntrySection) -> str:

@@ -1,6 +1,9 @@
 """The optional HTTP endpoint (WATCHER_HTTP=host:port): ``/healthz`` and ``/metrics``, on asyncio streams.
 
-Small on purpose: two GET routes, one request per connection, no framework.
+Small on purpose: two GET routes, one request per connection, no framework. Bounded on purpose too: a whole
+request (line and headers) must arrive within ``REQUEST_DEADLINE`` seconds and fit in ``MAX_REQUEST_BYTES``,
+and at most ``MAX_CONNECTIONS`` are open at once; past that a client is answered 503 and closed at once, so
+slow or idle clients can never take the file descriptors the feed fetches need.
 """
 
 from __future__ import annotations
@@ -15,6 +18,18 @@ from watcher.metrics import Metrics
 
 log = logging.getLogger("watcher.http")
 Health = Callable[[], tuple[bool, dict[str, object]]]
+REQUEST_DEADLINE = 5.0  # seconds for the request line and every header
+MAX_REQUEST_BYTES = 8192  # the request line, and each header line
+MAX_HEADERS = 64
+MAX_CONNECTIONS = 64  # open at once; monitoring needs a handful
+
+
+class _Refused(Exception):
+    """A request that gets a short error answer: (status, why)."""
+
+    def __init__(self, status: int, why: str) -> None:
+        super().__init__(why)
+        self.status = status
 
 
 def parse_listen(text: str) -> tuple[str, int]:
@@ -28,40 +43,73 @@ def parse_listen(text: str) -> tuple[str, int]:
 async def start_http(listen: str, metrics: Metrics, health: Health) -> asyncio.Server:
     """Serve /healthz (200 when healthy, 503 otherwise, JSON either way) and /metrics on ``listen``."""
     host, port = parse_listen(listen)
+    open_connections = 0
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal open_connections
+        open_connections += 1
+        status, body, kind, method = 0, b"", "text/plain", "GET"  # status 0: no answer
         try:
-            request = await asyncio.wait_for(reader.readline(), 5)
-            while (line := await asyncio.wait_for(reader.readline(), 5)) not in (b"\r\n", b"\n", b""):
-                del line  # headers are not needed
-            method, _, rest = request.decode("latin-1").partition(" ")
-            path = rest.split(" ", 1)[0].split("?", 1)[0]
-            if method not in ("GET", "HEAD"):
-                status, body, kind = 405, b"method not allowed\n", "text/plain"
-            elif path == "/metrics":
-                body, kind = metrics.render()
-                status = 200
-            elif path == "/healthz":
-                ok, facts = health()
-                status, kind = (200 if ok else 503), "application/json"
-                body = json.dumps({"ok": ok, **facts}, default=str).encode() + b"\n"
-            else:
-                status, body, kind = 404, b"not found: try /healthz or /metrics\n", "text/plain"
-            head = (f"HTTP/1.1 {status} {_REASONS.get(status, '')}\r\nContent-Type: {kind}\r\n"
-                    f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode()
-            writer.write(head + (b"" if method == "HEAD" else body))
-            await writer.drain()
-        except (TimeoutError, ConnectionError, UnicodeDecodeError):
-            log.debug("http: a client hung up or sent nonsense; it gets no answer")
+            if open_connections > MAX_CONNECTIONS:
+                raise _Refused(503, "too many connections")
+            method, path = await asyncio.wait_for(_read_request(reader), REQUEST_DEADLINE)
+            status, body, kind = _answer(method, path, metrics, health)
+        except _Refused as e:
+            status, body = e.status, f"{e}\n".encode()
+        except (TimeoutError, ConnectionError):
+            log.debug("http: a client was too slow or hung up; it gets no answer")
+        try:
+            if status:
+                head = (f"HTTP/1.1 {status} {_REASONS.get(status, '')}\r\nContent-Type: {kind}\r\n"
+                        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode()
+                writer.write(head + (b"" if method == "HEAD" else body))
+                await asyncio.wait_for(writer.drain(), REQUEST_DEADLINE)
+        except (TimeoutError, ConnectionError):
+            log.debug("http: a client did not take its answer")
         finally:
+            open_connections -= 1
             writer.close()
 
     try:
-        server = await asyncio.start_server(handle, host, port)
+        server = await asyncio.start_server(handle, host, port, limit=MAX_REQUEST_BYTES)
     except OSError as e:
         raise ConfigError(f"WATCHER_HTTP={listen!r}: cannot listen there: {e.strerror}") from None
     log.info("HTTP endpoint on http://%s:%d (/healthz, /metrics)", host, port)
     return server
 
 
-_REASONS = {200: "OK", 404: "Not Found", 405: "Method Not Allowed", 503: "Service Unavailable"}
+async def _read_request(reader: asyncio.StreamReader) -> tuple[str, str]:
+    """The method and path of the request; its headers are read (bounded) and dropped."""
+    request = await _line(reader, 414, "request line too long")
+    for _ in range(MAX_HEADERS + 1):
+        if await _line(reader, 431, "header line too long") in (b"\r\n", b"\n", b""):
+            break
+    else:
+        raise _Refused(431, "too many headers")
+    method, _, rest = request.decode("latin-1").partition(" ")
+    return method, rest.split(" ", 1)[0].split("?", 1)[0]
+
+
+async def _line(reader: asyncio.StreamReader, status: int, why: str) -> bytes:
+    try:
+        return await reader.readuntil(b"\n")
+    except asyncio.LimitOverrunError:
+        raise _Refused(status, why) from None
+    except asyncio.IncompleteReadError as e:  # the client stopped sending: what it sent is all there is
+        return e.partial
+
+
+def _answer(method: str, path: str, metrics: Metrics, health: Health) -> tuple[int, bytes, str]:
+    if method not in ("GET", "HEAD"):
+        return 405, b"method not allowed\n", "text/plain"
+    if path == "/metrics":
+        body, kind = metrics.render()
+        return 200, body, kind
+    if path == "/healthz":
+        ok, facts = health()
+        return (200 if ok else 503), json.dumps({"ok": ok, **facts}, default=str).encode() + b"\n", "application/json"
+    return 404, b"not found: try /healthz or /metrics\n", "text/plain"
+
+
+_REASONS = {200: "OK", 404: "Not Found", 405: "Method Not Allowed", 414: "URI Too Long",
+            431: "Request Header Fields Too Large", 503: "Service Unavailable"}

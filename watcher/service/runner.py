@@ -8,7 +8,14 @@
 
 Several processes may share one PostgreSQL database; SQLite allows one (a lock file says so). A broken
 watchlist edit is logged with file and line and the service keeps the last good one; SIGHUP or
-``watcher reload`` forces a reload; SIGTERM/SIGINT stop it within seconds, giving its leases back.
+``watcher reload`` forces a reload (a storm of them is one reload, plus one if more came during it);
+SIGTERM/SIGINT stop it within seconds, giving its leases back.
+
+The event loop only schedules and answers /healthz: whatever can block (the store, SMTP, parsing and compiling
+a watchlist) runs in threads (``_off_loop``), one at a time per job, and polls run on an event loop of their own
+in a thread of their own (``_PollLoop``). A mail server that never answers or a database that stops answering
+holds up that job alone: the loop, /healthz and SIGTERM keep working, and the driver deadlines (SMTP conversation,
+database connect, statement and keepalive timeouts, watcher.store.db) end the blocked call in the end.
 """
 
 from __future__ import annotations
@@ -19,9 +26,13 @@ import logging
 import os
 import secrets
 import signal
+import threading
+import time
+from collections.abc import Callable, Coroutine
+from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
@@ -56,6 +67,9 @@ RENEW_EVERY = timedelta(minutes=1)
 COUNT_EVERY = timedelta(minutes=1)  # sources by state, for /metrics
 MAX_IN_FLIGHT = 2_000  # sources being polled at once (the fetcher bounds requests in flight)
 STOP_GRACE = 5.0  # seconds in-flight polls get to finish after SIGTERM
+CLEANUP_GRACE = 3.0  # seconds the leases' release gets at stop: a database that does not answer is not waited for
+JOB_DEADLINE = 120.0  # seconds after which a job still running in its thread is reported as stalled
+T = TypeVar("T")
 
 
 class Service:
@@ -85,6 +99,12 @@ class Service:
         self._last_tick = self.started_at
         self._renewed = self.started_at
         self._counted = self.started_at - COUNT_EVERY
+        self._jobs: dict[str, float] = {}  # job -> monotonic start, while its thread runs
+        self._reload_wanted = False
+        self._reloader: asyncio.Task[None] | None = None
+        self._reload_lock = threading.Lock()  # a SIGHUP's reload and the watch job's never run together
+        self._polls: _PollLoop | None = None
+        self.digests_checked = 0  # digest rounds done (tests wait on it)
 
     async def run(self) -> None:
         """Run until SIGTERM/SIGINT (or :meth:`stop`)."""
@@ -92,38 +112,76 @@ class Service:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.stop)
-        loop.add_signal_handler(signal.SIGHUP, lambda: self.reload(force=True))
+        loop.add_signal_handler(signal.SIGHUP, self._reload_soon)
         http = None
+        polls = self._polls = _PollLoop()
         try:
-            async with Fetcher(FetchSettings.with_agent(self.watchlist.defaults.user_agent)) as fetcher:
-                self.fetcher = fetcher
-                self._apply(self.watchlist, None)
-                self._reload_seen = self._reload_request()
-                self._publish()
-                if self.settings.http_listen:
-                    http = await start_http(self.settings.http_listen, self.metrics, self.health)
-                self._add_jobs()
-                self.scheduler.start()
-                log.info("service started: %d sources, %d digests, database %s, instance %s",
-                         len(self.watchlist.sources), len(self.watchlist.digests),
-                         self.settings.database_url.split("@")[-1], self.owner)
-                await self._stop.wait()
-                log.info("stopping")
-                self.scheduler.shutdown(wait=False)
-                await self._drain()
+            self.fetcher = await polls.run(_open_fetcher(self.watchlist.defaults.user_agent))
+            await _in_thread("start", self._start)
+            if self.settings.http_listen:
+                http = await start_http(self.settings.http_listen, self.metrics, self.health)
+            self._add_jobs()
+            self.scheduler.start()
+            log.info("service started: %d sources, %d digests, database %s, instance %s",
+                     len(self.watchlist.sources), len(self.watchlist.digests),
+                     self.settings.database_url.split("@")[-1], self.owner)
+            await self._stop.wait()
+            log.info("stopping")
+            self.scheduler.shutdown(wait=False)
+            await self._drain()
         finally:
             if http is not None:
                 http.close()
             for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
                 loop.remove_signal_handler(sig)
             try:  # the next process may take these sources at once instead of waiting for the leases
-                self.store.release_leases(self.owner)
-                self.store.delete_state(INSTANCE_PREFIX + self.owner)
+                await self._finish(CLEANUP_GRACE, self._give_back)
+                if (fetcher := self.fetcher) is not None:
+                    await self._finish(CLEANUP_GRACE, lambda: polls.wait(fetcher.aclose(), CLEANUP_GRACE))
             finally:
-                self.store.close()
+                polls.stop()
                 if lock is not None:
                     lock.release()
         log.info("stopped")
+
+    def _start(self) -> None:
+        self._apply(self.watchlist, None)
+        self._reload_seen = self._reload_request()
+        self._publish()
+
+    def _give_back(self) -> None:
+        try:
+            self.store.release_leases(self.owner)
+            self.store.delete_state(INSTANCE_PREFIX + self.owner)
+        finally:
+            self.store.close()
+
+    async def _finish(self, seconds: float, work: Callable[[], object]) -> None:
+        """Run ``work`` in a thread for at most ``seconds``: a stop never waits longer for a blocked database."""
+        done = _in_thread("stop", work)
+        try:
+            await asyncio.wait_for(asyncio.shield(done), seconds)
+        except TimeoutError:
+            log.warning("stopping without waiting for the database any longer (%gs)", seconds)
+        except WatcherError as e:
+            log.warning("at stop: %s", e)
+
+    async def _off_loop(self, job: str, work: Callable[[], T]) -> T | None:
+        """``work()`` in a thread of its own, never two at once for one ``job``; None when the last one still runs.
+
+        The loop awaits the result without blocking; a job that outlives ``JOB_DEADLINE`` shows as stalled in
+        /healthz, and the next tick of the same job is skipped until it ends.
+        """
+        if job in self._jobs:
+            return None
+        self._jobs[job] = time.monotonic()
+        try:
+            return await _in_thread(job, work)
+        except WatcherError as e:  # the store refused (locked, unreachable): the next tick tries again
+            log.error("%s: %s", job, e)
+            return None
+        finally:
+            del self._jobs[job]
 
     def stop(self) -> None:
         """Ask the service to stop (safe from a signal handler)."""
@@ -147,11 +205,27 @@ class Service:
             return
         _, pending = await asyncio.wait(tasks, timeout=STOP_GRACE)
         for task in pending:
-            task.cancel()
-        await asyncio.gather(*pending, return_exceptions=True)
+            task.cancel()  # a poll blocked in the database ends in its own thread: the stop does not wait for it
+        if pending:
+            await asyncio.wait(pending, timeout=1.0)
+
+    def _reload_soon(self) -> None:
+        """SIGHUP: reload once, off the loop; signals that come during a reload make one more reload after it."""
+        self._reload_wanted = True
+        if self._reloader is None or self._reloader.done():
+            self._reloader = asyncio.get_running_loop().create_task(self._reload_wanted_now())
+
+    async def _reload_wanted_now(self) -> None:
+        while self._reload_wanted:
+            self._reload_wanted = False
+            await self._off_loop("reload", lambda: self.reload(force=True))
 
     def reload(self, *, force: bool = False) -> bool:
         """Re-read the watchlist when its file changed (or when forced); keep the last good one on error."""
+        with self._reload_lock:
+            return self._reload(force=force)
+
+    def _reload(self, *, force: bool) -> bool:
         mtime = _mtime(self.config_path)
         if not force and mtime == self._mtime:
             return False
@@ -193,11 +267,14 @@ class Service:
                 self.store.make_due(source.name)
 
     async def _poll_due(self) -> None:
-        self._last_tick = self.clock()
         enabled = {s.name: s for s in self.watchlist.sources if s.enabled}
         names = [name for name in enabled if name not in self._in_flight]
-        claimed = self.store.claim_due(self.owner, now=self._last_tick, names=names,
-                                       limit=MAX_IN_FLIGHT - len(self._in_flight), lease=LEASE)
+        now = self.clock()
+        claimed = await self._off_loop("claim", lambda: self.store.claim_due(
+            self.owner, now=now, names=names, limit=MAX_IN_FLIGHT - len(self._in_flight), lease=LEASE))
+        if claimed is None:  # the last claim still waits for the database
+            return
+        self._last_tick = now  # the tick is alive only while the database answers it
         if not claimed:
             return
         batch = [enabled[name] for name in claimed]
@@ -207,13 +284,17 @@ class Service:
         task.add_done_callback(lambda _: [self._in_flight.pop(name, None) for name in claimed])
 
     async def _poll(self, batch: list[SourceConfig], watchlist: Watchlist, matcher: Matcher) -> None:
-        """Poll the claimed ``batch`` the way every caller polls; each source's lease goes as it is recorded."""
-        if self.fetcher is None:
+        """Poll the claimed ``batch`` the way every caller polls; each source's lease goes as it is recorded.
+
+        The poll runs on the poll loop: its fetches, parsing, matching and store writes never hold this loop.
+        """
+        if self.fetcher is None or self._polls is None:
             return
         try:
-            await run_poll(batch, watchlist=watchlist, store=self.store, matcher=matcher, fetcher=self.fetcher,
-                           settings=FetchSettings.with_agent(watchlist.defaults.user_agent), clock=self.clock,
-                           owner=self.owner, workers=self.settings.poll_workers, on_outcome=self._polled)
+            await self._polls.run(run_poll(
+                batch, watchlist=watchlist, store=self.store, matcher=matcher, fetcher=self.fetcher,
+                settings=FetchSettings.with_agent(watchlist.defaults.user_agent), clock=self.clock,
+                owner=self.owner, workers=self.settings.poll_workers, on_outcome=self._polled))
         except WatcherError as e:  # the store failed: the leases run out and the sources are polled again
             log.error("%d sources not recorded: %s", len(batch), e)
         except Exception:  # a bug: logged with its traceback; the service goes on
@@ -225,6 +306,9 @@ class Service:
             log.info("%s", describe(outcome))
 
     async def _watch(self) -> None:
+        await self._off_loop("watch", self._watch_now)
+
+    def _watch_now(self) -> None:
         now = self.clock()
         if self._in_flight and now - self._renewed >= RENEW_EVERY:
             self.store.renew_leases(self.owner, list(self._in_flight), until=now + LEASE)
@@ -242,6 +326,9 @@ class Service:
                 self.metrics.sources.labels(state).set(states.count(state))
 
     async def _digests(self) -> None:
+        await self._off_loop("digests", self._digests_now)
+
+    def _digests_now(self) -> None:
         closed = 0
         for digest in self.watchlist.digests:
             queued = close_due(self.store, self.watchlist, digest, owner=self.owner, now=self.clock(),
@@ -249,17 +336,24 @@ class Service:
             if queued is not None:
                 closed += 1
                 log.info("digest %s: %d message(s) queued", digest.id, len(queued))
+        self.digests_checked += 1
         if closed:
-            await self._deliver()
+            self._deliver_now()
 
     async def _deliver(self) -> None:
-        report = send_due(self.store, self.mailer, now=self.clock(), sender=self.settings.mail_from,
-                              on_sent=lambda d: self.metrics.digests.labels(d.digest_id).inc(),
-                              on_failed=lambda d: self.metrics.delivery_failures.labels(d.digest_id).inc())
+        await self._off_loop("deliver", self._deliver_now)
+
+    def _deliver_now(self) -> None:
+        report = send_due(self.store, self.mailer, now=self.clock(), sender=self.settings.mail_from, owner=self.owner,
+                          on_sent=lambda d: self.metrics.digests.labels(d.digest_id).inc(),
+                          on_failed=lambda d: self.metrics.delivery_failures.labels(d.digest_id).inc())
         if report.sent or report.retrying or report.given_up:
             log.info("deliveries: %d sent, %d retrying, %d given up", report.sent, report.retrying, report.given_up)
 
     async def _prune(self) -> None:
+        await self._off_loop("prune", self._prune_now)
+
+    def _prune_now(self) -> None:
         if self.watchlist.retention is None:
             return
         pruned = self.store.prune_items(before=self.clock() - self.watchlist.retention)
@@ -280,12 +374,76 @@ class Service:
         }, now=self.clock())
 
     def health(self) -> tuple[bool, dict[str, object]]:
-        """Healthy while the poll tick keeps running; facts for /healthz."""
+        """Healthy while the poll tick keeps running (its claims need the database); facts for /healthz."""
         late = (self.clock() - self._last_tick).total_seconds()
         ok = late < max(3 * self.tick.total_seconds(), 30)
+        now = time.monotonic()
+        stalled = sorted(job for job, since in list(self._jobs.items()) if now - since > JOB_DEADLINE)
         return ok, {"instance": self.owner, "uptime_s": int((self.clock() - self.started_at).total_seconds()),
                     "last_tick_s_ago": round(late, 1), "watchlist_sha256": self.in_force["sha256"],
-                    "reload_error": self.reload_error, "in_flight": len(self._in_flight)}
+                    "reload_error": self.reload_error, "in_flight": len(self._in_flight), "stalled": stalled}
+
+
+def _in_thread(name: str, work: Callable[[], T]) -> asyncio.Future[T]:
+    """``work()`` in a daemon thread, as a future of the running loop: neither the loop nor the process's exit
+    ever waits for a call that blocks (a thread pool's workers would hold up asyncio.run's end and the exit)."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[T] = loop.create_future()
+
+    def settle(outcome: Callable[[], None]) -> None:
+        if not future.done():
+            outcome()
+
+    def main() -> None:
+        try:
+            result = work()
+        except BaseException as e:  # handed to the awaiting coroutine, which decides
+            error = e
+            _call_soon(loop, lambda: settle(lambda: future.set_exception(error)))
+        else:
+            _call_soon(loop, lambda: settle(lambda: future.set_result(result)))
+
+    threading.Thread(target=main, name=f"watcher-{name}", daemon=True).start()
+    return future
+
+
+def _call_soon(loop: asyncio.AbstractEventLoop, callback: Callable[[], None]) -> None:
+    with suppress(RuntimeError):  # the loop has closed: nobody awaits the result any more
+        loop.call_soon_threadsafe(callback)
+
+
+class _PollLoop:
+    """An event loop in a thread of its own for polls: the service's loop hands it coroutines and awaits them."""
+
+    def __init__(self) -> None:
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._run, name="watcher-polls", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._loop.run_forever()
+        finally:
+            self._loop.close()
+
+    async def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        """Run ``coroutine`` on the poll loop; cancelling the caller cancels it there."""
+        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coroutine, self._loop))
+
+    def wait(self, coroutine: Coroutine[Any, Any, T], seconds: float) -> T:
+        """Run ``coroutine`` on the poll loop and wait for it in this (another) thread, at most ``seconds``."""
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(seconds)
+
+    def stop(self) -> None:
+        """Stop the loop once what it runs now yields; a poll blocked in the database is left to its thread."""
+        self._loop.call_soon_threadsafe(self._loop.stop)
+
+
+async def _open_fetcher(user_agent: str | None) -> Fetcher:
+    # Opened on the poll loop: its connections belong to the loop that uses them.
+    fetcher = Fetcher(FetchSettings.with_agent(user_agent))
+    await fetcher.__aenter__()
+    return fetcher
 
 
 def _describe(path: Path, sha256: str | None, watchlist: Watchlist, at: Any) -> dict[str, Any]:

@@ -18,6 +18,17 @@ UPGRADE_HINT = "run `watcher db upgrade`"
 WAL_CHECKPOINT_PAGES = 10_000  # pages of 4 KB
 WAL_SIZE_LIMIT = 64 * 1024 * 1024  # bytes
 WRITE = "watcher_write"  # execution option: this transaction writes (SQLite takes the write lock at BEGIN)
+# PostgreSQL: how long a connection, a statement or a silent peer may take before the call fails instead of
+# hanging the thread that made it (a partitioned network closes nothing). Each can be set in the URL instead.
+POSTGRES_TIMEOUTS = {
+    "connect_timeout": "10",  # seconds
+    "keepalives": "1",
+    "keepalives_idle": "30",  # seconds of silence before the first probe ...
+    "keepalives_interval": "10",  # ... then one every 10 s ...
+    "keepalives_count": "3",  # ... and the connection is dead after 3 unanswered
+    "tcp_user_timeout": "60000",  # ms that sent data may stay unacknowledged
+}
+POSTGRES_SETTINGS = {"statement_timeout": "300000", "idle_in_transaction_session_timeout": "600000"}  # ms
 
 
 def parse_url(url: str) -> URL:
@@ -42,7 +53,7 @@ def sqlite_path(url: URL) -> Path | None:
 def make_engine(url: URL) -> Engine:
     """An engine for ``url``: SQLite in WAL mode with foreign keys and a busy timeout, or PostgreSQL."""
     if url.get_backend_name() == "postgresql":
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(url, pool_pre_ping=True, connect_args=_postgres_timeouts(url))
     try:  # sqlite:///watcher.db?timeout=5 shortens the wait for a lock, in seconds
         busy = float(url.query.get("timeout", BUSY_TIMEOUT_S))  # type: ignore[arg-type]
     except ValueError:
@@ -67,6 +78,17 @@ def make_engine(url: URL) -> Engine:
     event.listen(engine, "connect", on_connect)
     event.listen(engine, "begin", _sqlite_begin)
     return engine
+
+
+def _postgres_timeouts(url: URL) -> dict[str, str]:
+    """The libpq parameters of POSTGRES_TIMEOUTS and POSTGRES_SETTINGS that ``url`` does not set itself."""
+    args = {k: v for k, v in POSTGRES_TIMEOUTS.items() if k not in url.query}
+    given = url.query.get("options", "")
+    options = " ".join([given] if isinstance(given, str) else list(given))
+    extra = [f"-c {k}={v}" for k, v in POSTGRES_SETTINGS.items() if k not in options]
+    if extra:
+        args["options"] = " ".join([options, *extra]).strip()
+    return args
 
 
 def _sqlite_begin(conn: Connection) -> None:

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, func, or_, select, update
 from sqlalchemy.engine import Connection, Row
 
 from watcher.errors import StoreError
 from watcher.models import Delivery, Period
 from watcher.store.base import StoreBase
 from watcher.store.schema import deliveries as deliveries_t
-from watcher.store.schema import digest_periods
+from watcher.store.schema import digest_periods, service_state
 
+WATCHED_PREFIX = "digest-watched-since:"  # service_state key of when a digest was first watched
 _DELIVERY = (select(deliveries_t, digest_periods.c.digest_id, digest_periods.c.period_start,
                     digest_periods.c.period_end)
              .select_from(deliveries_t.join(digest_periods)))
@@ -30,6 +31,16 @@ class PeriodsMixin(StoreBase):
                                                 .where(digest_periods.c.digest_id == digest_id)).scalar()
         return end
 
+    def watched_since(self, digest_id: str, *, now: datetime) -> datetime:
+        """When a service first watched ``digest_id``: ``now`` the first time it is asked, the same time ever after."""
+        key = f"{WATCHED_PREFIX}{digest_id}"
+        with self._write() as conn:
+            conn.execute(self._insert(service_state).values(key=key, updated_at=now)
+                         .on_conflict_do_nothing(index_elements=["key"]))
+            since: datetime = conn.execute(select(service_state.c.updated_at)
+                                           .where(service_state.c.key == key)).scalar_one()
+        return since
+
     def record_period(self, digest_id: str, period: Period, messages: Mapping[str, bytes], *,
                      now: datetime) -> list[Delivery]:
         """Record the period and one pending delivery per recipient; a period closed before returns its deliveries."""
@@ -42,6 +53,13 @@ class PeriodsMixin(StoreBase):
                 .returning(digest_periods.c.id),
                 {"digest_id": digest_id, "period_start": period.start, "period_end": period.end, "created_at": now},
             ).scalar()
+            if inserted is not None:
+                # A new period is the moment to try again what an earlier one holds back (see due_deliveries).
+                conn.execute(update(deliveries_t).where(
+                    deliveries_t.c.status == "pending", deliveries_t.c.next_attempt_at > now,
+                    deliveries_t.c.period_id.in_(select(digest_periods.c.id).where(
+                        digest_periods.c.digest_id == digest_id, digest_periods.c.period_end < period.end)))
+                    .values(next_attempt_at=now))
             if inserted is not None and messages:
                 conn.execute(deliveries_t.insert(), [
                     {"period_id": inserted, "recipient": recipient, "status": "pending", "attempts": 0,
@@ -51,14 +69,60 @@ class PeriodsMixin(StoreBase):
                                                   digest_periods.c.period_end == period.end)).scalar_one()
             return _fetch(conn, _DELIVERY.where(deliveries_t.c.period_id == period_id))
 
-    def due_deliveries(self, *, now: datetime, limit: int = 100) -> list[Delivery]:
-        """Pending deliveries whose next attempt is due (or not scheduled), oldest first."""
-        query = _DELIVERY.where(
-            deliveries_t.c.status == "pending",
-            or_(deliveries_t.c.next_attempt_at.is_(None), deliveries_t.c.next_attempt_at <= now),
-        ).limit(limit)
+    def due_deliveries(self, *, now: datetime, digest_ids: Collection[str] | None = None, retry_now: bool = False,
+                       limit: int = 100) -> list[Delivery]:
+        """Pending deliveries to send now, oldest period first: each the oldest pending one of its digest and recipient.
+
+        A later period's message waits while an earlier one to the same recipient is pending, so digests arrive
+        in order. ``retry_now``: deliveries waiting for their backoff are due too (a manual send). Deliveries
+        another process has claimed are never due.
+        """
+        earlier = deliveries_t.alias("earlier")
+        earlier_period = digest_periods.alias("earlier_period")
+        waiting_behind = (select(earlier.c.id).join(earlier_period, earlier.c.period_id == earlier_period.c.id)
+                          .where(earlier.c.recipient == deliveries_t.c.recipient, earlier.c.status == "pending",
+                                 earlier_period.c.digest_id == digest_periods.c.digest_id,
+                                 earlier_period.c.period_end < digest_periods.c.period_end))
+        query = _DELIVERY.where(deliveries_t.c.status == "pending", _unclaimed(now), ~waiting_behind.exists())
+        if not retry_now:
+            query = query.where(_due(now))
+        if digest_ids is not None:
+            query = query.where(digest_periods.c.digest_id.in_(list(digest_ids)))
         with self._read() as conn:
-            return _fetch(conn, query)
+            return [_delivery(row) for row in conn.execute(
+                query.order_by(digest_periods.c.period_end, deliveries_t.c.id).limit(limit))]
+
+    def claim_delivery(self, delivery_id: int, *, owner: str, now: datetime, until: datetime,
+                       retry_now: bool = False) -> bool:
+        """Claim a pending delivery for ``owner`` until ``until``; only one process wins, and only it sends.
+
+        ``retry_now``: claim it even while it waits for its backoff (never while another process holds it).
+        """
+        conditions = [deliveries_t.c.id == delivery_id, deliveries_t.c.status == "pending", _unclaimed(now)]
+        if not retry_now:
+            conditions.append(_due(now))
+        with self._write() as conn:
+            result = conn.execute(update(deliveries_t).where(*conditions)
+                                  .values(claimed_by=owner, claimed_until=until))
+        return bool(result.rowcount)
+
+    def pending_recipients(self, digest_id: str) -> set[str]:
+        """The recipients that ``digest_id`` has a message pending for."""
+        with self._read() as conn:
+            return set(conn.execute(select(deliveries_t.c.recipient).join(digest_periods)
+                                    .where(digest_periods.c.digest_id == digest_id,
+                                           deliveries_t.c.status == "pending")).scalars())
+
+    def reopen_failed(self, *, digest_ids: Collection[str] | None = None) -> int:
+        """Make deliveries that were given up pending again, due at once with a fresh retry schedule; how many."""
+        query = update(deliveries_t).where(deliveries_t.c.status == "failed")
+        if digest_ids is not None:
+            query = query.where(deliveries_t.c.period_id.in_(
+                select(digest_periods.c.id).where(digest_periods.c.digest_id.in_(list(digest_ids)))))
+        with self._write() as conn:
+            result = conn.execute(query.values(status="pending", attempts=0, next_attempt_at=None,
+                                               claimed_by=None, claimed_until=None))
+        return int(result.rowcount)
 
     def mark_sent(self, delivery_id: int, *, now: datetime) -> None:
         """Record that the delivery's message was accepted by the mail server."""
@@ -74,7 +138,8 @@ class PeriodsMixin(StoreBase):
             # Only a pending delivery changes: a message already sent is never reopened by a late retry.
             result = conn.execute(update(deliveries_t)
                                   .where(deliveries_t.c.id == delivery_id, deliveries_t.c.status == "pending")
-                                  .values(attempts=deliveries_t.c.attempts + 1, **values))
+                                  .values(attempts=deliveries_t.c.attempts + 1, claimed_by=None, claimed_until=None,
+                                          **values))
             if result.rowcount == 0:
                 status = conn.execute(select(deliveries_t.c.status)
                                       .where(deliveries_t.c.id == delivery_id)).scalar()
@@ -88,6 +153,14 @@ class PeriodsMixin(StoreBase):
         query = _DELIVERY if digest_id is None else _DELIVERY.where(digest_periods.c.digest_id == digest_id)
         with self._read() as conn:
             return _fetch(conn, query)
+
+
+def _due(now: datetime) -> ColumnElement[bool]:
+    return or_(deliveries_t.c.next_attempt_at.is_(None), deliveries_t.c.next_attempt_at <= now)
+
+
+def _unclaimed(now: datetime) -> ColumnElement[bool]:
+    return or_(deliveries_t.c.claimed_until.is_(None), deliveries_t.c.claimed_until < now)
 
 
 def _fetch(conn: Connection, query: Select[Any]) -> list[Delivery]:

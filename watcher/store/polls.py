@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Collection, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Integer, bindparam, func, or_, select, update
@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 from watcher.errors import StoreError
 from watcher.models import FetchState, Item, Match, PollRecord, SourceState, publication_date
 from watcher.store.base import StoreBase, batched, insert_rows, unique_by_key
-from watcher.store.schema import UTCDateTime, sources
+from watcher.store.schema import UTCDateTime, digest_periods, sources
 from watcher.store.schema import items as items_t
 from watcher.store.schema import matches as matches_t
 
@@ -127,14 +127,18 @@ class PollsMixin(StoreBase):
                                     returning=("key_hash", "id")))
         counts = [[0, 0] for _ in records]
         match_rows: list[tuple[Any, ...]] = []
+        after_periods: datetime | None = None
         for h, (index, item) in pending.items():
             item_id = inserted.get(h)
             if item_id is None:
                 continue
             record = records[index]
             found = unique_by_key(record.matches.get(item.key, ()), match_key)
-            dated = publication_date(item.published, record.at)
-            match_rows.extend(match_row(item_id, match, record.at, dated) for match in found)
+            if found and after_periods is None:
+                after_periods = _after_closed_periods(conn)
+            at = record.at if after_periods is None or record.at > after_periods else after_periods
+            dated = publication_date(item.published, record.at)  # the item is first seen at record.at
+            match_rows.extend(match_row(item_id, match, at, dated) for match in found)
             counts[index][0] += 1
             counts[index][1] += len(found)
         insert_rows(conn, matches_t, MATCH_INSERT, match_rows)
@@ -144,6 +148,16 @@ class PollsMixin(StoreBase):
 def _item_row(h: str, item: Item, source_id: int, now: datetime) -> tuple[Any, ...]:
     return (h, item.key, source_id, item.title, item.text, item.link, item.guid, item.author, item.publisher,
             item.language, item.summary_html, item.published, now)
+
+
+def _after_closed_periods(conn: Connection) -> datetime:
+    """The earliest time a new match may be found at: just after every closed digest period.
+
+    A clock that ran ahead and was put back would otherwise stamp new matches inside a period already closed
+    and sent, where no digest ever shows them.
+    """
+    latest: datetime | None = conn.execute(select(func.max(digest_periods.c.period_end))).scalar()
+    return datetime.min.replace(tzinfo=UTC) if latest is None else latest + timedelta(microseconds=1)
 
 
 def match_row(item_id: int, match: Match, now: datetime, dated: datetime) -> tuple[Any, ...]:

@@ -143,16 +143,6 @@ class SchedulingMixin(StoreBase):
             conn.execute(update(service_state).where(service_state.c.key == key, service_state.c.owner == owner)
                          .values(owner=None, lease_until=None))
 
-    def claim_delivery(self, delivery_id: int, *, now: datetime, until: datetime) -> bool:
-        """Claim a pending, due delivery until ``until``; only one process wins, and only it sends."""
-        due = or_(deliveries.c.next_attempt_at.is_(None), deliveries.c.next_attempt_at <= now)
-        with self._write() as conn:
-            # Moving next_attempt_at is the claim: a second claimer re-reads the row and finds it not due.
-            result = conn.execute(update(deliveries).where(deliveries.c.id == delivery_id,
-                                                           deliveries.c.status == "pending", due)
-                                  .values(next_attempt_at=until))
-        return bool(result.rowcount)
-
     def delivery_counts(self) -> dict[str, int]:
         """How many deliveries are pending, sent and failed."""
         with self._read() as conn:

@@ -159,6 +159,9 @@ deliveries = Table(
     Column("last_error", Text),
     Column("sent_at", UTCDateTime),
     Column("message", LargeBinary, nullable=False),
+    # The process sending it, until when: a claim that runs out (its holder died) lets another process retry.
+    Column("claimed_by", String(200)),
+    Column("claimed_until", UTCDateTime),
     UniqueConstraint("period_id", "recipient"),
     CheckConstraint("status IN ('pending', 'sent', 'failed')", name="status"),
     Index(None, "status", "next_attempt_at"),
