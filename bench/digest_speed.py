@@ -8,7 +8,8 @@ aggregates, the key items (situation queries) and the build.
 
 Items are spread over ``--days`` days from 20 sources, 200 actors and 20 terms in 5 situations; the
 digest is a daily one whose history (12 periods, first mentions, pairings) reaches over all of it. The
-"whole store" line is a first digest, whose period covers every stored match.
+"first digest" line is the digest of a store that has sent none: it reports the last day and counts the whole
+store as its history. The "whole store" line is a preview whose period covers every stored match (--since 999d).
 """
 
 from __future__ import annotations
@@ -24,10 +25,11 @@ from statistics import median
 
 from watcher.config import DigestConfig, Watchlist, parse_watchlist
 from watcher.models import Item, Match, Period
-from watcher.periods import load_history, preview
+from watcher.periods import BEGINNING, first_period_start, load_history, outlet_names, preview
 from watcher.report import Digest, build_digest, render_html, render_text
 from watcher.report.key_items import key_items
 from watcher.report.period import PeriodIndex
+from watcher.sources.health import assess_stored
 from watcher.store import Store
 from watcher.store.migrate import upgrade
 
@@ -100,7 +102,10 @@ def main() -> None:
                 items = fill(store, args.matches, args.days, random.Random(5))
                 print(f"stored {args.matches} matches in {items} items over {args.days} days "
                       f"({time.perf_counter() - started:.1f}s)")
-            for label, since in (("daily digest", END - timedelta(days=1)), ("whole store", END - timedelta(days=999))):
+            cases: list[tuple[str, datetime | None]] = [
+                ("daily digest", END - timedelta(days=1)), ("first digest", None),
+                ("whole store", END - timedelta(days=999))]
+            for label, since in cases:
                 runs = [timed(store, watchlist, digest, since) for _ in range(args.repeat)]
                 built, chars = runs[-1][0], runs[-1][1]
                 stories = sum(len(s.stories) + s.more_stories for s in built.situations)
@@ -116,7 +121,7 @@ def main() -> None:
 
 
 def timed(store: Store, watchlist: Watchlist, digest: DigestConfig,
-          since: datetime) -> tuple[Digest, int, float, float, float, float]:
+          since: datetime | None) -> tuple[Digest, int, float, float, float, float]:
     """One preview and render: the digest, its size, then wall and CPU seconds of store + build and of render."""
     wall, cpu = time.perf_counter(), time.process_time()
     built = preview(store, watchlist, digest, now=END, since=since)
@@ -125,21 +130,27 @@ def timed(store: Store, watchlist: Watchlist, digest: DigestConfig,
     return (built, chars, mid_wall - wall, mid_cpu - cpu, time.perf_counter() - mid_wall, time.process_time() - mid_cpu)
 
 
-def stages(store: Store, watchlist: Watchlist, digest: DigestConfig, since: datetime) -> dict[str, float]:
-    """CPU seconds of each step of ``preview`` (the same calls, one by one)."""
-    period = Period(since, END)
+def stages(store: Store, watchlist: Watchlist, digest: DigestConfig, since: datetime | None) -> dict[str, float]:
+    """CPU seconds of each step of ``preview`` (the same calls, one by one; no digest was sent, so no ``since`` is a
+    first digest)."""
+    first = since is None
+    period = Period(first_period_start(watchlist, digest, END) if since is None else since, END)
     queries = any(s.query is not None for s in watchlist.situations)
     spent: dict[str, float] = {}
     gc.disable()  # as preview does
     try:
         started = time.process_time()
-        index = PeriodIndex(store.mentioned_items(period, with_text=queries))
+        outlets = outlet_names(watchlist, store.feed_titles())
+        items = store.mentioned_items(Period(BEGINNING, END) if first else period, with_text=True, unmatched=queries,
+                                      published_after=period.start if first else None)
+        index = PeriodIndex(items, outlets)
         spent["items"], started = time.process_time() - started, time.process_time()
         history = load_history(store, watchlist, digest, period, index.of_entry.keys())
         spent["history"], started = time.process_time() - started, time.process_time()
         keys = key_items(watchlist, digest, index)
         spent["key items"], started = time.process_time() - started, time.process_time()
-        build_digest(digest, watchlist, index, store.source_health(), period, now=END, history=history, key_items=keys)
+        build_digest(digest, watchlist, index, assess_stored(store, watchlist, now=END), period, now=END,
+                     history=history, key_items=keys, outlets=outlets)
         spent["build"] = time.process_time() - started
     finally:
         gc.enable()

@@ -44,13 +44,13 @@ ENTRY_IDS = ["pashinyan", "aliyev", "karabakh", "baku", "treaty", "resign"]
 
 
 def by_matcher(watchlist: Watchlist, digest: DigestConfig, items: list[MentionedItem]) -> dict[str, set[int]]:
-    """The matcher on every item of every situation with a query: what key_items must find."""
+    """The matcher on every item, for every situation with a query: what key_items must find."""
     out: dict[str, set[int]] = {}
     for s in watchlist.situations:
         if s.query is None or (digest.situations and s.id not in digest.situations):
             continue
         ids = {*s.actors, *s.terms}
-        members = [i for i in items if any(m.entry_id in ids for m in i.mentions)]
+        members = items  # a query selects any item of the period, whether or not it names an entry
         if members:
             matcher = compile_matcher([e for e in watchlist.entries if e.id in ids], queries={s.id: s.query})
             out[s.id] = {i.id for i in members
@@ -89,6 +89,17 @@ def test_key_items_in_every_script_and_only_for_the_digest_s_situations() -> Non
     assert found["resign"] == {1, 2} and found["near"] == {4} and found["in-baku"] == {6} and found["treaty"] == {8}
     assert found["only-not"] == set()  # a query of NOTs alone never marks an item, as in the matcher
     assert key_items(WATCHLIST, some, PeriodIndex(items)) == {"near": {4}}
+
+
+def test_a_query_selects_items_that_name_no_entry() -> None:
+    items = [
+        mentioned(1, "Officials resign in Artsakh", "Two ministers left", []),  # names no entry at all
+        mentioned(2, "Пашинян: отставку не принимаю", "в Карабахе спокойно", ["pashinyan"]),
+        mentioned(3, "Weather in Artsakh", "sunny", []),
+        mentioned(4, "Мирный договор подписан", "", ["aliyev"]),  # an entry of another situation: the treaty query holds
+    ]
+    found = key_items(WATCHLIST, WATCHLIST.digests[0], PeriodIndex(items))
+    assert found["resign"] == {1, 2} and found["treaty"] == {4}
 
 
 def test_key_items_of_corpus_items_are_what_the_matcher_finds(corpus_dir: Path) -> None:

@@ -96,3 +96,36 @@ def test_upgrades_started_together_on_a_fresh_database_all_succeed(empty_url: st
     assert [code for code, _ in ended] == [0, 0, 0], [err for _, err in ended]
     with Store.open(empty_url):  # refuses any schema but the head
         pass
+
+
+def test_0008_dates_the_stored_matches_from_their_items(empty_url: str) -> None:
+    """Matches stored before 0008 take their items' publication dates (a date later than first seen, or absurd,
+    counts as first seen), so an upgraded store's digests count its past at once."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import text
+
+    upgrade(empty_url, "0005")
+    engine = create_engine(empty_url)
+    # SQLite keeps the store's naive UTC text; PostgreSQL takes aware times.
+    zone = None if empty_url.startswith("sqlite") else UTC
+    seen = datetime(2026, 3, 1, 12, 0, tzinfo=zone)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO sources (id, name, url, active, created_at) VALUES (1, 's', 'u', true, :t)"),
+                         {"t": seen})
+            dates = [seen - timedelta(days=3), seen + timedelta(days=1), datetime(1970, 1, 1, tzinfo=zone)]
+            for n, published in enumerate(dates):
+                conn.execute(text("INSERT INTO items (id, key_hash, key, source_id, title, text, published_at, "
+                                  "first_seen_at) VALUES (:n, :h, :k, 1, 't', '', :p, :s)"),
+                             {"n": n + 1, "h": f"h{n}", "k": f"k{n}", "p": published, "s": seen})
+                conn.execute(text('INSERT INTO matches (item_id, entry_id, field, text, start, "end", snippet, rule, '
+                                  "found_at) VALUES (:n, 'e', 'title', 'x', 0, 1, 'x', 'name', :s)"),
+                             {"n": n + 1, "s": seen})
+    finally:
+        engine.dispose()
+    upgrade(empty_url)
+    with Store.open(empty_url) as store:
+        utc_seen = seen.replace(tzinfo=UTC)  # (already so on PostgreSQL)
+        assert store.last_mentions(utc_seen) == {"e": utc_seen}
+        assert store.first_mention_at() == utc_seen - timedelta(days=3)

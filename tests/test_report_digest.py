@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -24,9 +24,9 @@ from test_report_samples import (
 )
 
 from watcher.config.schema import DigestConfig
-from watcher.models import Match, MentionedItem, Period, SourceHealth, StoredMatch
+from watcher.models import Match, MentionedItem, Period, SourceHealth, StoredMatch, publication_date
 from watcher.report import Digest, build_digest, digest_to_json, source_problems
-from watcher.report.parts import clean_text, safe_link, split_marks
+from watcher.report.parts import clean_text, mark_names, safe_link, split_marks
 from watcher.report.period import period_items
 from watcher.report.situations import MAX_GROUPED
 from watcher.sources.health import assess
@@ -208,7 +208,7 @@ def test_json_has_stable_keys_and_round_trips() -> None:
     data = digest_to_json(build(sample_matches(), sources=sample_sources()))
     assert json.loads(json.dumps(data)) == data
     assert list(data) == ["schema_version", "digest_id", "title", "timezone", "period", "generated_at",
-                          "sections", "source_problems", "total_items", "situations"]
+                          "sections", "source_problems", "total_items", "situations", "query_items", "left_out"]
     situation = data["situations"][0]
     for key in ("attention", "new", "quiet", "pairings", "stories", "sources"):
         assert key in situation, key
@@ -216,7 +216,7 @@ def test_json_has_stable_keys_and_round_trips() -> None:
     section = data["sections"][0]
     assert list(section) == ["entry_id", "name", "kind", "item_count", "outlet_count", "items", "more"]
     assert list(section["items"][0]) == ["item_id", "title", "outlet", "source", "published", "link", "snippets",
-                                         "language"]
+                                         "language", "note"]
     assert list(data["source_problems"][0]) == ["name", "url", "problem", "consecutive_failures", "last_error",
                                                 "last_success_at", "newest_item_at"]
 
@@ -268,3 +268,23 @@ def test_stories_past_the_grouping_bound_tie_on_time_and_are_ranked_by_title() -
     assert [s.title for s in peace.stories] == [si.item.title for si in expected]
     assert [s.key for s in peace.stories] == [True] * 3 + [False] * 7
     assert peace.more_stories == n - 10
+
+
+def test_every_watched_name_in_a_snippet_is_marked() -> None:
+    si = stored(1, "Pashinyan and Aliyev meet")
+    text = "Nikol Pashinyan and Ilham Aliyev met; Aliyeva was not there"
+    matches = [match(si, "pashinyan", "[[Nikol Pashinyan]] and Ilham Aliyev met; Aliyeva was not there"),
+               match(si, "aliyev", "Nikol Pashinyan and [[Ilham Aliyev]] met; Aliyeva was not there")]
+    d = build(matches)
+    (pashinyan,) = [s for s in d.sections if s.entry_id == "pashinyan"]
+    assert pashinyan.items[0].snippets == ("[[Nikol Pashinyan]] and [[Ilham Aliyev]] met; Aliyeva was not there",)
+    assert mark_names(text, ["Aliyev", "Ilham Aliyev"]) == "Nikol Pashinyan and [[Ilham Aliyev]] met; Aliyeva was not there"
+
+
+@pytest.mark.parametrize(("published", "counted"), [
+    (PERIOD.start, PERIOD.start),  # a date before it was seen: the date
+    (PERIOD.end + timedelta(days=2), PERIOD.end),  # in the future of when it was seen: when it was seen
+    (datetime(1970, 1, 1, tzinfo=UTC), PERIOD.end),  # absurd: when it was seen
+])
+def test_publication_date_falls_back_to_first_seen(published: datetime, counted: datetime) -> None:
+    assert publication_date(published, PERIOD.end) == counted

@@ -40,7 +40,8 @@ def test_subject_headline() -> None:
     assert subject(d) == "South Caucasus daily: 4 items, Peace process: Nikol Pashinyan 4"
     one = build_digest(DAILY, WATCHLIST, [match(stored(1, "t"), "border", "[[border delimitation]]")], [], PERIOD,
                        now=NOW)
-    assert subject(one) == "South Caucasus daily: 1 item, border delimitation 1"
+    # border delimitation is in no situation: the digest's section for the other entries names it
+    assert subject(one) == "South Caucasus daily: 1 item, Other entries: border delimitation 1"
     assert subject(build_digest(DAILY, WATCHLIST, [], [], PERIOD, now=NOW)) == "South Caucasus daily: nothing new"
 
 

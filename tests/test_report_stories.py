@@ -9,20 +9,24 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from watcher.models import Period
-from watcher.report.stories import StoryItem, group_stories, headline, jaccard, link_key, title_words
+from watcher.report.stories import StoryItem, content_keys, group_stories, headline, jaccard, link_key, title_words
 from watcher.report.trends import baseline, change, earlier_periods, novelty, pairs, regular
 
 T = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 
 
 def item(n: int, title: str, outlet: str = "A", hours: float = 0, link: str | None = None,
-         entries: tuple[str, ...] = ()) -> StoryItem:
+         entries: tuple[str, ...] = (), language: str | None = None, lead: str = "") -> StoryItem:
     return StoryItem(item_id=n, title=title, outlet=outlet, published=T + timedelta(hours=hours), link=link,
-                     entries=frozenset(entries))
+                     entries=frozenset(entries), language=language, lead=lead)
+
+
+# The content keys of the watched names the items' entries stand for, as a digest passes them.
+NAMES = content_keys("Nikol Pashinyan Pashinian Никол Пашинян Նիկոլ Փաշինյան Ilham Aliyev Ильхам Алиев")
 
 
 def grouped(items: list[StoryItem]) -> list[list[int]]:
-    return [[i.item_id for i in g] for g in group_stories(items)]
+    return [[i.item_id for i in g] for g in group_stories(items, names=NAMES)]
 
 
 @pytest.mark.parametrize(("items", "expected"), [
@@ -53,6 +57,43 @@ def grouped(items: list[StoryItem]) -> list[list[int]]:
 def test_group_stories(items: list[StoryItem], expected: list[list[int]]) -> None:
     assert grouped(items) == expected
     assert grouped(list(reversed(items))) == expected  # order of input does not matter
+
+
+@pytest.mark.parametrize(("items", "expected"), [
+    # one event in three scripts, twenty minutes apart: a watched name and a place not on the watchlist
+    ([item(1, "Pashinian meets regional governors in Gyumri", entries=("pashinyan",), language="en"),
+      item(2, "Փաշինյանի այցը Գյումրի", "B", 0.33, entries=("pashinyan",), language="hy"),
+      item(3, "Пашинян провёл в Гюмри встречу с губернаторами", "C", 0.5, entries=("pashinyan",), language="ru")],
+     [[1, 2, 3]]),
+    # the lead tells what the title does not: the Lachin road, in English and Russian
+    ([item(1, "Russian peacekeepers report ceasefire violation", entries=("peacekeepers",), language="en",
+           lead="Shots were fired near the Lachin road overnight."),
+      item(2, "Российские миротворцы зафиксировали нарушение перемирия", "B", 1, entries=("peacekeepers",),
+           language="ru", lead="Стрельба у Лачинской дороги ночью.")], [[1, 2]]),
+    # two different Pashinyan items on one day in two scripts are two stories
+    ([item(1, "Pashinyan meets EU envoy in Yerevan", entries=("pashinyan",), language="en"),
+      item(2, "Пашинян выступил в парламенте о ценах на газ", "B", 2, entries=("pashinyan",), language="ru")],
+     [[1], [2]]),
+    # ... even with two watched names in common and a common title word (minister) between them
+    ([item(1, "Prime Minister Pashinyan criticises Aliyev", entries=("pashinyan", "aliyev"), language="en"),
+      item(2, "Премьер-министр Пашинян ответил Алиеву", "B", 1, entries=("pashinyan", "aliyev"), language="ru")],
+     [[1], [2]]),
+    # a rare place shared across languages, but nothing else: a coincidence
+    ([item(1, "Storm in Gyumri", language="en"), item(2, "Ограбление в Гюмри", "B", 1, language="ru")], [[1], [2]]),
+    # English and Azerbaijani are both Latin: their languages tell them apart
+    ([item(1, "Aliyev opens school in Fuzuli", entries=("aliyev",), language="en"),
+      item(2, "Əliyev Füzulidə məktəb açdı", "B", 1, entries=("aliyev",), language="az")], [[1, 2]]),
+])
+def test_stories_across_languages(items: list[StoryItem], expected: list[list[int]]) -> None:
+    assert [[i.item_id for i in g] for g in group_stories(items, names=NAMES)] == expected
+    assert [[i.item_id for i in g] for g in group_stories(list(reversed(items)), names=NAMES)] == expected
+
+
+def test_content_keys_are_one_word_in_three_scripts_and_their_case_endings() -> None:
+    assert content_keys("Gyumri") == content_keys("Гюмри") == content_keys("Գյումրի") == content_keys("Գյումրիում")
+    assert content_keys("Yerevan") == content_keys("Ереване") == content_keys("Երևան")
+    assert content_keys("Pashinyan") == content_keys("Пашиняна") == content_keys("Փաշինյանի")
+    assert content_keys("the in of") == frozenset() and content_keys("15 2026") == {"15", "2026"}
 
 
 def test_many_items_group_fast_and_exactly() -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal, NamedTuple, TypeVar
 
 EntryKind = Literal["person", "organization", "place", "term"]
@@ -101,6 +101,19 @@ class Item:
     identity: str | None = None
 
 
+# Feeds began in 1999 and no news site predates 1995: an earlier date is a placeholder (the epoch, year 1 or 1900).
+EARLIEST_PUBLISHED = datetime(1995, 1, 1, tzinfo=UTC)
+
+
+def publication_date(published: datetime, first_seen: datetime) -> datetime:
+    """When an item counts as published for history and charts: its date, or when it was first seen when the
+    date is later than that (no item is published after it is seen) or absurd (before EARLIEST_PUBLISHED).
+
+    The store applies the same rule in SQL (watcher.store.history.dated).
+    """
+    return first_seen if published > first_seen or published < EARLIEST_PUBLISHED else published
+
+
 @dataclass(frozen=True, slots=True)
 class ParsedFeed:
     """A parsed document: its items plus what was wrong with it (``problems``, empty when clean)."""
@@ -160,7 +173,8 @@ class Mention(NamedTuple):
 class MentionedItem(NamedTuple):
     """An item with the matches found in one period: what digests count, group and show, without the match rows.
 
-    ``title`` and ``text`` are as stored (raw); ``text`` is read only for situation queries, else None. This and
+    ``title`` and ``text`` are as stored (raw); ``text`` is read only when asked (situation queries, leads of
+    stories), else None; ``published`` is the ``publication_date``. This and
     ``Mention`` are named tuples, immutable like the dataclasses here: a first digest reads 100,000 matches, and
     a tuple is built five times faster than a frozen dataclass.
     """
@@ -264,5 +278,6 @@ class PollRecord:
     etag: str | None = None
     last_modified: str | None = None
     feed_url: str | None = None  # a site's feed, newly found (None: the remembered one stands)
+    feed_title: str | None = None  # the document's own title: digests name the outlet by it
     items: tuple[Item, ...] = ()
     matches: Mapping[str, tuple[Match, ...]] = field(default_factory=dict)

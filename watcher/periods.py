@@ -5,19 +5,24 @@
       -> build (watcher.report: the digest of the period, pure) -> render -> one message per recipient
       -> queued as pending deliveries (Store.record_period), sent by watcher.delivery
 
-Periods are contiguous, (previous end, now], and counted by when a match was found, so no match
-falls between two digests. :func:`preview` builds any period's digest without recording anything.
+Periods are contiguous, (previous end, now], and report the items whose matches were found (or, for situation
+queries, that were first seen) in them, so no match falls between two digests and each item is reported once.
+History, charts and baselines count items by publication date, over everything stored by the period's end: the
+first digest of a store reports one schedule period of what it holds (by publication date) and counts the rest
+of the backlog as history, so it shows trends, new and quiet entries from day one. :func:`preview` builds any
+period's digest without recording anything.
 """
 
 from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 from watcher.config import DigestConfig, Watchlist
+from watcher.config.coverage import covered_entries
 from watcher.config.schedule import Schedule, parse_schedule, previous_before
 from watcher.models import Delivery, Period
 from watcher.report import (
@@ -30,8 +35,8 @@ from watcher.report import (
     render_html,
     render_text,
 )
-from watcher.report.digest import covered_entries
 from watcher.report.key_items import key_items
+from watcher.report.parts import Outlets
 from watcher.report.period import PeriodIndex
 from watcher.report.trends import CHART_PERIODS
 from watcher.sources.health import assess_stored
@@ -39,7 +44,7 @@ from watcher.store import Store
 
 log = logging.getLogger("watcher.digest")
 
-BEGINNING = datetime(1970, 1, 1, tzinfo=UTC)  # the first digest covers everything stored
+BEGINNING = datetime(1970, 1, 1, tzinfo=UTC)  # a first digest looks at everything stored
 LATEST = datetime(9998, 1, 1, tzinfo=UTC)  # a period ends before it: the calendar's arithmetic needs room after it
 CLOSE_LEASE = timedelta(minutes=2)
 
@@ -48,19 +53,43 @@ def preview(store: Store, watchlist: Watchlist, digest: DigestConfig, *, now: da
             since: datetime | None = None, until: datetime | None = None) -> Digest:
     """The digest of (since or the previous digest's end, until or now], recording nothing.
 
-    The period is kept within BEGINNING and LATEST: nothing is found outside them, and a date at the calendar's
-    end (``--since 0001-01-01``) would leave no room for the trend sections' earlier periods.
+    A digest never closed before (and no ``since``) is a first digest: it reports the items published in the last
+    schedule period up to its end, and the rest of what is stored is its history. The period is kept within
+    BEGINNING and LATEST: nothing is found outside them, and a date at the calendar's end (``--since 0001-01-01``)
+    would leave no room for the trend sections' earlier periods.
     """
-    start = max(since or store.last_period_end(digest.id) or BEGINNING, BEGINNING)
-    period = Period(min(start, LATEST), min(max(until or now, start), LATEST))
+    last = store.last_period_end(digest.id)
+    first = since is None and last is None
+    end = min(until or now, LATEST)
+    start = first_period_start(watchlist, digest, end) if first else min(max(since or last or BEGINNING, BEGINNING),
+                                                                          LATEST)
+    period = Period(start, min(max(end, start), LATEST))
     queries = any(s.query is not None and (not digest.situations or s.id in digest.situations)
                   for s in watchlist.situations)
+    outlets = outlet_names(watchlist, store.feed_titles())
     with _collector_paused():
-        index = PeriodIndex(store.mentioned_items(period, with_text=queries))  # the text only for the queries
+        # Every item's text: the queries read it, and stories compare the leads of items in other languages.
+        items = store.mentioned_items(Period(BEGINNING, period.end) if first else period, with_text=True,
+                                      unmatched=queries,
+                                      published_after=period.start if first else None)
+        index = PeriodIndex(items, outlets)
         history = load_history(store, watchlist, digest, period, index.of_entry.keys())
         return build_digest(digest, watchlist, index, assess_stored(store, watchlist, now=now), period, now=now,
-                            history=history,
-                            key_items=key_items(watchlist, digest, index))
+                            history=history, key_items=key_items(watchlist, digest, index), outlets=outlets)
+
+
+def first_period_start(watchlist: Watchlist, digest: DigestConfig, end: datetime) -> datetime:
+    """Where a first digest ending at ``end`` starts: one period of its schedule before (a day for ``immediate``)."""
+    schedule = parse_schedule(digest.schedule, digest.timezone or watchlist.defaults.timezone)
+    return earlier_periods(end, previous_before(schedule, end, 2), 1)[0].start
+
+
+def outlet_names(watchlist: Watchlist, feed_titles: Mapping[str, str]) -> Outlets:
+    """Each source's outlet as digests name it: the watchlist's ``display_name``, else the feed's own title (not for
+    news searches, whose items name their publisher), else the source's name; with its ``note``."""
+    names = {s.name: s.display_name or (feed_titles.get(s.name, "") if s.kind != "search" else "") or s.name
+             for s in watchlist.sources}
+    return Outlets(names=names, notes={s.name: s.note for s in watchlist.sources if s.note})
 
 
 @contextmanager
@@ -78,22 +107,24 @@ def _collector_paused() -> Iterator[None]:
 
 def load_history(store: Store, watchlist: Watchlist, digest: DigestConfig, period: Period,
                  mentioned: Collection[str]) -> History:
-    """What the trend sections need from before ``period``, asked of the store as aggregates.
+    """What the trend sections need from before ``period``, asked of the store as aggregates: items counted by
+    publication date, over what was stored by the period's end.
 
     ``mentioned``: the ids of the entries mentioned in the period (new pairings are asked only of those).
     """
     schedule = parse_schedule(digest.schedule, digest.timezone or watchlist.defaults.timezone)
     periods = earlier_periods(period.start, previous_before(schedule, period.start, CHART_PERIODS + 1))
     covered = covered_entries(digest, watchlist)
-    counts = store.entry_counts(periods, entry_ids=covered)
+    known = period.end
+    counts = store.entry_counts(periods, entry_ids=covered, known_at=known)
     actors = {e for e in mentioned if e in covered and covered[e].kind != "term"}
     return History(
         periods=periods,
         counts={e: tuple(Counts(*c) for c in per) for e, per in counts.items()},
-        last_seen=store.last_mentions(period.start, entry_ids=covered),
-        pairs_last_seen=store.last_pairings(period.start, entry_ids=actors),
-        source_items={name: tuple(n) for name, n in store.source_item_counts([*periods, period]).items()},
-        since=store.first_match_at(),
+        last_seen=store.last_mentions(period.start, entry_ids=covered, known_at=known),
+        pairs_last_seen=store.last_pairings(period.start, entry_ids=actors, known_at=known),
+        source_items={name: tuple(n) for name, n in store.source_item_counts([*periods, period], known_at=known).items()},
+        since=store.first_mention_at(known_at=known),
     )
 
 

@@ -1,8 +1,8 @@
 """Items keep their content identity, unique within their source.
 
-Revision ID: 0006
-Revises: 0005
-Create Date: 2026-12-03
+Revision ID: 0007
+Revises: 0006
+Create Date: 2026-12-06
 
 A feed that appends a changing parameter to every link (``?v=123``) gave each item a new key on every poll,
 so it was stored again each time. ``items.identity`` holds, for an item whose link has parameters, the hash

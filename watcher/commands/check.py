@@ -8,10 +8,17 @@ from watcher.commands.context import Context
 
 
 def cmd_check(args: argparse.Namespace, ctx: Context) -> int:
-    """Validate the watchlist; ConfigError (exit 2, one line per problem) is printed by the caller."""
+    """Validate the watchlist; ConfigError (exit 2, one line per problem) is printed by the caller. A valid watchlist
+    may still ask for what no reader will see (an entry no digest shows): warnings, one a line, exit 0."""
+    from watcher.config.warnings import located, watchlist_warnings
+
     watchlist = ctx.watchlist()
+    warnings = located(ctx.config_path, watchlist_warnings(watchlist))
+    for line in warnings:
+        print(f"warning: {line}")
     print(f"{ctx.config_path}: ok: {len(watchlist.sources)} sources, {len(watchlist.actors)} actors, "
-          f"{len(watchlist.terms)} terms, {len(watchlist.situations)} situations, {len(watchlist.digests)} digests")
+          f"{len(watchlist.terms)} terms, {len(watchlist.situations)} situations, {len(watchlist.digests)} digests"
+          + (f", {len(warnings)} warning(s)" if warnings else ""))
     return 0
 
 

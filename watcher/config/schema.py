@@ -122,6 +122,8 @@ class SourceConfig(_Model):
     """
 
     name: Text
+    display_name: Text | None = None  # how digests name the outlet; default: the feed's own title
+    note: Text | None = None  # shown beside the outlet in digests: "state media, Russia", "opposition"
     url: HttpUrl = ""
     site: HttpUrl | None = None
     search: Annotated[SearchConfig | None, BeforeValidator(_search_shorthand)] = None
@@ -192,6 +194,9 @@ class DigestConfig(_Model):
     tags: tuple[str, ...] = ()  # only entries with one of these tags; empty: all
     skip_empty: bool = False
     min_interval: Duration = timedelta(minutes=30)  # for `schedule: immediate`
+    # The section for covered entries that are in none of the digest's situations: its title, or false to leave
+    # them out (the digest then says how many items it left out).
+    other_entries: Text | Literal[False] = "Other entries"
 
     @field_validator("schedule")
     @classmethod

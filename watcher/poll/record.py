@@ -93,7 +93,8 @@ class Recorder:
         if fetched.kind == "not-modified":
             return dataclasses.replace(record, status=304)
         return dataclasses.replace(record, status=fetched.outcome.status or 200, etag=fetched.etag,
-                                   last_modified=fetched.last_modified, items=fetched.items, matches=fetched.matches)
+                                   last_modified=fetched.last_modified, items=fetched.items, matches=fetched.matches,
+                                   feed_title=fetched.feed_title)
 
     def _record_alone(self, fetched: Fetched, record: PollRecord) -> tuple[PollRecord, tuple[int, int]]:
         """Store one record on its own; when the database refuses it, record its source's failure instead."""

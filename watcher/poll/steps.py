@@ -106,6 +106,7 @@ class Fetched:
     matches: Mapping[str, tuple[Match, ...]] = field(default_factory=dict)
     problems: tuple[str, ...] = ()
     feed_url: str | None = None  # a site's feed, found (or moved) in this poll: remembered from now on
+    feed_title: str | None = None  # the document's title (ParsedFeed.title): the outlet's name in digests
 
 
 async def poll_jobs(jobs: Sequence[Job], *, fetcher: Fetcher, matcher: ItemMatcher, known: KnownKeys,
@@ -148,7 +149,7 @@ async def poll_one(job: Job, *, fetcher: Fetcher, matcher: ItemMatcher, known: K
     matches = {item.key: found for item in items if (found := matcher.match(item))}
     return Fetched(job.source, "document", outcome, elapsed=time.perf_counter() - started, etag=result.etag,
                    last_modified=result.last_modified, items_seen=len(feed.items) + feed.skipped, items=items,
-                   matches=matches, problems=feed.problems, feed_url=feed_url)
+                   matches=matches, problems=feed.problems, feed_url=feed_url, feed_title=feed.title)
 
 
 def _parse(result: FetchResult, job: Job, known: KnownKeys) -> ParsedFeed:

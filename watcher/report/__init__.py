@@ -1,6 +1,7 @@
 """The report stage: build a Digest from stored matches (pure), render it as text and HTML, compose the mail."""
 
-from watcher.report.digest import Digest, EntrySection, build_digest, covered_entries, digest_to_json
+from watcher.config.coverage import covered_entries
+from watcher.report.digest import Digest, EntrySection, build_digest, digest_to_json
 from watcher.report.message import compose_message, subject
 from watcher.report.parts import DigestItem, SourceProblem, source_problems
 from watcher.report.render import render_html, render_text

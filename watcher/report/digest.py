@@ -12,11 +12,13 @@ from dataclasses import dataclass, fields, is_dataclass
 from datetime import datetime
 from typing import Any
 
+from watcher.config.coverage import OTHERS_ID, covered_entries, situations_of
 from watcher.config.schema import DigestConfig, EntryConfig, Watchlist
 from watcher.models import EntryKind, MentionedItem, Period, StoredMatch
-from watcher.report.parts import DigestItem, SourceProblem, clean_text, source_problems
+from watcher.report.parts import DigestItem, Outlets, SourceProblem, clean_text, source_problems
 from watcher.report.period import PeriodIndex, period_items
-from watcher.report.situations import MAX_STORIES, SituationReport, build_situation, situations_of
+from watcher.report.situations import MAX_STORIES, SituationReport, build_situation
+from watcher.report.stories import content_keys
 from watcher.report.trends import History, regular
 from watcher.sources.health import Assessment
 
@@ -48,13 +50,15 @@ class Digest:
     generated_at: datetime
     sections: tuple[EntrySection, ...]
     source_problems: tuple[SourceProblem, ...] = ()
-    total_items: int = 0  # distinct items over all sections (an item under two entries counts once)
+    total_items: int = 0  # distinct items shown: in the entry sections, or selected by a situation's query
     situations: tuple[SituationReport, ...] = ()
+    query_items: int = 0  # of total_items, those that name no covered entry (a situation's query selected them)
+    left_out: int = 0  # items about entries in no situation, left out by ``other_entries: false``
 
     @property
     def empty(self) -> bool:
-        """True when no covered entry was mentioned in the period."""
-        return not self.sections
+        """True when no covered entry was mentioned in the period and no query selected an item."""
+        return not self.sections and not self.query_items
 
     @property
     def top(self) -> EntrySection | None:
@@ -68,26 +72,33 @@ def build_digest(digest: DigestConfig, watchlist: Watchlist,
                  matches: Sequence[StoredMatch] | Sequence[MentionedItem] | PeriodIndex,
                  sources: Sequence[Assessment], period: Period, *, now: datetime,
                  history: History | None = None, key_items: Mapping[str, Collection[int]] | None = None,
-                 max_items: int = MAX_ITEMS_PER_ENTRY, max_stories: int = MAX_STORIES) -> Digest:
+                 max_items: int = MAX_ITEMS_PER_ENTRY, max_stories: int = MAX_STORIES,
+                 outlets: Outlets | None = None) -> Digest:
     """The digest of ``period``: entry sections, one section per situation, and problem sources (``sources``:
     each source's health assessed, watcher.sources.health.assess).
 
     ``matches`` are the store's items of the period (``Store.mentioned_items``, or their ``PeriodIndex``) or
     stored matches, which are filtered to the period here; ``history`` holds what the store knows about earlier
     periods (none: no baseline, everything is new); ``key_items`` maps a situation id to the ids of items that
-    match its query.
+    match its query (items that name no entry among them); ``outlets`` names the sources' outlets.
     """
     covered = covered_entries(digest, watchlist)
     history = history or History()
-    index = matches if isinstance(matches, PeriodIndex) else PeriodIndex(period_items(matches, period))
+    index = matches if isinstance(matches, PeriodIndex) else PeriodIndex(period_items(matches, period), outlets)
     sections = [_section(entry, index, max_items) for entry_id, entry in covered.items() if entry_id in index.of_entry]
     kind_rank = {"person": 0, "organization": 0, "place": 0, "term": 1}
     sections.sort(key=lambda s: (kind_rank[s.kind], -s.item_count, s.name.casefold(), s.entry_id))
-    total = len(set().union(*(index.of_entry[s.entry_id] for s in sections)))
+    about: set[int] = set().union(*(index.of_entry[s.entry_id] for s in sections))
     problems = source_problems(sources, regular=regular, items_per_period=history.source_items)
-    situations = tuple(build_situation(s, covered, index, period, history, (key_items or {}).get(s.id, ()), problems,
-                                       max_stories=max_stories)
-                       for s in situations_of(digest, watchlist, covered))
+    names = frozenset().union(*(content_keys(" ".join((e.name, *e.aliases))) for e in covered.values()))
+    built = (build_situation(s, covered, index, period, history, (key_items or {}).get(s.id, ()), problems,
+                             max_stories=max_stories, names=names) for s in situations_of(digest, watchlist, covered))
+    # The section of entries outside every situation is left out when it has nothing to say.
+    situations = tuple(s for s in built if s.situation_id != OTHERS_ID or not s.empty or s.attention or s.quiet)
+    selected = {i for s in situations if s.query for i in (key_items or {}).get(s.situation_id, ()) if i in index.items}
+    outside = {e.id for e in watchlist.entries} - {i for s in watchlist.situations for i in (*s.actors, *s.terms)}
+    left_out = set().union(*(index.of_entry.get(e, ()) for e in outside)) - about - selected \
+        if digest.other_entries is False and not digest.situations and watchlist.situations else set()
     return Digest(
         digest_id=digest.id,
         title=clean_text(digest.title),
@@ -96,22 +107,11 @@ def build_digest(digest: DigestConfig, watchlist: Watchlist,
         generated_at=now,
         sections=tuple(sections),
         source_problems=problems,
-        total_items=total,
+        total_items=len(about | selected),
         situations=situations,
+        query_items=len(selected - about),
+        left_out=len(left_out),
     )
-
-
-def covered_entries(digest: DigestConfig, watchlist: Watchlist) -> dict[str, EntryConfig]:
-    """The entries a digest reports on: its situations' actors and terms AND its tags; all when neither is set."""
-    entries = {e.id: e for e in watchlist.entries}
-    if digest.situations:
-        wanted = set(digest.situations)
-        ids = {i for s in watchlist.situations if s.id in wanted for i in (*s.actors, *s.terms)}
-        entries = {k: v for k, v in entries.items() if k in ids}
-    if digest.tags:
-        tags = set(digest.tags)
-        entries = {k: v for k, v in entries.items() if tags.intersection(v.tags)}
-    return entries
 
 
 def _section(entry: EntryConfig, index: PeriodIndex, max_items: int) -> EntrySection:

@@ -12,9 +12,10 @@ from watcher.report.period import PeriodIndex
 
 
 def key_items(watchlist: Watchlist, digest: DigestConfig, index: PeriodIndex) -> dict[str, set[int]]:
-    """Per situation with a query, the ids of the period's items (those mentioning its entries) that match it.
+    """Per situation with a query, the ids of the period's items that match it, whether or not they name an entry.
 
-    The items need their text (``Store.mentioned_items(..., with_text=True)``).
+    The items need their text (``Store.mentioned_items(..., with_text=True)``), and the period's items that name
+    no entry come in with ``unmatched=True``.
     """
     folded: dict[int, Folded] = {}  # each item is folded once, whatever the number of situations it is in
     out: dict[str, set[int]] = {}
@@ -22,7 +23,7 @@ def key_items(watchlist: Watchlist, digest: DigestConfig, index: PeriodIndex) ->
         if situation.query is None or (digest.situations and situation.id not in digest.situations):
             continue
         ids = {*situation.actors, *situation.terms}
-        members = [index.items[i] for i in set().union(*(index.of_entry.get(e, ()) for e in ids))]
+        members = list(index.items.values())
         if not members:
             continue
         # The situation's own entries give the query's words their spellings (Арцаха is Artsakh).

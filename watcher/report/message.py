@@ -13,38 +13,47 @@ from email.utils import format_datetime, parseaddr
 from watcher.errors import MailError
 from watcher.report.digest import Digest
 from watcher.report.parts import clean_text
-from watcher.report.situations import AttentionRow, SituationReport
+from watcher.report.situations import AttentionRow, SituationReport, Story
 
 _MAX_SUBJECT = 150
 _ADDR = re.compile(r'^[^@\s<>(),;:"\[\]\\]+@[^@\s<>(),;:"\[\]\\]+$')
 
 
 def subject(d: Digest) -> str:
-    """The headline figure: ``Daily: 14 items, Peace process: Nikol Pashinyan 9 (up from avg 3), 1 key development``.
+    """The biggest change: ``Daily: 14 items, Peace process: Nikol Pashinyan 9 (up from avg 3), 1 key development``.
 
-    ``Daily: nothing new`` for an empty digest; the situation's name is left out when the digest has none.
+    The entry whose count rose most over its baseline leads (an entry that tops every day without rising does not);
+    without a rise, the digest's weightiest story does. ``Daily: nothing new`` for an empty digest; the situation's
+    name is left out when the digest has none.
     """
-    top = d.top
-    if top is None:
+    if d.empty:
         text = f"{d.title}: nothing new"
     else:
         items = "1 item" if d.total_items == 1 else f"{d.total_items} items"
-        text = f"{d.title}: {items}, {top.name} {top.item_count}"
-        lead = _lead(d)
-        row = lead.top if lead is not None else None
-        if lead is not None and row is not None:
-            named = "" if lead.situation_id == d.digest_id else f"{lead.title}: "
-            text = f"{d.title}: {items}, {named}{row.name} {row.items}{_trend(row)}"
-            if lead.key_count:
-                text += ", 1 key development" if lead.key_count == 1 else f", {lead.key_count} key developments"
+        text = f"{d.title}: {items}"
+        found = _biggest_change(d)
+        if found is not None:
+            situation, row = found
+            named = "" if situation.situation_id == d.digest_id else f"{situation.title}: "
+            text += f", {named}{row.name} {row.items}{_trend(row)}"
+            if situation.key_count:
+                text += ", 1 key development" if situation.key_count == 1 else f", {situation.key_count} key developments"
+        elif (story := _top_story(d)) is not None:
+            text += f", top story: {story.title}"
     text = clean_text(text)
     return text if len(text) <= _MAX_SUBJECT else text[:_MAX_SUBJECT - 1].rstrip() + "…"
 
 
-def _lead(d: Digest) -> SituationReport | None:
-    # The situation a reader should open first: key developments, then the most items.
-    live = [s for s in d.situations if not s.empty]
-    return min(live, key=lambda s: (-s.key_count, -s.item_count, s.title.casefold()), default=None)
+def _biggest_change(d: Digest) -> tuple[SituationReport, AttentionRow] | None:
+    # The largest rise over the baseline; ties: more key developments, more items, then by name.
+    rises = [(s, r) for s in d.situations for r in s.attention if r.items and r.change in ("up", "new")]
+    return min(rises, key=lambda sr: (sr[1].baseline - sr[1].items, -sr[0].key_count, -sr[1].items,
+                                      sr[1].name.casefold(), sr[0].title.casefold()), default=None)
+
+
+def _top_story(d: Digest) -> Story | None:
+    stories = [s.stories[0] for s in d.situations if s.stories]
+    return min(stories, key=lambda s: (-s.weight, -s.first_published.timestamp(), s.title.casefold()), default=None)
 
 
 def _trend(row: AttentionRow) -> str:

@@ -5,10 +5,11 @@ Pure helpers shared by the entry sections (digest.py) and the situation sections
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal
 
@@ -34,8 +35,9 @@ class DigestItem:
     source: str
     published: datetime
     link: str | None  # http(s) only; anything else is dropped here
-    snippets: tuple[str, ...]  # about 25 words each, the hit marked as [[hit]]
+    snippets: tuple[str, ...]  # about 25 words each, every watched name marked as [[name]]
     language: str | None = None
+    note: str | None = None  # what the watchlist says of the outlet (state media of a country, opposition...)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,33 +53,69 @@ class SourceProblem:
     newest_item_at: datetime | None = None
 
 
-def item_facts(item: MentionedItem) -> DigestItem:
+@dataclass(frozen=True, slots=True)
+class Outlets:
+    """How a digest names the outlet of a source's items: ``names`` (the watchlist's display name, else the
+    feed's own title) and ``notes`` (country or affiliation), both by source name."""
+
+    names: Mapping[str, str] = field(default_factory=dict)
+    notes: Mapping[str, str] = field(default_factory=dict)
+
+    def name(self, publisher: str | None, source: str) -> str:
+        """The publisher of a news search's item, else the source's display name, else its name in the watchlist."""
+        return clean_text(publisher or "") or clean_text(self.names.get(source, "")) or clean_text(source)
+
+    def note(self, publisher: str | None, source: str) -> str | None:
+        """The note on the source, for its own items (a search's items are the publisher's, which it says nothing of)."""
+        return None if publisher else (clean_text(self.notes.get(source, "")) or None)
+
+
+def item_facts(item: MentionedItem, outlets: Outlets | None = None) -> DigestItem:
     """An item as a digest shows it, without snippets (those depend on whose matches are shown)."""
+    outlets = outlets or Outlets()
     return DigestItem(
         item_id=item.id,
         title=clean_text(item.title) or "(no title)",
-        outlet=outlet(item.publisher, item.source),
+        outlet=outlets.name(item.publisher, item.source),
         source=clean_text(item.source),
         published=item.published,
         link=safe_link(item.link),
         snippets=(),
         language=item.language,
+        note=outlets.note(item.publisher, item.source),
     )
 
 
-def outlet(publisher: str | None, source: str) -> str:
-    """The outlet an item is shown under: the publisher of a news search's item, else the source's name."""
-    return clean_text(publisher or "") or clean_text(source)
+def item_snippets(mentions: Iterable[Mention], also: Iterable[Mention] = ()) -> tuple[str, ...]:
+    """The best snippets of one item's mentions: text snippets first, else one of the title's.
 
-
-def item_snippets(mentions: Iterable[Mention]) -> tuple[str, ...]:
-    """The best snippets of one item's mentions: text snippets first, else one of the title's."""
+    Every watched name a snippet shows is marked, not only the one it was cut around: the hits of ``also`` (the
+    item's other mentions) are marked wherever they occur in it.
+    """
     ordered = sorted(mentions, key=lambda m: (m.field != "text", m.start, m.match_id))
     text = _unique(clean_text(m.snippet) for m in ordered if m.field == "text")
     title = _unique(clean_text(m.snippet) for m in ordered if m.field == "title")
     # A text snippet says more than the title shown above it; the title's is the fallback that still shows the hit.
-    snippets = text[:MAX_SNIPPETS_PER_ITEM] or title[:1]
-    return tuple(s for s in snippets if s)
+    snippets = [s for s in text[:MAX_SNIPPETS_PER_ITEM] or title[:1] if s]
+    hits = {hit for m in (*ordered, *also) for hit, marked in split_marks(clean_text(m.snippet)) if marked}
+    return tuple(mark_names(s, hits) for s in snippets)
+
+
+def mark_names(snippet: str, names: Iterable[str]) -> str:
+    """``snippet`` with every whole-word occurrence of ``names`` outside its marks marked as ``[[name]]``."""
+    parts = split_marks(snippet)
+    # Most snippets show one name, already marked: only names that occur outside the marks need the pattern.
+    wanted = tuple(sorted({n for n in names if n.strip() and any(n in text for text, hit in parts if not hit)},
+                          key=lambda n: (-len(n), n)))  # the longer name wins an overlap
+    if not wanted:
+        return snippet
+    pattern = _names_pattern(wanted)
+    return "".join(f"[[{text}]]" if hit else pattern.sub(lambda m: f"[[{m.group(0)}]]", text) for text, hit in parts)
+
+
+@functools.lru_cache(maxsize=1024)
+def _names_pattern(names: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, names)) + r")(?!\w)")
 
 
 def source_problems(sources: Sequence[Assessment], *, items_per_period: Mapping[str, Sequence[int]] | None = None,

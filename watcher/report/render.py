@@ -62,7 +62,7 @@ def _environment() -> Environment:
         keep_trailing_newline=True,
     )
     env.filters.update(plural=plural, wrap=wrap, starred=starred, marked=marked, title_link=title_link,
-                       spark=spark, bars=bars, figure=figure, versus=versus, trend_mark=trend_mark)
+                       spark=spark, bars=bars, figure=figure, versus=versus, trend_mark=trend_mark, totals=totals)
     return env
 
 
@@ -75,7 +75,17 @@ def _context(d: Digest) -> dict[str, object]:
     def day(dt: datetime | None) -> str:
         return format_time(dt, zone).rsplit(" ", 1)[0] if dt is not None else "never"
 
-    return {"when": when, "day": day, "heading": heading, "since": when(d.period.start, True),
+    def story_line(story: Story) -> str:
+        outlets = ", ".join(outlet_label(o) for o in story.outlets)
+        counts = plural(len(story.outlets), "outlet")
+        if len(story.languages) > 1:
+            counts += f", {plural(len(story.languages), 'language')} ({', '.join(story.languages)})"
+        if story.item_count > len(story.outlets):
+            counts += f", {story.item_count} items"
+        late = ", published before this period (found late)" if story.late else ""
+        return f"{outlets} · {counts} · {when(story.first_published)}{late}"
+
+    return {"when": when, "day": day, "heading": heading, "since": when(d.period.start, True), "story_line": story_line,
             "situation_heading": situation_heading, "pad": pad, "name_width": name_width,
             "up": UP_STYLE, "down": DOWN_STYLE, "key_badge": KEY_STYLE,
             "span": f"{when(d.period.start, True)} – {when(d.period.end, True)} ({d.timezone})"
@@ -90,6 +100,17 @@ def format_time(dt: datetime, zone: ZoneInfo, *, year: bool = False) -> str:
     if year:
         return f"{_DAYS[local.weekday()]} {day} {local.year} {local:%H:%M}"
     return f"{day} {local:%H:%M}"
+
+
+def totals(d: Digest) -> str:
+    """``24 items about 6 entries, 2 more selected by a situation's query``."""
+    text = f"{plural(d.total_items - d.query_items, 'item')} about {plural(len(d.sections), 'entry', 'entries')}"
+    return text + (f", {d.query_items} more selected by a situation's query" if d.query_items else "")
+
+
+def outlet_label(ref: ItemRef) -> str:
+    """``Armenpress (state media, Armenia)``: the outlet and the watchlist's note on it."""
+    return f"{ref.outlet} ({ref.note})" if ref.note else ref.outlet
 
 
 _EARLIEST = datetime(1, 1, 2, tzinfo=UTC)  # a day inside the calendar: every zone's offset is under 26 hours

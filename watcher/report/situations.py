@@ -1,26 +1,33 @@
 """One section per situation: attention, new and quiet entries, new pairings, stories and sources.
 
 Pure: the period's items (``PeriodIndex``), the ``History`` the store computed, and the ids of items that
-match each situation's query come in; frozen values go out.
+match each situation's query come in; frozen values go out. A situation's items are those that mention its
+entries and those its query selects (key items), whether or not they name an entry.
+
+The trend sections count items by publication date: attention, new entries, quiet ones and pairings look at
+the items published in the period, and the history before it. Stories show every item the period reports, an
+item found late (published before the period) among them, marked as such.
 """
 
 from __future__ import annotations
 
 import heapq
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import datetime
 
-from watcher.config.schema import DigestConfig, EntryConfig, SituationConfig, Watchlist
+from watcher.config.schema import EntryConfig, SituationConfig
 from watcher.models import EntryKind, Period
 from watcher.report.parts import DigestItem, SourceProblem, clean_text
 from watcher.report.period import PeriodIndex
-from watcher.report.stories import StoryItem, group_stories, headline, link_key, title_words
+from watcher.report.stories import StoryItem, content_keys, group_stories, headline, link_key, title_words, tongue
 from watcher.report.trends import Change, Counts, History, Novelty, baseline, change, novelty, pairs, regular
 
 MAX_STORIES = 10
 MAX_ATTENTION_ROWS = 15
+LEAD_CHARS = 600  # of an item's text: what stories compare across languages, and the snippet of a query's item
+SNIPPET_WORDS = 30
 # Grouping compares titles; beyond this many items (a first digest over months) only the newest are grouped,
 # the older ones each count as a story of their own, so a huge period stays bounded in time.
 MAX_GROUPED = 2000
@@ -36,11 +43,12 @@ class ItemRef:
     link: str | None
     published: datetime
     language: str | None = None
+    note: str | None = None  # what the watchlist says of the outlet
 
 
 @dataclass(frozen=True, slots=True)
 class AttentionRow:
-    """One entry's mentions in the period against the period before and its own baseline."""
+    """One entry's mentions published in the period against the period before and its own baseline."""
 
     entry_id: str
     name: str
@@ -89,7 +97,9 @@ class Pairing:
 
 @dataclass(frozen=True, slots=True)
 class Story:
-    """Items about the same news from one or more outlets; ``key`` when one matches the situation's query."""
+    """Items about the same news from one or more outlets and languages; ``key`` when one matches the situation's
+    query. Stories are ranked by ``weight``: the outlets carrying it, one more per further language, 2 for a key
+    item, one per new entry and per new pairing among its items; then the newest first."""
 
     title: str
     link: str | None
@@ -100,13 +110,16 @@ class Story:
     entries: tuple[str, ...]  # names of the entries the items mention
     item_count: int
     snippet: str | None = None
+    languages: tuple[str, ...] = ()  # the languages (or scripts, where unknown) of its items, sorted
+    weight: int = 1
+    late: bool = False  # first published before the period: found late, reported now
 
 
 @dataclass(frozen=True, slots=True)
 class SituationReport:
     """Everything a digest says about one situation for its period."""
 
-    situation_id: str
+    situation_id: str  # watcher.config.coverage.OTHERS_ID for the entries in no situation
     title: str
     query: str | None
     item_count: int
@@ -133,37 +146,30 @@ class SituationReport:
         return min(rows, key=lambda r: (-r.items, r.baseline - r.items, r.name.casefold()), default=None)
 
 
-def situations_of(digest: DigestConfig, watchlist: Watchlist, covered: Mapping[str, EntryConfig]) -> list[SituationConfig]:
-    """The digest's situations (all when it names none); one built from every covered entry when there are none."""
-    chosen = [s for s in watchlist.situations if not digest.situations or s.id in digest.situations]
-    if chosen:
-        return chosen
-    return [SituationConfig(id=digest.id, title=digest.title,
-                            actors=tuple(e.id for e in covered.values() if e.kind != "term"),
-                            terms=tuple(e.id for e in covered.values() if e.kind == "term"))]
-
-
 def build_situation(situation: SituationConfig, covered: Mapping[str, EntryConfig], index: PeriodIndex,
                     period: Period, history: History, key_items: Collection[int],
-                    sources: tuple[SourceProblem, ...], *, max_stories: int = MAX_STORIES) -> SituationReport:
-    """The section of one situation: the items of ``index`` that mention its (covered) entries."""
+                    sources: tuple[SourceProblem, ...], *, max_stories: int = MAX_STORIES,
+                    names: frozenset[str] = frozenset()) -> SituationReport:
+    """The section of one situation: the items of ``index`` that mention its (covered) entries or match its query
+    (``key_items``). ``names``: the content keys of the watched names (``content_keys``), for story grouping."""
     entries = {i: covered[i] for i in (*situation.actors, *situation.terms) if i in covered}
     # A stored query match (its entry id is the situation's) marks a key item but is not an entry mention.
     wanted = entries.keys() - {situation.id}
-    members: set[int] = set().union(*(index.of_entry.get(e, ()) for e in wanted))
+    key = {*key_items, *index.of_entry.get(situation.id, ())} & index.items.keys()
+    members: set[int] = set().union(*(index.of_entry.get(e, ()) for e in wanted)) | key
     in_order = sorted(members, key=index.rank.__getitem__)  # oldest first
-    key = {*key_items, *index.of_entry.get(situation.id, ())}
     top = max(max_stories, 0)
-    stories, story_count = _stories(index, in_order[::-1], wanted, entries, key, top, situation.id)
     past = history.since is not None and history.since <= period.start
+    # Without a past (a store with nothing published before the period) everything would be "new": say nothing.
+    new = _new(entries, wanted, index, history, period) if past else ()
+    pairings = _pairings(entries, index.published_after(in_order, period.start), index, history, period) if past else ()
+    news = _News({n.entry_id for n in new}, {p.entry_ids for p in pairings})
+    stories, story_count = _stories(index, in_order[::-1], wanted, entries, key, top, situation.id, news, period, names)
     return SituationReport(
         situation_id=situation.id, title=clean_text(situation.title), query=situation.query,
-        item_count=len(in_order), outlet_count=index.outlets(in_order), key_count=len(key & members),
-        periods=(*history.periods, period), attention=_attention(entries, wanted, index, history),
-        # Without a past (the first digest of a new store) everything would be "new": say nothing instead.
-        new=_new(entries, wanted, index, history, period) if past else (),
-        quiet=_quiet(entries, wanted, index, history),
-        pairings=_pairings(entries, in_order, index, history, period) if past else (),
+        item_count=len(in_order), outlet_count=index.outlets(in_order), key_count=len(key),
+        periods=(*history.periods, period), attention=_attention(entries, wanted, index, history, period),
+        new=new, quiet=_quiet(entries, wanted, index, history, period), pairings=pairings,
         stories=tuple(stories), more_stories=max(story_count - top, 0),
         sources=sources,
     )
@@ -171,14 +177,19 @@ def build_situation(situation: SituationConfig, covered: Mapping[str, EntryConfi
 
 def _ref(item: DigestItem) -> ItemRef:
     return ItemRef(item_id=item.item_id, title=item.title, outlet=item.outlet, link=item.link,
-                   published=item.published, language=item.language)
+                   published=item.published, language=item.language, note=item.note)
+
+
+def _mentioning(entry_id: str, wanted: Collection[str], index: PeriodIndex, period: Period) -> Sequence[int]:
+    """The items published in the period that mention the entry, oldest first."""
+    return index.published_after(index.of_entry.get(entry_id, []), period.start) if entry_id in wanted else []
 
 
 def _attention(entries: Mapping[str, EntryConfig], wanted: Collection[str], index: PeriodIndex,
-               history: History) -> tuple[AttentionRow, ...]:
+               history: History, period: Period) -> tuple[AttentionRow, ...]:
     rows: list[AttentionRow] = []
     for entry_id, entry in entries.items():
-        items = index.of_entry.get(entry_id, []) if entry_id in wanted else []
+        items = _mentioning(entry_id, wanted, index, period)
         before = [c.items for c in history.counts.get(entry_id, (Counts(),) * len(history.periods))]
         if not items and not any(before):
             continue
@@ -197,8 +208,9 @@ def _new(entries: Mapping[str, EntryConfig], wanted: Collection[str], index: Per
     for entry_id, entry in entries.items():
         last = history.last_seen.get(entry_id)
         found = novelty(last, period.start)
-        if entry_id in wanted and entry_id in index.of_entry and found is not None:
-            first = index.facts(index.of_entry[entry_id][0])
+        items = _mentioning(entry_id, wanted, index, period)
+        if items and found is not None:
+            first = index.facts(items[0])
             out.append(NewEntry(entry_id=entry_id, name=clean_text(entry.name), kind=entry.kind, novelty=found,
                                 last_seen=last, item=_ref(first)))
     out.sort(key=lambda n: (n.novelty != "first-ever", n.name.casefold(), n.entry_id))
@@ -206,11 +218,11 @@ def _new(entries: Mapping[str, EntryConfig], wanted: Collection[str], index: Per
 
 
 def _quiet(entries: Mapping[str, EntryConfig], wanted: Collection[str], index: PeriodIndex,
-           history: History) -> tuple[QuietEntry, ...]:
+           history: History, period: Period) -> tuple[QuietEntry, ...]:
     out = []
     for entry_id, entry in entries.items():
         series = tuple(c.items for c in history.counts.get(entry_id, ()))
-        if not (entry_id in wanted and entry_id in index.of_entry) and regular(series):
+        if not _mentioning(entry_id, wanted, index, period) and regular(series):
             out.append(QuietEntry(entry_id=entry_id, name=clean_text(entry.name), kind=entry.kind, series=series,
                                   last_seen=history.last_seen.get(entry_id)))
     out.sort(key=lambda q: (-sum(q.series), q.name.casefold()))
@@ -240,47 +252,106 @@ def _pairings(entries: Mapping[str, EntryConfig], in_order: Sequence[int], index
     return tuple(sorted(found.values(), key=lambda p: (p.novelty != "first-ever", p.item.published, p.entry_ids)))
 
 
+@dataclass(frozen=True, slots=True)
+class _News:
+    """What makes a story matter beyond its outlets: the situation's new entries and new pairings."""
+
+    entries: AbstractSet[str]
+    pairs: AbstractSet[tuple[str, str]]
+
+    def count(self, entry_sets: Sequence[AbstractSet[str]]) -> int:
+        """New entries among the items' entries, plus new pairings within one of the items."""
+        mentioned = set().union(*entry_sets)
+        together = {p for ids in entry_sets if len(ids) > 1 for p in pairs(list(ids))} if self.pairs else set()
+        return len(mentioned & self.entries) + len(together & self.pairs)
+
+
 def _stories(index: PeriodIndex, newest: Sequence[int], wanted: AbstractSet[str], entries: Mapping[str, EntryConfig],
-             key: Collection[int], top: int, situation_id: str) -> tuple[list[Story], int]:
+             key: Collection[int], top: int, situation_id: str, news: _News, period: Period,
+             names: frozenset[str]) -> tuple[list[Story], int]:
     """The ``top`` stories in order, and how many there are in all; ``newest`` are item ids, newest first."""
     grouped = group_stories([_story_item(index, i, wanted) for i in newest[:MAX_GROUPED]],
-                            words=index.remembered(title_words), links=index.remembered(link_key))
-    # Ranked on numbers (key, outlets, items, time), then the headline's title; only the stories shown are
-    # built, with their lead's snippet. The headline (each member's script read) is found only for the groups
-    # that the numbers leave among the first, and items past the grouping bound are looked at likewise.
-    numbers = [(not any(m.item_id in key for m in g), -index.outlets(m.item_id for m in g), -len(g),
-                -g[0].published.timestamp()) for g in grouped]
-    last = heapq.nsmallest(top, numbers)[-1:]
-    best: list[tuple[tuple[bool, int, int, float, str], int, list[StoryItem] | int]]
-    best = heapq.nsmallest(top, (((*numbers[n], index.facts((headline(g) if len(g) > 1 else g[0]).item_id).title.casefold()),
-                                  n, g) for n, g in enumerate(grouped) if last and numbers[n] <= last[0]))
+                            words=index.remembered(title_words), links=index.remembered(link_key),
+                            keys=_content_keys(index), names=names)
+    # Ranked on numbers (weight, time), then the headline's title; only the stories shown are built, with their
+    # lead's snippet. The headline (each member's script read) is found only for the groups that the numbers leave
+    # among the first; items past the grouping bound are stories of one item each, ranked the same way.
+    numbers = [(-_weight(index, [m.item_id for m in g], key, news), -g[0].published.timestamp()) for g in grouped]
     rest = newest[MAX_GROUPED:]
-    for n in index.contenders(rest, key, top):
-        item = index.facts(rest[n])
-        best.append(((item.item_id not in key, -1, -1, -item.published.timestamp(), item.title.casefold()),
-                     len(grouped) + n, item.item_id))
-    chosen = [g if isinstance(g, list) else [_story_item(index, g, wanted)]
-              for _, _, g in heapq.nsmallest(top, best)]
+    numbers += [(-_weight(index, [i], key, news), -index.items[i].published.timestamp()) for i in rest]
+    last = heapq.nsmallest(top, numbers)[-1:]
+    candidates = [n for n, number in enumerate(numbers) if last and number <= last[0]]
+
+    def title_of(n: int) -> str:
+        lead = (headline(grouped[n]).item_id if len(grouped[n]) > 1 else grouped[n][0].item_id) if n < len(grouped) \
+            else rest[n - len(grouped)]
+        return index.facts(lead).title.casefold()
+
+    chosen = heapq.nsmallest(top, candidates, key=lambda n: (*numbers[n], title_of(n)))
+    groups = [grouped[n] if n < len(grouped) else [_story_item(index, rest[n - len(grouped)], wanted)] for n in chosen]
     shown_of = {*entries, situation_id}  # the lead's snippet may come from a stored query match too
-    return [_story(g, index, entries, key, shown_of) for g in chosen], len(grouped) + len(rest)
+    return [_story(g, index, entries, key, shown_of, -numbers[n][0], period)
+            for n, g in zip(chosen, groups, strict=True)], len(numbers)
+
+
+def _weight(index: PeriodIndex, item_ids: Sequence[int], key: Collection[int], news: _News) -> int:
+    keyed = any(i in key for i in item_ids)
+    news_count = news.count([index.entries[i] for i in item_ids]) if news.entries or news.pairs else 0
+    if len(item_ids) == 1:  # most stories: one outlet, one language
+        return 1 + 2 * keyed + news_count
+    tongues = {language_of(index, i) for i in item_ids}
+    return index.outlets(item_ids) + len(tongues) - 1 + 2 * keyed + news_count
+
+
+def language_of(index: PeriodIndex, item_id: int) -> str:
+    """The item's language, or its title's script when it is not known."""
+    item = index.items[item_id]
+    return tongue(item.language, item.title)
+
+
+def _content_keys(index: PeriodIndex) -> Callable[[StoryItem], frozenset[str]]:
+    def keys(item_id: int) -> frozenset[str]:
+        return content_keys(index.items[item_id].title, _lead(index, item_id))
+
+    remembered = index.remembered(keys)
+    return lambda item: remembered(item.item_id)
+
+
+def _lead(index: PeriodIndex, item_id: int) -> str:
+    item = index.items[item_id]
+    return "" if item.text is None or item.text == item.title else item.text[:LEAD_CHARS]
 
 
 def _story_item(index: PeriodIndex, item_id: int, wanted: AbstractSet[str]) -> StoryItem:
     item = index.facts(item_id)
     return StoryItem(item_id=item_id, title=item.title, outlet=item.outlet, published=item.published,
-                     link=item.link, entries=index.entries[item_id] & wanted)
+                     link=item.link, entries=index.entries[item_id] & wanted, language=item.language)
 
 
 def _story(group: list[StoryItem], index: PeriodIndex, entries: Mapping[str, EntryConfig],
-           key: Collection[int], shown_of: Collection[str]) -> Story:
+           key: Collection[int], shown_of: Collection[str], weight: int, period: Period) -> Story:
     lead = index.facts(headline(group).item_id)
     outlets: dict[str, ItemRef] = {}
     for member in group:
         if (name := member.outlet.casefold()) not in outlets:
             outlets[name] = _ref(index.facts(member.item_id))
     ids = {e for m in group for e in m.entries}
+    # The situation's own mentions first; an item its query selected may name only other entries, or none.
+    snippet = (next(iter(index.snippets(lead.item_id, shown_of)), None)
+               or next(iter(index.snippets(lead.item_id, index.entries[lead.item_id])), None)
+               or _text_snippet(index, lead.item_id))
     return Story(
         title=lead.title, link=lead.link, language=lead.language, first_published=group[0].published,
         key=any(m.item_id in key for m in group), outlets=tuple(outlets.values()),
         entries=tuple(sorted((clean_text(entries[e].name) for e in ids), key=str.casefold)),
-        item_count=len(group), snippet=next(iter(index.snippets(lead.item_id, shown_of)), None))
+        item_count=len(group), snippet=snippet,
+        languages=tuple(sorted({language_of(index, m.item_id) for m in group})), weight=weight,
+        late=group[0].published <= period.start)
+
+
+def _text_snippet(index: PeriodIndex, item_id: int) -> str | None:
+    """The beginning of the item's text, for an item that names no entry (a query selected it)."""
+    words = clean_text(_lead(index, item_id)).split()
+    if not words:
+        return None
+    return " ".join(words[:SNIPPET_WORDS]) + (" …" if len(words) > SNIPPET_WORDS else "")

@@ -2,13 +2,20 @@
 
 Two items are one story when their links are the same page, when their titles are near duplicates
 (Jaccard similarity of folded title words, so "Пашинян" and "Pashinyan" are one word), or when they are
-written in different scripts, mention the same two or more entries and were published close in time.
-Pure functions; candidate pairs come from prefix filtering, so a period of many thousand items stays fast.
+written in different scripts or languages, were published close in time and share the rare content words of
+their titles and leads: every word transliterated and folded to one ASCII key (the matcher's ``fold``: Գյումրի,
+Гюмри and Gyumri are one word) and cut to its first letters, which stems the case endings of three languages
+alike (Փաշինյանի, Пашиняна, Pashinyan). Shared watched names and time alone do not make one story (two
+Pashinyan items on one day are two stories): the items must also share a word that is no watched name and that
+few items of the period use (a place or person not on the watchlist, a number, a rare word).
+Pure functions; candidate pairs come from prefix filtering and rare words, so a period of many thousand items
+stays fast.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -20,6 +27,11 @@ from watcher.parse import canonical_link
 
 SIMILAR = 0.5  # Jaccard of title words at or above which two titles are one story
 CROSS_LANGUAGE_WINDOW = timedelta(hours=12)
+STEM = 5  # letters of a folded word that stand for it across languages (its case endings cut off)
+LEAD_WORDS = 40  # words of an item's text read as its lead
+# A word shared across languages tells a story apart when at most this many items of the period (or this share
+# of them) use it: the items of one story use it, a capital city mentioned every day does not.
+RARE_ITEMS, RARE_SHARE = 6, 0.05
 
 # Folded like titles, so a stop word is dropped in any script that spells it the same way.
 _STOP_WORDS = (
@@ -40,22 +52,28 @@ class StoryItem:
     published: datetime
     link: str | None = None
     entries: frozenset[str] = frozenset()
+    language: str | None = None  # the item's language when known; its script tells otherwise
+    lead: str = ""  # the beginning of its text
 
 
 def group_stories(items: Sequence[StoryItem], *, similar: float = SIMILAR, window: timedelta = CROSS_LANGUAGE_WINDOW,
                   words: Callable[[str], frozenset[str]] | None = None,
-                  links: Callable[[str | None], str | None] | None = None) -> list[list[StoryItem]]:
+                  links: Callable[[str | None], str | None] | None = None,
+                  keys: Callable[[StoryItem], frozenset[str]] | None = None,
+                  names: frozenset[str] = frozenset()) -> list[list[StoryItem]]:
     """Items grouped into stories; each group oldest first, groups in order of their first item.
 
-    ``words`` and ``links`` stand for ``title_words`` and ``link_key`` (a caller that groups the same
-    items again passes them remembered).
+    ``words``, ``links`` and ``keys`` stand for ``title_words``, ``link_key`` and the ``content_keys`` of an item's
+    title and lead (a caller that groups the same items again passes them remembered); ``names`` are the content
+    keys of the watched names, which alone never join items across languages.
     """
     ordered = sorted(items, key=lambda i: (i.published, i.item_id))
     sets = _Components(len(ordered))
     for a, b in _same_links(ordered, links or link_key):
         sets.union(a, b)
     _join_similar_titles(sets, list(map(words or title_words, (i.title for i in ordered))), similar)
-    for a, b in _same_entries_other_script(ordered, window):
+    keyed = list(map(keys or (lambda i: content_keys(i.title, i.lead)), ordered))
+    for a, b in _same_event_other_language(ordered, keyed, names, window):
         sets.union(a, b)
     groups: dict[int, list[StoryItem]] = {}
     for index, item in enumerate(ordered):  # a component's first item comes first, so groups keep that order
@@ -67,6 +85,48 @@ def title_words(title: str) -> frozenset[str]:
     """The folded words of a title that can tell stories apart (stop words and single letters dropped)."""
     stop = _stop_words()
     return frozenset(w for w in fold(title).split() if (len(w) > 1 or w.isdigit()) and w not in stop)
+
+
+def content_keys(title: str, lead: str = "") -> frozenset[str]:
+    """The words of a title and its lead as stories compare them across languages: folded to ASCII (an English c
+    spelt k or s first), doubled letters and a word-initial "ie" (ye, е) merged, cut to ``STEM`` letters; stop
+    words and short words dropped, numbers of two digits or more kept."""
+    stop = _stop_words()
+    text = f"{title} {' '.join(lead.split()[:LEAD_WORDS])}" if lead else title
+    out = set()
+    for word in fold(_ASCII_WORD.sub(_english_c, text)).split():
+        if word in stop or (len(word) < 4 and not (word.isdigit() and len(word) > 1)):
+            continue
+        out.add(_stem(word))
+    return frozenset(out)
+
+
+def language(item: StoryItem) -> str | None:
+    """The item's language without its region (``en`` for en-US), None when unknown."""
+    return item.language.split("-")[0].lower() if item.language else None
+
+
+def tongue(language: str | None, title: str) -> str:
+    """What a story counts as one language: the item's language without its region, else its title's script."""
+    return language.split("-")[0].lower() if language else _script(title)
+
+
+def _stem(word: str) -> str:
+    if word.startswith("ie"):
+        word = word[1:]
+    return _DOUBLED.sub(r"\1", word)[:STEM]
+
+
+_DOUBLED = re.compile(r"(.)\1+")
+_ASCII_WORD = re.compile(r"\b[A-Za-z]*[Cc][A-Za-z]*\b")
+_SOFT_C = re.compile(r"[Cc](?=[EIYeiy])")
+_HARD_C = re.compile(r"[Cc](?![Hh])")
+
+
+def _english_c(word: re.Match[str]) -> str:
+    # The matcher's fold keeps an English c as c, the letter it also gives ch (Lachin, Лачин): spelt as it sounds
+    # first, "declaration" meets декларация and "council" meets Kaunsil. Only ASCII words: an Azerbaijani c is j.
+    return _HARD_C.sub("k", _SOFT_C.sub("s", word.group(0)))
 
 
 def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
@@ -102,9 +162,28 @@ def _script(title: str) -> str:
     return "latin" if title.isascii() else script(title)
 
 
+# Words that cross languages in the same spelling (internationalisms: Prime Minister, Премьер-министр) but say
+# nothing about which event a story is: never the rare word that joins two items across languages.
+_COMMON_ACROSS = (
+    "minister ministry ministers premier prime parliament president presidential conference forum summit deputy "
+    "general official national international regional political politics economy economic bank central company "
+    "project programme program sport media information agency republic "
+    "министр министерство премьер парламент президент конференция форум саммит депутат генерал официальный "
+    "национальный международный региональный политика политический экономика экономический банк центральный "
+    "компания проект программа спорт медиа информация агентство республика "
+    "նախարար պառլամենտ նախագահ կոնֆերանս ֆորում պատգամավոր գեներալ ազգային միջազգային քաղաքական տնտեսություն "
+    "բանկ ընկերություն ծրագիր սպորտ հանրապետություն"
+)
+
+
 @lru_cache(maxsize=1)
 def _stop_words() -> frozenset[str]:
     return frozenset(fold(_STOP_WORDS).split())
+
+
+@lru_cache(maxsize=1)
+def _common_across() -> frozenset[str]:
+    return frozenset(_stem(w) for w in fold(_COMMON_ACROSS).split())
 
 
 def _same_links(items: Sequence[StoryItem], link_key: Callable[[str | None], str | None]) -> Iterable[tuple[int, int]]:
@@ -201,22 +280,30 @@ def _join_similar_titles(sets: _Components, words: Sequence[frozenset[str]], thr
             sets.add(i, w, position)
 
 
-def _same_entries_other_script(items: Sequence[StoryItem], window: timedelta) -> Iterable[tuple[int, int]]:
-    by_entries: dict[frozenset[str], list[int]] = defaultdict(list)
-    for index, item in enumerate(items):
-        if len(item.entries) >= 2:  # one shared name is not enough: Pashinyan is in many stories a day
-            by_entries[item.entries].append(index)
-    for indices in by_entries.values():
-        written = [_script(items[i].title) for i in indices]
-        if len(set(written)) < 2:  # all in one script: nothing to join across languages
-            continue
-        # ``items`` is in time order, so each bucket is too: compare only within the window.
-        for n in range(1, len(indices)):
-            i = indices[n]
-            for m in range(n - 1, -1, -1):
-                j = indices[m]
-                if items[i].published - items[j].published > window:
+def _same_event_other_language(items: Sequence[StoryItem], keys: Sequence[frozenset[str]], names: frozenset[str],
+                               window: timedelta) -> Iterable[tuple[int, int]]:
+    """Pairs of items in different scripts or languages, published within ``window`` of each other, that share two
+    things or more (content keys that are no watched name, watched entries), one of them a key rare in the period."""
+    frequency = Counter(k for ks in keys for k in ks)
+    rare = max(RARE_ITEMS, int(len(items) * RARE_SHARE))
+    common = _common_across()
+    tongue = [language(i) for i in items]
+    written = [_script(i.title) for i in items]
+    by_key: dict[str, list[int]] = defaultdict(list)  # rare keys that are no watched name -> items, in time order
+    for index, ks in enumerate(keys):
+        for k in ks:
+            if k not in names and k not in common and frequency[k] <= rare:
+                by_key[k].append(index)
+    seen: set[tuple[int, int]] = set()
+    for indices in by_key.values():
+        for n, i in enumerate(indices):
+            for j in indices[n + 1:]:
+                if items[j].published - items[i].published > window:
                     break
-                if written[n] != written[m]:
-                    yield j, i
-                    break
+                # Items of unknown language are told apart by their script alone.
+                if (i, j) in seen or (written[i] == written[j] and (tongue[i] == tongue[j] or None in (tongue[i], tongue[j]))):
+                    continue
+                seen.add((i, j))
+                # A shared entry counts once, whatever its spelling in each language (миротворцы, peacekeepers).
+                if len((keys[i] & keys[j]) - names - common) + len(items[i].entries & items[j].entries) >= 2:
+                    yield i, j

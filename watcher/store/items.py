@@ -10,7 +10,7 @@ from sqlalchemy import Select, bindparam, delete, select, update
 from sqlalchemy.engine import Row
 
 from watcher.errors import StoreError
-from watcher.models import Item, Match, Period, StoredItem, StoredMatch
+from watcher.models import Item, Match, Period, StoredItem, StoredMatch, publication_date
 from watcher.store.base import StoreBase, batched, unique_by_key
 from watcher.store.polls import MATCH_INSERT, STORED_HASHES, key_hash, match_key, match_row
 from watcher.store.schema import items as items_t
@@ -118,8 +118,11 @@ class ItemsMixin(StoreBase):
         """Make ``matches`` the item's matches; unchanged ones keep their found_at so digests don't repeat them."""
         wanted = {match_key(m): m for m in unique_by_key(matches, match_key)}
         with self._write() as conn:
-            if conn.execute(select(items_t.c.id).where(items_t.c.id == item_id)).first() is None:
+            item = conn.execute(select(items_t.c.published_at, items_t.c.first_seen_at)
+                                .where(items_t.c.id == item_id)).first()
+            if item is None:
                 raise StoreError(f"no item with id {item_id}")
+            dated = publication_date(item.published_at, item.first_seen_at)
             query = select(matches_t.c.id, matches_t.c.entry_id, matches_t.c.field, matches_t.c.start).where(
                 matches_t.c.item_id == item_id)
             stored = {(r.entry_id, r.field, r.start): r.id for r in conn.execute(query)}
@@ -131,7 +134,7 @@ class ItemsMixin(StoreBase):
                     m = wanted[key]
                     conn.execute(update(matches_t).where(matches_t.c.id == match_id).values(
                         text=m.text, end=m.end, snippet=m.snippet, rule=m.rule))
-            new = [_match_dict(item_id, m, now) for key, m in wanted.items() if key not in stored]
+            new = [_match_dict(item_id, m, now, dated) for key, m in wanted.items() if key not in stored]
             if new:
                 conn.execute(matches_t.insert(), new)
 
@@ -145,8 +148,8 @@ def _matches_query(entry_ids: Collection[str] | None) -> Select[Any]:
     return query
 
 
-def _match_dict(item_id: int, match: Match, now: datetime) -> dict[str, Any]:
-    return dict(zip(MATCH_INSERT, match_row(item_id, match, now), strict=True))
+def _match_dict(item_id: int, match: Match, now: datetime, dated: datetime) -> dict[str, Any]:
+    return dict(zip(MATCH_INSERT, match_row(item_id, match, now, dated), strict=True))
 
 
 def _stored_item(row: Row[Any]) -> StoredItem:

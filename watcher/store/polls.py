@@ -17,7 +17,7 @@ from sqlalchemy import Integer, bindparam, func, or_, select, update
 from sqlalchemy.engine import Connection
 
 from watcher.errors import StoreError
-from watcher.models import FetchState, Item, Match, PollRecord, SourceState
+from watcher.models import FetchState, Item, Match, PollRecord, SourceState, publication_date
 from watcher.store.base import StoreBase, batched, insert_rows, unique_by_key
 from watcher.store.schema import UTCDateTime, digest_periods, sources
 from watcher.store.schema import items as items_t
@@ -38,7 +38,7 @@ def match_key(match: Match) -> tuple[str, str, int]:
 STORED_HASHES = select(items_t.c.key_hash).where(items_t.c.key_hash.in_(bindparam("hashes", expanding=True)))
 _ITEM_INSERT = ("key_hash", "key", "source_id", "title", "text", "link", "guid", "author", "publisher", "language",
                 "summary_html", "published_at", "first_seen_at", "identity")
-MATCH_INSERT = ("item_id", "entry_id", "field", "text", "start", "end", "snippet", "rule", "found_at")
+MATCH_INSERT = ("item_id", "entry_id", "field", "text", "start", "end", "snippet", "rule", "found_at", "dated_at")
 
 # One UPDATE per kind of result, run for every source of a batch at once. The scheduling columns take the
 # decider's values as they are; a source leased to another process is left as that process leaves it.
@@ -53,6 +53,7 @@ _SCHEDULE: dict[str, Any] = {
 _DOCUMENT = update(sources).where(sources.c.id == bindparam("b_id"), _HELD).values(
     **_SCHEDULE, etag=bindparam("b_etag"), last_modified=bindparam("b_last_modified"),
     last_success_at=bindparam("b_at"), last_error=None, newest_item_at=bindparam("b_newest"),
+    feed_title=func.coalesce(bindparam("b_feed_title"), sources.c.feed_title),
     total_items=sources.c.total_items + bindparam("b_new", type_=Integer()),
     # A record built without a decision (``record_success``) keeps the schedule it finds.
     next_due_at=func.coalesce(bindparam("b_next_due_at", type_=UTCDateTime()), sources.c.next_due_at))
@@ -137,7 +138,8 @@ class PollsMixin(StoreBase):
             if found and after_periods is None:
                 after_periods = _after_closed_periods(conn)
             at = record.at if after_periods is None or record.at > after_periods else after_periods
-            match_rows.extend(match_row(item_id, match, at) for match in found)
+            dated = publication_date(item.published, record.at)  # the item is first seen at record.at
+            match_rows.extend(match_row(item_id, match, at, dated) for match in found)
             counts[index][0] += 1
             counts[index][1] += len(found)
         insert_rows(conn, matches_t, MATCH_INSERT, match_rows)
@@ -159,9 +161,10 @@ def _after_closed_periods(conn: Connection) -> datetime:
     return datetime.min.replace(tzinfo=UTC) if latest is None else latest + timedelta(microseconds=1)
 
 
-def match_row(item_id: int, match: Match, now: datetime) -> tuple[Any, ...]:
-    """A match as the values of MATCH_INSERT."""
-    return (item_id, match.entry_id, match.field, match.text, match.start, match.end, match.snippet, match.rule, now)
+def match_row(item_id: int, match: Match, now: datetime, dated: datetime) -> tuple[Any, ...]:
+    """A match as the values of MATCH_INSERT; ``dated``: its item's ``publication_date``."""
+    return (item_id, match.entry_id, match.field, match.text, match.start, match.end, match.snippet, match.rule, now,
+            dated)
 
 
 def _source_rows(conn: Connection, names: Collection[str]) -> dict[str, list[Any]]:
@@ -190,4 +193,5 @@ def _source_params(record: PollRecord, state: dict[str, list[Any]], new: int, ow
     newest = max([min(item.published, record.at) for item in record.items] + ([row[1]] if row[1] else []),
                  default=None)
     row[1] = newest
-    return params | {"b_etag": record.etag, "b_last_modified": record.last_modified, "b_newest": newest, "b_new": new}
+    return params | {"b_etag": record.etag, "b_last_modified": record.last_modified, "b_newest": newest, "b_new": new,
+                     "b_feed_title": record.feed_title}

@@ -31,7 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeDecorator
 
-SCHEMA_REVISION = "0007"
+SCHEMA_REVISION = "0008"
 
 # Named constraints make SQLite and PostgreSQL reflect the same names, so migrations can drop them.
 metadata = MetaData(naming_convention={
@@ -94,6 +94,7 @@ sources = Table(
     Column("disabled_reason", Text),
     Column("moved_to", Text),  # target of a permanent redirect, until the watchlist is updated
     Column("feed_url", Text),  # the feed discovered on a `site:` source's page
+    Column("feed_title", Text),  # the feed's own title, as its last document gave it: the outlet's name in digests
 )
 
 items = Table(
@@ -131,8 +132,12 @@ matches = Table(
     Column("snippet", Text, nullable=False),
     Column("rule", String(50), nullable=False),
     Column("found_at", UTCDateTime, nullable=False, index=True),
+    # The item's publication date as history counts it (watcher.models.publication_date), kept beside each match:
+    # a digest's history (counts per period, last mentions, pairings) is then read from this table's index alone.
+    Column("dated_at", UTCDateTime, nullable=False),
     UniqueConstraint("item_id", "entry_id", "field", "start"),
     Index(None, "entry_id", "found_at"),
+    Index(None, "entry_id", "dated_at", "found_at"),
 )
 
 digest_periods = Table(

@@ -1,0 +1,27 @@
+"""Warnings about a valid watchlist: what it asks for that will never reach a reader, with the line to look at."""
+
+from __future__ import annotations
+
+from pathlib import Path as FsPath
+
+from watcher.config.coverage import unshown_entries
+from watcher.config.loader import line_of
+from watcher.config.rules import Path, dotted
+from watcher.config.schema import Watchlist
+
+
+def watchlist_warnings(watchlist: Watchlist) -> list[tuple[Path, str]]:
+    """(key path, message) of each entry that no digest will ever show."""
+    actors = len(watchlist.actors)
+    return [(("actors", i, "id") if i < actors else ("terms", i - actors, "id"), why)
+            for i, why in unshown_entries(watchlist)]
+
+
+def located(path: FsPath, warnings: list[tuple[Path, str]]) -> list[str]:
+    """``FILE:LINE: key.path: message`` for each warning (the file is read again, with lines, only when needed)."""
+    if not warnings:
+        return []
+    from ruamel.yaml import YAML  # deferred like the loader's: only a watchlist with warnings pays for it
+
+    data = YAML(typ="rt").load(path.read_text(encoding="utf-8"))
+    return [f"{path}:{line_of(data, loc)}: {dotted(loc)}: {message}" for loc, message in warnings]
