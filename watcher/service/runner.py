@@ -37,6 +37,7 @@ from typing import Any, TypeVar
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from watcher.channels import Channels, check_watchlist
 from watcher.config import SourceConfig, Watchlist, parse_watchlist
 from watcher.delivery import send_due
 from watcher.errors import ConfigError, WatcherError
@@ -86,6 +87,7 @@ class Service:
         self.owner = owner or f"{os.uname().nodename}:{os.getpid()}:{secrets.token_hex(3)}"
         self.store = Store.open(settings.database_url)
         self.mailer = make_mailer(settings.smtp_url, settings.outbox)
+        self.channels = Channels(os.environ)
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self.metrics = Metrics()
         self.fetcher: Fetcher | None = None
@@ -105,6 +107,7 @@ class Service:
         self._reload_lock = threading.Lock()  # a SIGHUP's reload and the watch job's never run together
         self._polls: _PollLoop | None = None
         self.digests_checked = 0  # digest rounds done (tests wait on it)
+        self.deliveries_checked = 0  # delivery rounds done (tests wait on it)
 
     async def run(self) -> None:
         """Run until SIGTERM/SIGINT (or :meth:`stop`)."""
@@ -237,6 +240,7 @@ class Service:
                 watchlist = parse_watchlist(raw.decode("utf-8"), str(self.config_path))
             except (OSError, UnicodeDecodeError) as e:
                 raise ConfigError(f"{self.config_path}: cannot read: {e}") from None
+            check_watchlist(watchlist, self.config_path, self.channels.env)  # a channel the service could not send to
             matcher = compile_matcher(watchlist.entries)
         except ConfigError as e:
             for problem in e.problems:
@@ -346,9 +350,11 @@ class Service:
     def _deliver_now(self) -> None:
         report = send_due(self.store, self.mailer, now=self.clock(), sender=self.settings.mail_from, owner=self.owner,
                           on_sent=lambda d: self.metrics.digests.labels(d.digest_id).inc(),
-                          on_failed=lambda d: self.metrics.delivery_failures.labels(d.digest_id).inc())
+                          on_failed=lambda d: self.metrics.delivery_failures.labels(d.digest_id).inc(),
+                          channels=self.channels)
         if report.sent or report.retrying or report.given_up:
             log.info("deliveries: %d sent, %d retrying, %d given up", report.sent, report.retrying, report.given_up)
+        self.deliveries_checked += 1
 
     async def _prune(self) -> None:
         await self._off_loop("prune", self._prune_now)
@@ -479,6 +485,7 @@ def run_service(config_path: Path, settings: Settings, *, clock: Clock = utcnow)
     from watcher.config import load_watchlist
 
     watchlist = load_watchlist(config_path)
+    check_watchlist(watchlist, config_path, os.environ)
 
     async def main() -> None:
         await Service(config_path, settings, watchlist, clock=clock).run()
