@@ -4,7 +4,8 @@
   through the poll every caller uses (watcher.poll.run_poll), at most ``MAX_IN_FLIGHT`` at once;
 - digests: close each digest's due period (the latest fire time not yet closed: missed runs coalesce);
 - deliver: send pending mail, each delivery claimed first; watch: reload an edited watchlist, heartbeat;
-- prune: drop items without matches older than the watchlist's ``retention``.
+- prune: drop items without matches older than the watchlist's ``retention``;
+- with WATCHER_HTTP: /healthz, /metrics and the situations' feeds (/feeds/, built off the loop, kept a minute).
 
 Several processes may share one PostgreSQL database; SQLite allows one (a lock file says so). A broken
 watchlist edit is logged with file and line and the service keeps the last good one; SIGHUP or
@@ -56,6 +57,7 @@ from watcher.sources.health import STATES, assess_stored
 from watcher.store import Store
 from watcher.store.db import parse_url, sqlite_path
 from watcher.store.scheduling import INSTANCE_PREFIX, RELOAD_KEY
+from watcher.syndication import TYPES, Format, render_bounded, situation_feed
 
 log = logging.getLogger("watcher.service")
 WATCH_EVERY = timedelta(seconds=5)
@@ -69,6 +71,7 @@ COUNT_EVERY = timedelta(minutes=1)  # sources by state, for /metrics
 MAX_IN_FLIGHT = 2_000  # sources being polled at once (the fetcher bounds requests in flight)
 STOP_GRACE = 5.0  # seconds in-flight polls get to finish after SIGTERM
 CLEANUP_GRACE = 3.0  # seconds the leases' release gets at stop: a database that does not answer is not waited for
+FEED_TTL = 60.0  # seconds a served feed is kept: readers polling it every minute cost one build
 JOB_DEADLINE = 120.0  # seconds after which a job still running in its thread is reported as stalled
 T = TypeVar("T")
 
@@ -108,6 +111,7 @@ class Service:
         self._polls: _PollLoop | None = None
         self.digests_checked = 0  # digest rounds done (tests wait on it)
         self.deliveries_checked = 0  # delivery rounds done (tests wait on it)
+        self._feeds: dict[tuple[str, Format], tuple[float, bytes]] = {}  # (situation, format) -> (built at, body)
 
     async def run(self) -> None:
         """Run until SIGTERM/SIGINT (or :meth:`stop`)."""
@@ -122,7 +126,7 @@ class Service:
             self.fetcher = await polls.run(_open_fetcher(self.watchlist.defaults.user_agent))
             await _in_thread("start", self._start)
             if self.settings.http_listen:
-                http = await start_http(self.settings.http_listen, self.metrics, self.health)
+                http = await start_http(self.settings.http_listen, self.metrics, self.health, self._feed)
             self._add_jobs()
             self.scheduler.start()
             log.info("service started: %d sources, %d digests, database %s, instance %s",
@@ -366,6 +370,23 @@ class Service:
         self.metrics.pruned.inc(pruned)
         if pruned:
             log.info("retention: %d items without matches older than %s removed", pruned, self.watchlist.retention)
+
+    async def _feed(self, situation_id: str, fmt: str) -> tuple[bytes, str] | None:
+        """A situation's feed for /feeds/ (bounded in size), built off the loop and kept ``FEED_TTL``; None while it
+        is being built for another request; LookupError when the watchlist in force has no such situation."""
+        if fmt not in TYPES or all(s.id != situation_id for s in self.watchlist.situations):
+            raise LookupError(situation_id)
+        kind: Format = "atom" if fmt == "atom" else "json"
+        cached = self._feeds.get((situation_id, kind))
+        if cached is not None and time.monotonic() - cached[0] < FEED_TTL:
+            return cached[1], TYPES[kind]
+        watchlist, now = self.watchlist, self.clock()
+        body = await self._off_loop(f"feed:{situation_id}.{kind}", lambda: render_bounded(
+            situation_feed(self.store, watchlist, situation_id, now=now), kind))
+        if body is None:
+            return None
+        self._feeds[situation_id, kind] = (time.monotonic(), body)
+        return body, TYPES[kind]
 
     def _reload_request(self) -> str | None:
         value, _ = self.store.get_states(RELOAD_KEY).get(RELOAD_KEY, ({}, None))
