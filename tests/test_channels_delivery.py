@@ -103,6 +103,10 @@ def test_a_daily_digest_reaches_each_webhook_once_through_an_outage_and_a_5xx_wi
         assert held["pending"] == 1 and held["attempts"] == 1 and held["next_attempt_at"]
         assert held["channel"] == f"json://127.0.0.1:{down}/hook/{{env:WATCHER_TEST_HOOK_TOKEN}}"
         assert "Connection error" in held["last_error"]
+        assert main(["status"]) == 0
+        text = capsys.readouterr().out
+        assert (f"  channel json://127.0.0.1:{down}/hook/{{env:WATCHER_TEST_HOOK_TOKEN}} (daily): 1 pending, 0 failed, "
+                f"0 sent; retrying at {held['next_attempt_at']} after 1 attempt(s): ") in text
 
         hook.status = 503
         with receiver(down, hook):  # back, but refusing for now: still retried, not given up
