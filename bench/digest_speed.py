@@ -15,6 +15,7 @@ store as its history. The "whole store" line is a preview whose period covers ev
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import random
 import tempfile
@@ -23,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from statistics import median
 
+from watcher import periods
 from watcher.config import DigestConfig, Watchlist, parse_watchlist
 from watcher.models import Item, Match, Period
 from watcher.periods import BEGINNING, first_period_start, load_history, outlet_names, preview
@@ -88,7 +90,12 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="runs per digest; medians are printed")
     parser.add_argument("--db", type=Path, help="keep the filled database here (reused when it exists)")
     parser.add_argument("--stages", action="store_true", help="also time each step of a preview (CPU medians)")
+    parser.add_argument("--collector", choices=["paused", "running"], default="paused",
+                        help="running: leave the cyclic garbage collector on while a digest is built (the plain "
+                             "path of periods._collector_paused), to compare")
     args = parser.parse_args()
+    if args.collector == "running":
+        periods._collector_paused = contextlib.nullcontext  # type: ignore[assignment]
     watchlist = parse_watchlist(watchlist_text(200, 20))
     digest = watchlist.digests[0]
     with tempfile.TemporaryDirectory() as tmp:

@@ -84,3 +84,44 @@ def test_a_reader_that_goes_away_is_no_traceback(tmp_path: Path) -> None:
     error = process.stderr.read().decode()
     assert process.wait(60) == 1
     assert "Traceback" not in error and "BrokenPipe" not in error
+
+
+def test_the_quick_exit_leaves_what_a_plain_exit_leaves(tmp_path: Path) -> None:
+    """cli.run's os._exit is a speed layer: a poll ended by it prints, exits and stores what sys.exit(main()) does."""
+    import os
+    import re
+    import sqlite3
+
+    from sources_server import Page, pages_server
+
+    from watcher.store import upgrade
+
+    feed = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Desk</title>
+<item><title>Pashinyan visits Gyumri</title><link>https://news.example/1</link></item>
+<item><title>Weather</title><link>https://news.example/2</link></item></channel></rss>"""
+    ways = {"quick": [sys.executable, "-m", "watcher", "poll"],
+            "plain": [sys.executable, "-c", "import sys; from watcher.cli import main; sys.exit(main(['poll']))"]}
+    seen = {}
+    with pages_server({"/f.xml": Page(feed, content_type="application/rss+xml")}) as server:
+        for way, argv in ways.items():
+            folder = tmp_path / way
+            folder.mkdir()
+            (folder / "watchlist.yaml").write_text(
+                f'sources:\n  - {{name: desk, url: "{server.url("/f.xml")}"}}\n  - {{name: gone, url: '
+                f'"{server.url("/gone.xml")}"}}\nactors:\n  - {{id: pashinyan, name: Nikol Pashinyan}}\n',
+                encoding="utf-8")
+            upgrade(f"sqlite:///{folder / 'w.db'}")
+            env = dict(os.environ, WATCHER_CONFIG=str(folder / "watchlist.yaml"),
+                       WATCHER_DATABASE_URL=f"sqlite:///{folder / 'w.db'}", WATCHER_LOG_FORMAT="text")
+            done = subprocess.run(argv, env=env, cwd=folder, capture_output=True, text=True, timeout=120)
+            with sqlite3.connect(folder / "w.db") as db:
+                rows = db.execute("SELECT count(*) FROM items").fetchone()[0], \
+                    db.execute("SELECT count(*) FROM matches").fetchone()[0]
+
+            def timeless(text: str) -> str:
+                return re.sub(r"\(\d+\.\d+s\)|\d{4}-\d\d-\d\dT\S+|127\.0\.0\.1:\d+", "", text)
+
+            seen[way] = (done.returncode, sorted(timeless(done.stdout).splitlines()),
+                         sorted(timeless(done.stderr).splitlines()), rows)
+    assert seen["quick"] == seen["plain"]
+    assert seen["quick"][0] == 1 and seen["quick"][3] == (2, 1)  # one source failed; two items, one match stored

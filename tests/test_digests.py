@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import email
 import email.policy
 import socket
@@ -10,12 +11,14 @@ from pathlib import Path
 
 import pytest
 
+from watcher import periods
 from watcher.config import parse_watchlist
 from watcher.delivery import backoff, delivery_name, send_due
 from watcher.mail import OutboxMailer, SmtpMailer
 from watcher.match import compile_matcher
 from watcher.models import Item
-from watcher.periods import close_period
+from watcher.periods import close_period, preview
+from watcher.report import digest_to_json
 from watcher.store import Store
 from watcher.store.migrate import upgrade
 
@@ -119,3 +122,14 @@ def test_matches_found_after_a_failed_send_go_to_the_next_period(store: Store, t
 def test_backoff_doubles_and_is_capped() -> None:
     assert [backoff(n).total_seconds() for n in (1, 2, 3)] == [60, 120, 240]
     assert backoff(30) == timedelta(hours=1)
+
+
+def test_a_digest_built_with_the_collector_paused_is_the_one_built_without(store: Store,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """periods._collector_paused is a speed layer: the plain path (the collector running) builds the same digest."""
+    for n in range(30):
+        add_item(store, n, T0 - timedelta(hours=n * 7))
+    paused = digest_to_json(preview(store, WATCHLIST, WATCHLIST.digests[0], now=T0, since=T0 - timedelta(days=30)))
+    monkeypatch.setattr(periods, "_collector_paused", contextlib.nullcontext)
+    running = digest_to_json(preview(store, WATCHLIST, WATCHLIST.digests[0], now=T0, since=T0 - timedelta(days=30)))
+    assert paused == running and paused["total_items"] == 30

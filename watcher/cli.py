@@ -117,10 +117,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run() -> NoReturn:
     """The process's entry point (console script and ``python -m watcher``): ``main``, then a quick exit.
 
-    Once the command is done and its output flushed, tearing down the interpreter only frees memory the
-    operating system takes back anyway, and after a poll of a thousand feeds that took a third of a second.
-    The service's and the store's own cleanup has run inside ``main`` (context managers), and logging is
-    shut down here, so nothing that matters is skipped.
+    A speed layer: once the command is done and its output flushed, tearing down the interpreter only frees
+    memory and modules the operating system takes back anyway. Measured after `watcher poll` of 1,000 local
+    feeds with 500 actors: 0.13 s after a cold poll, 0.10 s after a warm one (a tenth of it); the plain path is
+    ``sys.exit(main())``. The service's and the store's own cleanup has run inside ``main`` (context managers)
+    and logging is shut down here, so nothing that matters is skipped: tests/test_cli_startup.py runs a poll
+    both ways and finds the same output, exit code and database.
     """
     try:
         code = main()

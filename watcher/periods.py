@@ -96,8 +96,14 @@ def outlet_names(watchlist: Watchlist, feed_titles: Mapping[str, str]) -> Outlet
 
 @contextmanager
 def _collector_paused() -> Iterator[None]:
-    # A first digest makes some 300,000 small objects; the cyclic collector would walk the growing heap over
-    # and over while they are made (a quarter of the time). Reference counting frees them all the same.
+    """A speed layer: the cyclic garbage collector paused while a digest is built.
+
+    A big digest makes some 300,000 small objects, and the collector would walk the growing heap over and over
+    while they are made; reference counting frees them all the same. It buys a fifth of a whole-store preview
+    (1.8 s of CPU against 2.3 s with the collector running), a tenth of a first digest (0.63 s against 0.70 s)
+    and a little of a daily one (``bench/digest_speed.py --collector paused|running``, 100,000 matches, one
+    session). tests/test_digests.py builds a digest both ways and finds the same digest.
+    """
     enabled = gc.isenabled()
     gc.disable()
     try:
