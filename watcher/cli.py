@@ -50,6 +50,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="json: one object per line; csv: a header and one row per match, for spreadsheets")
     p.add_argument("--json", action="store_true", help="the same as --format json")
 
+    p = sub.add_parser("feed", help="a situation's recent items as an Atom or JSON Feed, on stdout")
+    p.add_argument("situation", help="the situation's id")
+    p.add_argument("--format", choices=("atom", "json"), default="atom")
+    p.add_argument("--since", default="7d", help="items found since (7d, 2026-11-01, ...; default 7d)")
+    p.add_argument("--limit", type=int, default=100, help="at most this many items, newest first (default 100)")
+
     p = sub.add_parser("sources", help="each source's health: last status, last success, errors, items, next poll")
     p.add_argument("--json", action="store_true")
     p.add_argument("--enable", action="append", default=[], metavar="NAME",

@@ -62,3 +62,11 @@ class MailError(WatcherError):
 
 class MailRefused(MailError):
     """The mail server refused the message for good (a 5xx reply): retrying cannot help, the delivery fails."""
+
+
+class ChannelError(WatcherError):
+    """A channel message (chat, webhook) could not be delivered for now; the delivery stays pending and is retried."""
+
+
+class ChannelRefused(ChannelError):
+    """A channel that can never take the message (a URL apprise cannot use): retrying cannot help, the delivery fails."""

@@ -229,18 +229,36 @@ class Period:
 
 @dataclass(frozen=True, slots=True)
 class Delivery:
-    """One digest message for one recipient; sent exactly once, retried while pending."""
+    """One digest message for one recipient (a mail address, or a channel); sent exactly once, retried while pending."""
 
     id: int
     digest_id: str
     period: Period
-    recipient: str
+    recipient: str  # a mail address; for a channel, its URL as written ({env:NAME} placeholders unexpanded)
     status: Literal["pending", "sent", "failed"]
     attempts: int
-    message: bytes  # the full RFC 5322 message, rendered once when the period was closed
+    # mail: the full RFC 5322 message; channel: the digest's short form (watcher.report.short_form), both made once
+    # when the period was closed
+    message: bytes
     next_attempt_at: datetime | None = None
     last_error: str | None = None
     sent_at: datetime | None = None
+    kind: Literal["mail", "channel"] = "mail"
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelState:
+    """One channel of one digest as `watcher status` shows it: its deliveries by status, and why the oldest
+    one not sent is held (its attempts, last error and next attempt)."""
+
+    digest_id: str
+    channel: str  # the URL as written: placeholders, never secrets
+    pending: int
+    sent: int
+    failed: int
+    attempts: int = 0
+    last_error: str | None = None
+    next_attempt_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

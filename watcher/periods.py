@@ -3,6 +3,7 @@
     due period (due_period_end: the latest fire time not yet closed; missed ones coalesce)
       -> close (close_due: under a lease, so several processes close it once)
       -> build (watcher.report: the digest of the period, pure) -> render -> one message per recipient
+         (a mail per address of ``to:``, the digest's short form per channel of ``notify:``)
       -> queued as pending deliveries (Store.record_period), sent by watcher.delivery
 
 Periods are contiguous, (previous end, now], and report the items whose matches were found (or, for situation
@@ -38,6 +39,7 @@ from watcher.report import (
 from watcher.report.key_items import key_items
 from watcher.report.parts import Outlets
 from watcher.report.period import PeriodIndex
+from watcher.report.short_form import short_form, to_bytes
 from watcher.report.trends import CHART_PERIODS
 from watcher.sources.health import assess_stored
 from watcher.store import Store
@@ -159,14 +161,18 @@ def close_period(store: Store, watchlist: Watchlist, digest: DigestConfig, *, no
     if digest.skip_empty and built.empty:
         log.info("digest %s: nothing new, skipped (skip_empty)", digest.id)
         return []
-    recipients = list(digest.to)
+    recipients, channels = list(digest.to), list(digest.notify)
     if built.empty:
         # "Nothing new" to someone whose earlier digest is still on its way adds nothing: it is not queued.
         waiting = store.pending_recipients(digest.id)
         recipients = [r for r in recipients if r not in waiting]
-    text, html = render_text(built), render_html(built)
-    messages = {r: compose_message(built, sender=sender, recipient=r, text=text, html=html) for r in recipients}
-    return store.record_period(digest.id, built.period, messages, now=now)
+        channels = [c for c in channels if c not in waiting]
+    messages: dict[str, bytes] = {}
+    if recipients:
+        text, html = render_text(built), render_html(built)
+        messages = {r: compose_message(built, sender=sender, recipient=r, text=text, html=html) for r in recipients}
+    short = to_bytes(short_form(built, link=digest.link)) if channels else b""
+    return store.record_period(digest.id, built.period, messages, now=now, channels=dict.fromkeys(channels, short))
 
 
 def due_period_end(schedule: Schedule, *, last_end: datetime | None, now: datetime, started_at: datetime,

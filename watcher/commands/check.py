@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 from watcher.commands.context import Context
 
 
 def cmd_check(args: argparse.Namespace, ctx: Context) -> int:
-    """Validate the watchlist; ConfigError (exit 2, one line per problem) is printed by the caller. A valid watchlist
-    may still ask for what no reader will see (an entry no digest shows): warnings, one a line, exit 0."""
+    """Validate the watchlist, and its channels against the environment without sending; ConfigError (exit 2, one line
+    per problem) is printed by the caller. A valid watchlist may still ask for what no reader will see (an entry no
+    digest shows): warnings, one a line, exit 0."""
     from watcher.config.warnings import located, watchlist_warnings
 
     watchlist = ctx.watchlist()
+    if any(d.notify for d in watchlist.digests):
+        from watcher.channels import check_watchlist  # apprise, for the watchlists that name channels
+
+        check_watchlist(watchlist, ctx.config_path, os.environ)
     warnings = located(ctx.config_path, watchlist_warnings(watchlist))
     for line in warnings:
         print(f"warning: {line}")

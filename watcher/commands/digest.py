@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 
+from watcher.channels import Channels, check_watchlist
 from watcher.commands.context import Context, now, parse_when
 from watcher.config import DigestConfig, Watchlist
 from watcher.delivery import send_due
@@ -32,6 +34,7 @@ def cmd_digest(args: argparse.Namespace, ctx: Context) -> int:
                 else:
                     print(render_html(built) if args.format == "html" else render_text(built))
             return 0
+        check_watchlist(watchlist, ctx.config_path, os.environ)  # a channel that cannot be sent: before any period closes
         sender = ctx.settings.mail_from
         ids = [d.id for d in digests]
         if args.retry:
@@ -42,8 +45,10 @@ def cmd_digest(args: argparse.Namespace, ctx: Context) -> int:
                 print(f"digest {digest.id}: {len(queued)} message(s) queued")
         # What is pending is sent now, not at its next backoff: someone asked for it.
         report = send_due(store, make_mailer(ctx.settings.smtp_url, ctx.settings.outbox), now=moment, sender=sender,
-                          digest_ids=ids, retry_now=True)
+                          digest_ids=ids, retry_now=True, channels=Channels(os.environ))
     where = (ctx.settings.smtp_url and "over SMTP") or f"to {ctx.settings.outbox}/"
+    if any(d.notify for d in digests):
+        where += " and to channels"
     print(f"sent {report.sent} {where}, {report.retrying} pending retry, {report.given_up} given up")
     return 0 if not report.retrying and not report.given_up else 1
 

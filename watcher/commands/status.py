@@ -13,7 +13,9 @@ from typing import Any
 
 from watcher.commands.context import Context, iso, now
 from watcher.config import Watchlist, parse_watchlist
+from watcher.config.placeholders import display
 from watcher.errors import ConfigError
+from watcher.models import ChannelState
 from watcher.sources.health import STATES, Assessment, assess_stored
 from watcher.store.scheduling import INSTANCE_PREFIX, RELOAD_KEY, SourceSchedule
 
@@ -55,7 +57,8 @@ def watchlist_status(path: Path, instances: Mapping[str, tuple[dict[str, Any], d
 
 def build_status(*, path: Path, instances: Mapping[str, tuple[dict[str, Any], datetime]],
                  sources: Sequence[Assessment], schedules: Mapping[str, SourceSchedule], deliveries: dict[str, int],
-                 backend: str, size: int | None, moment: datetime) -> dict[str, Any]:
+                 backend: str, size: int | None, moment: datetime,
+                 channels: Sequence[ChannelState] = ()) -> dict[str, Any]:
     """Everything ``watcher status`` shows, as JSON-able data (pure: the command gathers the inputs)."""
     alive = {k: v for k, v in instances.items() if moment - v[1] <= ALIVE_WITHIN}
     states = dict.fromkeys(STATES, 0)
@@ -74,6 +77,9 @@ def build_status(*, path: Path, instances: Mapping[str, tuple[dict[str, Any], da
         "sources": states,
         "next_runs": [{"source": name, "due": iso(when)} for when, name in due[:NEXT_RUNS]],
         "deliveries": deliveries,
+        "channels": [{"digest": c.digest_id, "channel": display(c.channel), "pending": c.pending, "sent": c.sent,
+                      "failed": c.failed, "attempts": c.attempts, "last_error": c.last_error,
+                      "next_attempt_at": iso(c.next_attempt_at)} for c in channels],
         "database": {"backend": backend, "size_bytes": size},
     }
 
@@ -100,6 +106,12 @@ def format_status(status: dict[str, Any]) -> str:
         lines.append(f"  next: {run['source']} at {run['due']}")
     d = status["deliveries"]
     lines.append(f"deliveries: {d['pending']} pending, {d['failed']} failed, {d['sent']} sent")
+    for c in status.get("channels", ()):
+        line = f"  channel {c['channel']} ({c['digest']}): {c['pending']} pending, {c['failed']} failed, {c['sent']} sent"
+        if c["last_error"]:
+            line += f"; {'retrying at ' + c['next_attempt_at'] if c['next_attempt_at'] else 'given up'}"
+            line += f" after {c['attempts']} attempt(s): {c['last_error']}"
+        lines.append(line)
     size = status["database"]["size_bytes"]
     lines.append(f"database: {status['database']['backend']}, "
                  + (f"{size / 1e6:.1f} MB" if size is not None else "size unknown"))
@@ -114,7 +126,7 @@ def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
                               sources=assess_stored(store, on_disk(ctx.config_path)[1], now=moment),
                               schedules=store.source_schedules(),
                               deliveries=store.delivery_counts(), backend=store.backend,
-                              size=store.database_size(), moment=moment)
+                              size=store.database_size(), moment=moment, channels=store.channel_deliveries())
     print(json.dumps(status, ensure_ascii=False, indent=2) if args.json else format_status(status))
     return 0
 

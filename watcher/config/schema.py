@@ -23,6 +23,7 @@ from pydantic import (
 
 from watcher.config.durations import parse_duration
 from watcher.config.feed_urls import check_youtube, source_url
+from watcher.config.placeholders import check_channel_url
 
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 _ID = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
@@ -60,6 +61,7 @@ Id = Annotated[str, AfterValidator(_check_id)]
 EmailAddress = Annotated[str, AfterValidator(_check_email)]
 TimeZone = Annotated[str, AfterValidator(_check_timezone)]
 HttpUrl = Annotated[str, AfterValidator(_check_url)]
+ChannelUrl = Annotated[str, AfterValidator(check_channel_url)]
 Text = Annotated[str, Field(min_length=1)]
 
 
@@ -187,7 +189,11 @@ class SituationConfig(_Model):
 class DigestConfig(_Model):
     id: Id
     title: Text
-    to: tuple[EmailAddress, ...] = Field(min_length=1)
+    to: tuple[EmailAddress, ...] = ()
+    # Chat and webhook channels in apprise's URL syntax (tgram://, matrixs://, ntfys://, slack://, json://...), each
+    # sent the digest's short form; secrets as {env:NAME} (watcher.config.placeholders).
+    notify: tuple[ChannelUrl, ...] = ()
+    link: HttpUrl | None = None  # where the full digest can be read: channel messages end with it
     schedule: Text
     timezone: TimeZone | None = None
     situations: tuple[Id, ...] = ()  # empty: all
@@ -206,6 +212,14 @@ class DigestConfig(_Model):
 
         parse_schedule(value, "UTC")
         return value
+
+    @model_validator(mode="after")
+    def _someone_to_tell(self) -> DigestConfig:
+        if not self.to and not self.notify:
+            raise ValueError("a digest needs to: (mail addresses) or notify: (channel URLs), or both")
+        if len(set(self.notify)) < len(self.notify):
+            raise ValueError("notify: names the same channel URL twice")
+        return self
 
 
 class Watchlist(_Model):

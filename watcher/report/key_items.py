@@ -6,21 +6,30 @@ folded fields hold the query's needed words; each item is folded once, whatever 
 
 from __future__ import annotations
 
-from watcher.config.schema import DigestConfig, Watchlist
+from collections.abc import Sequence
+
+from watcher.config.schema import DigestConfig, SituationConfig, Watchlist
 from watcher.match import Folded, QuerySieve, fold_fields
 from watcher.report.period import PeriodIndex
 
 
 def key_items(watchlist: Watchlist, digest: DigestConfig, index: PeriodIndex) -> dict[str, set[int]]:
-    """Per situation with a query, the ids of the period's items that match it, whether or not they name an entry.
+    """Per situation of ``digest`` with a query, the ids of the period's items that match it, whether or not they
+    name an entry.
 
     The items need their text (``Store.mentioned_items(..., with_text=True)``), and the period's items that name
     no entry come in with ``unmatched=True``.
     """
+    return query_items(watchlist, [s for s in watchlist.situations
+                                   if not digest.situations or s.id in digest.situations], index)
+
+
+def query_items(watchlist: Watchlist, situations: Sequence[SituationConfig], index: PeriodIndex) -> dict[str, set[int]]:
+    """Per situation of ``situations`` with a query, the ids of the items of ``index`` that match it."""
     folded: dict[int, Folded] = {}  # each item is folded once, whatever the number of situations it is in
     out: dict[str, set[int]] = {}
-    for situation in watchlist.situations:
-        if situation.query is None or (digest.situations and situation.id not in digest.situations):
+    for situation in situations:
+        if situation.query is None:
             continue
         ids = {*situation.actors, *situation.terms}
         members = list(index.items.values())

@@ -153,11 +153,8 @@ def build_situation(situation: SituationConfig, covered: Mapping[str, EntryConfi
     """The section of one situation: the items of ``index`` that mention its (covered) entries or match its query
     (``key_items``). ``names``: the content keys of the watched names (``content_keys``), for story grouping."""
     entries = {i: covered[i] for i in (*situation.actors, *situation.terms) if i in covered}
-    # A stored query match (its entry id is the situation's) marks a key item but is not an entry mention.
     wanted = entries.keys() - {situation.id}
-    key = {*key_items, *index.of_entry.get(situation.id, ())} & index.items.keys()
-    members: set[int] = set().union(*(index.of_entry.get(e, ()) for e in wanted)) | key
-    in_order = sorted(members, key=index.rank.__getitem__)  # oldest first
+    in_order, key = situation_items(situation, covered, index, key_items)
     top = max(max_stories, 0)
     past = history.since is not None and history.since <= period.start
     # Without a past (a store with nothing published before the period) everything would be "new": say nothing.
@@ -173,6 +170,17 @@ def build_situation(situation: SituationConfig, covered: Mapping[str, EntryConfi
         stories=tuple(stories), more_stories=max(story_count - top, 0),
         sources=sources,
     )
+
+
+def situation_items(situation: SituationConfig, covered: Mapping[str, EntryConfig], index: PeriodIndex,
+                    key_items: Collection[int]) -> tuple[list[int], set[int]]:
+    """The ids of the situation's items in ``index``, oldest first, and of its key items: an item is the situation's
+    when it mentions one of its (covered) entries or matches its query (``key_items``, or a stored query match)."""
+    # A stored query match (its entry id is the situation's) marks a key item but is not an entry mention.
+    wanted = {i for i in (*situation.actors, *situation.terms) if i in covered} - {situation.id}
+    key = {*key_items, *index.of_entry.get(situation.id, ())} & index.items.keys()
+    members: set[int] = set().union(*(index.of_entry.get(e, ()) for e in wanted)) | key
+    return sorted(members, key=index.rank.__getitem__), key
 
 
 def _ref(item: DigestItem) -> ItemRef:
@@ -339,7 +347,7 @@ def _story(group: list[StoryItem], index: PeriodIndex, entries: Mapping[str, Ent
     # The situation's own mentions first; an item its query selected may name only other entries, or none.
     snippet = (next(iter(index.snippets(lead.item_id, shown_of)), None)
                or next(iter(index.snippets(lead.item_id, index.entries[lead.item_id])), None)
-               or _text_snippet(index, lead.item_id))
+               or text_snippet(index, lead.item_id))
     return Story(
         title=lead.title, link=lead.link, language=lead.language, first_published=group[0].published,
         key=any(m.item_id in key for m in group), outlets=tuple(outlets.values()),
@@ -349,7 +357,7 @@ def _story(group: list[StoryItem], index: PeriodIndex, entries: Mapping[str, Ent
         late=group[0].published <= period.start)
 
 
-def _text_snippet(index: PeriodIndex, item_id: int) -> str | None:
+def text_snippet(index: PeriodIndex, item_id: int) -> str | None:
     """The beginning of the item's text, for an item that names no entry (a query selected it)."""
     words = clean_text(_lead(index, item_id)).split()
     if not words:

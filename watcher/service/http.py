@@ -1,6 +1,9 @@
-"""The optional HTTP endpoint (WATCHER_HTTP=host:port): ``/healthz`` and ``/metrics``, on asyncio streams.
+"""The optional HTTP endpoint (WATCHER_HTTP=host:port): ``/healthz``, ``/metrics`` and the situations' feeds
+(``/feeds/SITUATION.atom`` and ``.json``, watcher.syndication), on asyncio streams.
 
-Small on purpose: two GET routes, one request per connection, no framework. Bounded on purpose too: a whole
+Small on purpose: three read-only GET routes, one request per connection, no framework. A feed is built off the
+loop by the service, which bounds its size, keeps it for a minute and builds one of each at a time (a request
+for a feed being built is answered 503). Bounded on purpose too: a whole
 request (line and headers) must arrive within ``REQUEST_DEADLINE`` seconds and fit in ``MAX_REQUEST_BYTES``,
 and at most ``MAX_CONNECTIONS`` are open at once; past that a client is answered 503 and closed at once, so
 slow or idle clients can never take the file descriptors the feed fetches need.
@@ -11,13 +14,15 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from watcher.errors import ConfigError
 from watcher.metrics import Metrics
 
 log = logging.getLogger("watcher.http")
 Health = Callable[[], tuple[bool, dict[str, object]]]
+# (situation id, "atom" or "json") -> (body, content type); None while it is being built; LookupError: no such feed
+Feeds = Callable[[str, str], Awaitable[tuple[bytes, str] | None]]
 REQUEST_DEADLINE = 5.0  # seconds for the request line and every header
 MAX_REQUEST_BYTES = 8192  # the request line, and each header line
 MAX_HEADERS = 64
@@ -40,8 +45,8 @@ def parse_listen(text: str) -> tuple[str, int]:
     return host.strip("[]") or "127.0.0.1", int(port)
 
 
-async def start_http(listen: str, metrics: Metrics, health: Health) -> asyncio.Server:
-    """Serve /healthz (200 when healthy, 503 otherwise, JSON either way) and /metrics on ``listen``."""
+async def start_http(listen: str, metrics: Metrics, health: Health, feeds: Feeds | None = None) -> asyncio.Server:
+    """Serve /healthz (200 when healthy, 503 otherwise, JSON either way), /metrics and /feeds/ on ``listen``."""
     host, port = parse_listen(listen)
     open_connections = 0
 
@@ -53,7 +58,10 @@ async def start_http(listen: str, metrics: Metrics, health: Health) -> asyncio.S
             if open_connections > MAX_CONNECTIONS:
                 raise _Refused(503, "too many connections")
             method, path = await asyncio.wait_for(_read_request(reader), REQUEST_DEADLINE)
-            status, body, kind = _answer(method, path, metrics, health)
+            if feeds is not None and path.startswith("/feeds/") and method in ("GET", "HEAD"):
+                status, body, kind = await _feed(path.removeprefix("/feeds/"), feeds)
+            else:
+                status, body, kind = _answer(method, path, metrics, health)
         except _Refused as e:
             status, body = e.status, f"{e}\n".encode()
         except (TimeoutError, ConnectionError):
@@ -74,7 +82,7 @@ async def start_http(listen: str, metrics: Metrics, health: Health) -> asyncio.S
         server = await asyncio.start_server(handle, host, port, limit=MAX_REQUEST_BYTES)
     except OSError as e:
         raise ConfigError(f"WATCHER_HTTP={listen!r}: cannot listen there: {e.strerror}") from None
-    log.info("HTTP endpoint on http://%s:%d (/healthz, /metrics)", host, port)
+    log.info("HTTP endpoint on http://%s:%d (/healthz, /metrics%s)", host, port, ", /feeds/" if feeds else "")
     return server
 
 
@@ -108,7 +116,20 @@ def _answer(method: str, path: str, metrics: Metrics, health: Health) -> tuple[i
     if path == "/healthz":
         ok, facts = health()
         return (200 if ok else 503), json.dumps({"ok": ok, **facts}, default=str).encode() + b"\n", "application/json"
-    return 404, b"not found: try /healthz or /metrics\n", "text/plain"
+    return 404, b"not found: try /healthz, /metrics or /feeds/SITUATION.atom\n", "text/plain"
+
+
+async def _feed(name: str, feeds: Feeds) -> tuple[int, bytes, str]:
+    situation, dot, fmt = name.rpartition(".")
+    if not dot or fmt not in ("atom", "json") or not situation or "/" in situation:
+        return 404, b"not found: try /feeds/SITUATION.atom or /feeds/SITUATION.json\n", "text/plain"
+    try:
+        found = await feeds(situation, fmt)
+    except LookupError:
+        return 404, f"no situation {situation!r} in the watchlist in force\n".encode(), "text/plain"
+    if found is None:
+        return 503, b"the feed is being built: try again in a moment\n", "text/plain"
+    return 200, *found
 
 
 _REASONS = {200: "OK", 404: "Not Found", 405: "Method Not Allowed", 414: "URI Too Long",

@@ -4,7 +4,8 @@
   through the poll every caller uses (watcher.poll.run_poll), at most ``MAX_IN_FLIGHT`` at once;
 - digests: close each digest's due period (the latest fire time not yet closed: missed runs coalesce);
 - deliver: send pending mail, each delivery claimed first; watch: reload an edited watchlist, heartbeat;
-- prune: drop items without matches older than the watchlist's ``retention``.
+- prune: drop items without matches older than the watchlist's ``retention``;
+- with WATCHER_HTTP: /healthz, /metrics and the situations' feeds (/feeds/, built off the loop, kept a minute).
 
 Several processes may share one PostgreSQL database; SQLite allows one (a lock file says so). A broken
 watchlist edit is logged with file and line and the service keeps the last good one; SIGHUP or
@@ -37,6 +38,7 @@ from typing import Any, TypeVar
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from watcher.channels import Channels, check_watchlist
 from watcher.config import SourceConfig, Watchlist, parse_watchlist
 from watcher.delivery import send_due
 from watcher.errors import ConfigError, WatcherError
@@ -55,6 +57,7 @@ from watcher.sources.health import STATES, assess_stored
 from watcher.store import Store
 from watcher.store.db import parse_url, sqlite_path
 from watcher.store.scheduling import INSTANCE_PREFIX, RELOAD_KEY
+from watcher.syndication import TYPES, Format, render_bounded, situation_feed
 
 log = logging.getLogger("watcher.service")
 WATCH_EVERY = timedelta(seconds=5)
@@ -68,6 +71,7 @@ COUNT_EVERY = timedelta(minutes=1)  # sources by state, for /metrics
 MAX_IN_FLIGHT = 2_000  # sources being polled at once (the fetcher bounds requests in flight)
 STOP_GRACE = 5.0  # seconds in-flight polls get to finish after SIGTERM
 CLEANUP_GRACE = 3.0  # seconds the leases' release gets at stop: a database that does not answer is not waited for
+FEED_TTL = 60.0  # seconds a served feed is kept: readers polling it every minute cost one build
 JOB_DEADLINE = 120.0  # seconds after which a job still running in its thread is reported as stalled
 T = TypeVar("T")
 
@@ -86,6 +90,7 @@ class Service:
         self.owner = owner or f"{os.uname().nodename}:{os.getpid()}:{secrets.token_hex(3)}"
         self.store = Store.open(settings.database_url)
         self.mailer = make_mailer(settings.smtp_url, settings.outbox)
+        self.channels = Channels(os.environ)
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self.metrics = Metrics()
         self.fetcher: Fetcher | None = None
@@ -105,6 +110,8 @@ class Service:
         self._reload_lock = threading.Lock()  # a SIGHUP's reload and the watch job's never run together
         self._polls: _PollLoop | None = None
         self.digests_checked = 0  # digest rounds done (tests wait on it)
+        self.deliveries_checked = 0  # delivery rounds done (tests wait on it)
+        self._feeds: dict[tuple[str, Format], tuple[float, bytes]] = {}  # (situation, format) -> (built at, body)
 
     async def run(self) -> None:
         """Run until SIGTERM/SIGINT (or :meth:`stop`)."""
@@ -119,7 +126,7 @@ class Service:
             self.fetcher = await polls.run(_open_fetcher(self.watchlist.defaults.user_agent))
             await _in_thread("start", self._start)
             if self.settings.http_listen:
-                http = await start_http(self.settings.http_listen, self.metrics, self.health)
+                http = await start_http(self.settings.http_listen, self.metrics, self.health, self._feed)
             self._add_jobs()
             self.scheduler.start()
             log.info("service started: %d sources, %d digests, database %s, instance %s",
@@ -237,6 +244,7 @@ class Service:
                 watchlist = parse_watchlist(raw.decode("utf-8"), str(self.config_path))
             except (OSError, UnicodeDecodeError) as e:
                 raise ConfigError(f"{self.config_path}: cannot read: {e}") from None
+            check_watchlist(watchlist, self.config_path, self.channels.env)  # a channel the service could not send to
             matcher = compile_matcher(watchlist.entries)
         except ConfigError as e:
             for problem in e.problems:
@@ -346,9 +354,11 @@ class Service:
     def _deliver_now(self) -> None:
         report = send_due(self.store, self.mailer, now=self.clock(), sender=self.settings.mail_from, owner=self.owner,
                           on_sent=lambda d: self.metrics.digests.labels(d.digest_id).inc(),
-                          on_failed=lambda d: self.metrics.delivery_failures.labels(d.digest_id).inc())
+                          on_failed=lambda d: self.metrics.delivery_failures.labels(d.digest_id).inc(),
+                          channels=self.channels)
         if report.sent or report.retrying or report.given_up:
             log.info("deliveries: %d sent, %d retrying, %d given up", report.sent, report.retrying, report.given_up)
+        self.deliveries_checked += 1
 
     async def _prune(self) -> None:
         await self._off_loop("prune", self._prune_now)
@@ -360,6 +370,23 @@ class Service:
         self.metrics.pruned.inc(pruned)
         if pruned:
             log.info("retention: %d items without matches older than %s removed", pruned, self.watchlist.retention)
+
+    async def _feed(self, situation_id: str, fmt: str) -> tuple[bytes, str] | None:
+        """A situation's feed for /feeds/ (bounded in size), built off the loop and kept ``FEED_TTL``; None while it
+        is being built for another request; LookupError when the watchlist in force has no such situation."""
+        if fmt not in TYPES or all(s.id != situation_id for s in self.watchlist.situations):
+            raise LookupError(situation_id)
+        kind: Format = "atom" if fmt == "atom" else "json"
+        cached = self._feeds.get((situation_id, kind))
+        if cached is not None and time.monotonic() - cached[0] < FEED_TTL:
+            return cached[1], TYPES[kind]
+        watchlist, now = self.watchlist, self.clock()
+        body = await self._off_loop(f"feed:{situation_id}.{kind}", lambda: render_bounded(
+            situation_feed(self.store, watchlist, situation_id, now=now), kind))
+        if body is None:
+            return None
+        self._feeds[situation_id, kind] = (time.monotonic(), body)
+        return body, TYPES[kind]
 
     def _reload_request(self) -> str | None:
         value, _ = self.store.get_states(RELOAD_KEY).get(RELOAD_KEY, ({}, None))
@@ -479,6 +506,7 @@ def run_service(config_path: Path, settings: Settings, *, clock: Clock = utcnow)
     from watcher.config import load_watchlist
 
     watchlist = load_watchlist(config_path)
+    check_watchlist(watchlist, config_path, os.environ)
 
     async def main() -> None:
         await Service(config_path, settings, watchlist, clock=clock).run()

@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, Select, func, or_, select, update
 from sqlalchemy.engine import Connection, Row
 
 from watcher.errors import StoreError
-from watcher.models import Delivery, Period
+from watcher.models import ChannelState, Delivery, Period
 from watcher.store.base import StoreBase
 from watcher.store.schema import deliveries as deliveries_t
 from watcher.store.schema import digest_periods, service_state
@@ -42,8 +42,11 @@ class PeriodsMixin(StoreBase):
         return since
 
     def record_period(self, digest_id: str, period: Period, messages: Mapping[str, bytes], *,
-                     now: datetime) -> list[Delivery]:
-        """Record the period and one pending delivery per recipient; a period closed before returns its deliveries."""
+                     now: datetime, channels: Mapping[str, bytes] | None = None) -> list[Delivery]:
+        """Record the period and one pending delivery per recipient; a period closed before returns its deliveries.
+
+        ``messages``: by mail address; ``channels``: by channel URL as written (its placeholders unexpanded).
+        """
         with self._write() as conn:
             # ON CONFLICT makes a racing closer wait for the winner and then insert nothing (PostgreSQL);
             # on SQLite the write lock taken at BEGIN already serialises the two.
@@ -60,10 +63,12 @@ class PeriodsMixin(StoreBase):
                     deliveries_t.c.period_id.in_(select(digest_periods.c.id).where(
                         digest_periods.c.digest_id == digest_id, digest_periods.c.period_end < period.end)))
                     .values(next_attempt_at=now))
-            if inserted is not None and messages:
-                conn.execute(deliveries_t.insert(), [
-                    {"period_id": inserted, "recipient": recipient, "status": "pending", "attempts": 0,
-                     "message": message} for recipient, message in messages.items()])
+            rows = [{"period_id": inserted, "recipient": recipient, "kind": kind, "status": "pending", "attempts": 0,
+                     "message": message}
+                    for kind, by_recipient in (("mail", messages), ("channel", channels or {}))
+                    for recipient, message in by_recipient.items()]
+            if inserted is not None and rows:
+                conn.execute(deliveries_t.insert(), rows)
             period_id = inserted if inserted is not None else conn.execute(
                 select(digest_periods.c.id).where(digest_periods.c.digest_id == digest_id,
                                                   digest_periods.c.period_end == period.end)).scalar_one()
@@ -148,6 +153,31 @@ class PeriodsMixin(StoreBase):
                 raise StoreError(f"delivery {delivery_id} is already {status}",
                                  hint="another process may be sending the same digest")
 
+    def channel_deliveries(self) -> list[ChannelState]:
+        """Each channel of each digest: its deliveries by status, and its last failure while one is pending or failed."""
+        query = (select(digest_periods.c.digest_id, deliveries_t.c.recipient, deliveries_t.c.status,
+                        func.count().label("n"), func.max(deliveries_t.c.id).label("latest"))
+                 .select_from(deliveries_t.join(digest_periods)).where(deliveries_t.c.kind == "channel")
+                 .group_by(digest_periods.c.digest_id, deliveries_t.c.recipient, deliveries_t.c.status))
+        unsent = (_DELIVERY.where(deliveries_t.c.kind == "channel", deliveries_t.c.status != "sent")
+                  .order_by(deliveries_t.c.id))
+        counts: dict[tuple[str, str], dict[str, int]] = {}
+        oldest_unsent: dict[tuple[str, str], Delivery] = {}
+        with self._read() as conn:
+            for row in conn.execute(query):
+                counts.setdefault((row.digest_id, row.recipient), {})[row.status] = int(row.n)
+            for row in conn.execute(unsent):
+                oldest_unsent.setdefault((row.digest_id, row.recipient), _delivery(row))
+        out = []
+        for (digest_id, channel), by_status in sorted(counts.items()):
+            held = oldest_unsent.get((digest_id, channel))
+            out.append(ChannelState(digest_id=digest_id, channel=channel, pending=by_status.get("pending", 0),
+                                    sent=by_status.get("sent", 0), failed=by_status.get("failed", 0),
+                                    attempts=held.attempts if held else 0,
+                                    last_error=held.last_error if held else None,
+                                    next_attempt_at=held.next_attempt_at if held else None))
+        return out
+
     def deliveries(self, *, digest_id: str | None = None) -> list[Delivery]:
         """Every delivery (of ``digest_id`` when given), oldest first."""
         query = _DELIVERY if digest_id is None else _DELIVERY.where(digest_periods.c.digest_id == digest_id)
@@ -170,4 +200,4 @@ def _fetch(conn: Connection, query: Select[Any]) -> list[Delivery]:
 def _delivery(row: Row[Any]) -> Delivery:
     return Delivery(id=row.id, digest_id=row.digest_id, period=Period(row.period_start, row.period_end),
                     recipient=row.recipient, status=row.status, attempts=row.attempts, message=bytes(row.message),
-                    next_attempt_at=row.next_attempt_at, last_error=row.last_error, sent_at=row.sent_at)
+                    next_attempt_at=row.next_attempt_at, last_error=row.last_error, sent_at=row.sent_at, kind=row.kind)

@@ -31,7 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeDecorator
 
-SCHEMA_REVISION = "0008"
+SCHEMA_REVISION = "0009"
 
 # Named constraints make SQLite and PostgreSQL reflect the same names, so migrations can drop them.
 metadata = MetaData(naming_convention={
@@ -154,7 +154,9 @@ deliveries = Table(
     "deliveries", metadata,
     Column("id", Integer, primary_key=True),
     Column("period_id", ForeignKey("digest_periods.id", ondelete="CASCADE"), nullable=False),
-    Column("recipient", String(320), nullable=False),
+    # A mail address, or a channel's URL as written (its secrets are {env:NAME} placeholders, never their values).
+    Column("recipient", Text, nullable=False),
+    Column("kind", String(10), nullable=False, server_default="mail"),  # mail or channel
     Column("status", String(10), nullable=False, server_default="pending"),
     Column("attempts", Integer, nullable=False, server_default=text("0")),
     Column("next_attempt_at", UTCDateTime),
@@ -166,6 +168,7 @@ deliveries = Table(
     Column("claimed_until", UTCDateTime),
     UniqueConstraint("period_id", "recipient"),
     CheckConstraint("status IN ('pending', 'sent', 'failed')", name="status"),
+    CheckConstraint("kind IN ('mail', 'channel')", name="kind"),
     Index(None, "status", "next_attempt_at"),
 )
 
