@@ -1,5 +1,10 @@
 """A fast reader for the plain YAML most watchlists are written in, agreeing value for value with ruamel.yaml.
 
+Speed layer: a watchlist of 500 actors and 1,000 sources is read in 0.04 s of CPU instead of 0.86 s through
+ruamel.yaml (22x; ``python bench/config_speed.py``, both readers in the same run), on every ``check``, reload
+and service start. ``tests/test_config_fastyaml.py`` holds it equal to the ruamel reading: the same values,
+the same watchlist and the same messages, on shipped, generated and damaged watchlists.
+
 ruamel.yaml's round-trip loader keeps the line of every key, which error messages need, but it is pure Python
 and takes most of a second on a watchlist of a thousand sources. libyaml (through PyYAML's C parser) reads the
 same file twenty times faster, but resolves plain scalars by YAML 1.1 (``no`` and ``off`` are booleans, ``010``
