@@ -7,13 +7,19 @@ import logging
 from pathlib import Path
 
 import pytest
+from sources_server import pages_server
+from test_sources_end_to_end import poll
+from test_sources_end_to_end import store as store  # the fixture: an empty SQLite store
 
 from watcher.cli import main
+from watcher.config import parse_watchlist
 from watcher.config.placeholders import display
 from watcher.logs import setup_logging
 from watcher.metrics import Metrics
 from watcher.models import PollOutcome
+from watcher.poll import describe, utcnow
 from watcher.redact import HIDDEN, redact_text, redact_url, secrets_of
+from watcher.store import Store
 
 SECRET = "Zq8wXv"  # no part of it is in any other text of these tests
 
@@ -112,3 +118,14 @@ def test_an_error_line_holds_no_password(tmp_path: Path, monkeypatch: pytest.Mon
     assert main(["--config", str(tmp_path / "absent.yaml"), "db", "upgrade"]) == 1
     out, err = capsys.readouterr()
     assert err.startswith("watcher db: ") and "Zq8w" not in out + err
+
+
+def test_a_feed_url_s_password_is_not_in_the_error_stored_and_shown_for_its_source(store: Store) -> None:
+    with pages_server({}) as pages:  # every path answers 404
+        url = pages.base_url.replace("http://", f"http://reader:{SECRET}@") + "/missing.xml"
+        watchlist = parse_watchlist(f'sources:\n  - {{name: Private, url: "{url}"}}\n')
+        store.sync_sources([("Private", url)], now=utcnow())
+        outcome = poll(watchlist, store, ["Private"])["Private"]
+    health = {h.name: h for h in store.source_health()}["Private"]
+    assert outcome.status == "error" and "HTTP 404" in (outcome.error or "")
+    assert "Zq8w" not in (outcome.error or "") + (health.last_error or "") + describe(outcome)

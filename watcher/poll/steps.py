@@ -11,8 +11,8 @@ reads: the source's recently stored keys, so a feed with 5 new items of 55 build
     enrich   each new item's article text, for ``fulltext`` sources (watcher.sources.fulltext)
     match    the watchlist, compiled when a first new item needs it (watcher.match)
 
-A ``FetchError`` or ``ParseError`` becomes an ``error`` result for its source; anything else is a bug and
-propagates.
+A ``FetchError`` or ``ParseError`` becomes an ``error`` result for its source (its message stored and shown, so
+a feed URL's password is hidden from it); anything else is a bug and propagates.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from watcher.errors import FetchError, ParseError
 from watcher.fetch import Fetcher, Reach
 from watcher.models import FetchResult, FetchState, Item, Match, ParsedFeed
 from watcher.poll.decider import Outcome
+from watcher.redact import redact_text
 
 if TYPE_CHECKING:
     from watcher.config import EntryConfig
@@ -135,10 +136,10 @@ async def poll_one(job: Job, *, fetcher: Fetcher, matcher: ItemMatcher, known: K
             feed = _parse(result, job, known)
     except FetchError as e:
         return Fetched(job.source, "error", Outcome(ok=False, status=e.status, retry_after=e.retry_after),
-                       elapsed=time.perf_counter() - started, error=str(e))
+                       elapsed=time.perf_counter() - started, error=redact_text(str(e)))
     except ParseError as e:
         return Fetched(job.source, "error", Outcome(ok=False, status=result.status if result else None),
-                       elapsed=time.perf_counter() - started, error=str(e), feed_url=feed_url)
+                       elapsed=time.perf_counter() - started, error=redact_text(str(e)), feed_url=feed_url)
     outcome = Outcome.of(result)
     if feed is None:
         return Fetched(job.source, "not-modified", outcome, elapsed=time.perf_counter() - started, feed_url=feed_url)
