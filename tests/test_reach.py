@@ -97,7 +97,7 @@ def test_a_redirect_from_a_public_link_to_cloud_metadata_is_not_followed_and_the
         asyncio.run(run())
     assert len(seen) == 1  # the metadata address was never asked
     assert seen[0].url.host == "93.184.215.14" and seen[0].headers["Host"] == "news.example"
-    assert seen[0].extensions["sni_hostname"] == "news.example"
+    assert seen[0].extensions["sni_hostname"] == "news.example" and seen[0].headers["Connection"] == "close"
 
 
 def test_a_source_url_the_analyst_wrote_is_fetched_wherever_it_is() -> None:

@@ -248,6 +248,8 @@ class Fetcher:
         if pin is not None:  # connect to the checked address; the server still sees (and TLS checks) the host
             headers["Host"] = target.netloc.decode("ascii")
             extensions["sni_hostname"] = target.host
+            # The pool knows the connection by the address alone: another host on it (a CDN's) must not reuse it.
+            headers["Connection"] = "close"
             target = target.copy_with(host=pin)
         async with client.stream("GET", target, headers=headers, extensions=extensions) as response:
             status = response.status_code
