@@ -17,6 +17,7 @@ driver's message quoting them, a URL cut at a blank in a line of text).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from urllib.parse import quote, unquote
@@ -56,11 +57,17 @@ def redact_url(url: str) -> str:
 def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
     """``text`` with every URL in it redacted, and each of ``secrets`` (and its percent-encoded forms) masked."""
     text = _URL_IN_TEXT.sub(lambda m: redact_url(m[0]), text)
-    forms = {form for secret in secrets if len(secret) >= MIN_SECRET
-             for form in (secret, quote(secret, safe=""), quote(secret), quote(secret, safe="").replace("%20", "+"))}
-    for form in sorted(forms, key=len, reverse=True):
+    for form in _masked_forms(tuple(secrets)):
         text = text.replace(form, HIDDEN)
     return text
+
+
+@functools.lru_cache(maxsize=32)  # a log handler masks the same few secrets in every line
+def _masked_forms(secrets: tuple[str, ...]) -> tuple[str, ...]:
+    """Each secret as written and percent-encoded (path, query and form style), longest first."""
+    forms = {form for secret in secrets if len(secret) >= MIN_SECRET
+             for form in (secret, quote(secret, safe=""), quote(secret), quote(secret, safe="").replace("%20", "+"))}
+    return tuple(sorted(forms, key=len, reverse=True))
 
 
 def secrets_of(url: str | None) -> list[str]:
