@@ -103,15 +103,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_command(args)
     except ConfigError as e:
         for problem in e.problems:
-            print(problem, file=sys.stderr)
+            print(_shown(problem), file=sys.stderr)
         if e.hint:
-            print(f"hint: {e.hint}", file=sys.stderr)
+            print(_shown(f"hint: {e.hint}"), file=sys.stderr)
         return 2
     except WatcherError as e:
-        print(f"watcher {args.command}: {e}", file=sys.stderr)
+        print(_shown(f"watcher {args.command}: {e}"), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
+
+
+def _shown(line: str) -> str:
+    """An error line as it may be printed: URLs without passwords, the configured secrets masked."""
+    from watcher.redact import redact_text
+    from watcher.settings import env_secrets
+
+    return redact_text(line, env_secrets())
 
 
 def run() -> NoReturn:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from watcher.errors import ConfigError
+from watcher.redact import secrets_of
 
 DEFAULT_DATABASE_URL = "sqlite:///watcher.db"
 DEFAULT_OUTBOX = "outbox"
@@ -26,6 +27,11 @@ class Settings:
     log_format: str = "text"  # text or json
     log_level: str = "INFO"
     poll_workers: int | None = None  # processes of a `watcher poll`; None: one per core
+
+    @property
+    def secrets(self) -> list[str]:
+        """The passwords the database and mail URLs carry: never printed, logged or served."""
+        return secrets_of(self.database_url) + secrets_of(self.smtp_url)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -50,3 +56,10 @@ class Settings:
             log_level=(env.get("WATCHER_LOG_LEVEL") or "INFO").upper(),
             poll_workers=int(workers) if workers else None,
         )
+
+
+def env_secrets(env: Mapping[str, str] | None = None) -> list[str]:
+    """The passwords ``WATCHER_DATABASE_URL`` and ``WATCHER_SMTP_URL`` carry, read even when the settings are invalid
+    (for the error that says so)."""
+    env = os.environ if env is None else env
+    return secrets_of(env.get("WATCHER_DATABASE_URL")) + secrets_of(env.get("WATCHER_SMTP_URL"))

@@ -29,7 +29,7 @@ class Context:
     @classmethod
     def from_args(cls, config: Path | None) -> Context:
         settings = Settings.from_env()
-        setup_logging(settings.log_level, settings.log_format)
+        setup_logging(settings.log_level, settings.log_format, settings.secrets)
         return cls(settings, config or default_path())
 
     def watchlist(self) -> Watchlist:

@@ -131,6 +131,9 @@ class SourceConfig(_Model):
     search: Annotated[SearchConfig | None, BeforeValidator(_search_shorthand)] = None
     youtube: Text | None = None  # a channel id (UC...) or a channel URL
     fulltext: bool = False  # fetch each new item's page and match on the article text
+    # Links from the feed's content (item pages for fulltext, a site's feed links, their redirects) may lead to
+    # loopback, private and link-local addresses; otherwise only to public ones and the source's own host:port.
+    allow_private_links: bool = False
     every: Duration | None = None
     language: str | None = None
     timezone: TimeZone | None = None  # for zone-less dates in the feed
@@ -145,6 +148,9 @@ class SourceConfig(_Model):
             raise ValueError(f"give exactly one of url:, site:, search:, youtube: ({found})")
         if self.youtube is not None:
             check_youtube(self.youtube)
+        if self.allow_private_links and not (self.fulltext or self.site):
+            raise ValueError("allow_private_links: is about the links a feed's content leads to: it applies to "
+                             "fulltext: true and site: sources only")
         return self
 
     @property

@@ -49,6 +49,7 @@ from watcher.metrics import Metrics
 from watcher.models import PollOutcome
 from watcher.periods import close_due
 from watcher.poll import describe, run_poll
+from watcher.redact import redact_url
 from watcher.service.clock import Clock, utcnow
 from watcher.service.http import start_http
 from watcher.service.lock import FileLock
@@ -131,7 +132,7 @@ class Service:
             self.scheduler.start()
             log.info("service started: %d sources, %d digests, database %s, instance %s",
                      len(self.watchlist.sources), len(self.watchlist.digests),
-                     self.settings.database_url.split("@")[-1], self.owner)
+                     redact_url(self.settings.database_url), self.owner)
             await self._stop.wait()
             log.info("stopping")
             self.scheduler.shutdown(wait=False)

@@ -11,6 +11,7 @@ from sqlalchemy import Engine, create_engine, event, exc, make_url, select, text
 from sqlalchemy.engine import URL, Connection
 
 from watcher.errors import StoreError
+from watcher.redact import redact_url
 from watcher.store.schema import SCHEMA_REVISION
 
 BUSY_TIMEOUT_S = 30.0  # SQLite: how long a writer waits for another writer's lock before "database is locked"
@@ -36,7 +37,7 @@ def parse_url(url: str) -> URL:
     try:
         parsed = make_url(url)
     except exc.ArgumentError as e:
-        raise StoreError(f"invalid database URL {_redact(url)!r}: {e}",
+        raise StoreError(f"invalid database URL {redact_url(url)!r}: {e}",
                          hint="use sqlite:///path/to/watcher.db or postgresql+psycopg://user@host/db") from None
     if parsed.get_backend_name() not in {"sqlite", "postgresql"}:
         raise StoreError(f"unsupported database {parsed.get_backend_name()!r}", hint="use SQLite or PostgreSQL")
@@ -142,11 +143,3 @@ def _hint(e: exc.SQLAlchemyError) -> str:
         return "database unreachable: check WATCHER_DATABASE_URL, that the server runs and the file is writable"
     return "check the database and WATCHER_DATABASE_URL"
 
-
-def _redact(url: str) -> str:
-    # Never echo a password into logs.
-    head, sep, tail = url.partition("@")
-    if not sep or "://" not in head:
-        return url
-    scheme, _, userinfo = head.partition("://")
-    return f"{scheme}://{userinfo.split(':')[0]}:***@{tail}" if ":" in userinfo else url
