@@ -10,6 +10,7 @@ that is invalid, is read again with ruamel, and every message comes from that re
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path as FsPath
 from typing import Any
 
@@ -21,8 +22,12 @@ from watcher.config.rules import Path, cross_check, dotted
 from watcher.config.schema import Watchlist
 from watcher.errors import ConfigError
 
+NO_SOURCES = ("the watchlist has none (an empty or truncated file?): nothing would be polled; "
+              "add sources, or write `allow_no_sources: true` if that is meant")
+_SOURCES_KEY = re.compile(r"^sources[ \t]*:", re.M)
 
-def load_watchlist(path: str | os.PathLike[str]) -> Watchlist:
+
+def load_watchlist(path: str | os.PathLike[str], *, require_sources: bool = False) -> Watchlist:
     """Load and validate the watchlist at ``path``; raise ConfigError listing every problem."""
     path = FsPath(path)
     try:
@@ -31,13 +36,28 @@ def load_watchlist(path: str | os.PathLike[str]) -> Watchlist:
         raise ConfigError(f"{path}: no such file", hint="pass --config PATH or set WATCHER_CONFIG") from None
     except (OSError, UnicodeDecodeError) as e:
         raise ConfigError(f"{path}: cannot read: {e}") from None
-    return parse_watchlist(text, str(path))
+    return parse_watchlist(text, str(path), require_sources=require_sources)
 
 
-def parse_watchlist(text: str, filename: str = DEFAULT_PATH) -> Watchlist:
-    """Validate watchlist YAML ``text``; ``filename`` is only used in messages."""
+def parse_watchlist(text: str, filename: str = DEFAULT_PATH, *, require_sources: bool = False) -> Watchlist:
+    """Validate watchlist YAML ``text``; ``filename`` is only used in messages.
+
+    ``require_sources``: what replaces the sources in force (the service, `watcher poll`) refuses a watchlist
+    without any unless it says ``allow_no_sources: true``.
+    """
     watchlist = _parse_plain(text)
-    return watchlist if watchlist is not None else _parse_with_lines(text, filename)
+    if watchlist is None:
+        watchlist = _parse_with_lines(text, filename)
+    if require_sources and lacks_sources(watchlist):
+        found = _SOURCES_KEY.search(text)
+        line = text.count("\n", 0, found.start()) + 1 if found else 1
+        raise ConfigError(f"{filename}:{line}: sources: {NO_SOURCES}")
+    return watchlist
+
+
+def lacks_sources(watchlist: Watchlist) -> bool:
+    """Whether ``watchlist`` has no sources and does not say that is meant."""
+    return not watchlist.sources and not watchlist.allow_no_sources
 
 
 def _parse_plain(text: str) -> Watchlist | None:

@@ -5,16 +5,19 @@ from __future__ import annotations
 from pathlib import Path as FsPath
 
 from watcher.config.coverage import unshown_entries
-from watcher.config.loader import line_of
+from watcher.config.loader import NO_SOURCES, lacks_sources, line_of
 from watcher.config.rules import Path, dotted
 from watcher.config.schema import Watchlist
 
 
 def watchlist_warnings(watchlist: Watchlist) -> list[tuple[Path, str]]:
-    """(key path, message) of each entry that no digest will ever show."""
+    """(key path, message) of each entry that no digest will ever show, and of a watchlist without sources (which
+    the service would refuse)."""
     actors = len(watchlist.actors)
-    return [(("actors", i, "id") if i < actors else ("terms", i - actors, "id"), why)
-            for i, why in unshown_entries(watchlist)]
+    found: list[tuple[Path, str]] = [(("sources",), f"{NO_SOURCES}; `watcher run` and `watcher poll` refuse it")
+                                     ] if lacks_sources(watchlist) else []
+    return found + [(("actors", i, "id") if i < actors else ("terms", i - actors, "id"), why)
+                    for i, why in unshown_entries(watchlist)]
 
 
 def located(path: FsPath, warnings: list[tuple[Path, str]]) -> list[str]:

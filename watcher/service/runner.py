@@ -241,7 +241,7 @@ class Service:
         try:
             try:
                 raw = self.config_path.read_bytes()
-                watchlist = parse_watchlist(raw.decode("utf-8"), str(self.config_path))
+                watchlist = parse_watchlist(raw.decode("utf-8"), str(self.config_path), require_sources=True)
             except (OSError, UnicodeDecodeError) as e:
                 raise ConfigError(f"{self.config_path}: cannot read: {e}") from None
             check_watchlist(watchlist, self.config_path, self.channels.env)  # a channel the service could not send to
@@ -505,7 +505,7 @@ def run_service(config_path: Path, settings: Settings, *, clock: Clock = utcnow)
     """Load the watchlist (a broken one stops the start with its problems) and run until stopped."""
     from watcher.config import load_watchlist
 
-    watchlist = load_watchlist(config_path)
+    watchlist = load_watchlist(config_path, require_sources=True)
     check_watchlist(watchlist, config_path, os.environ)
 
     async def main() -> None:
