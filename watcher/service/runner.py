@@ -51,7 +51,7 @@ from watcher.periods import close_due
 from watcher.poll import describe, run_poll
 from watcher.service.clock import Clock, utcnow
 from watcher.service.http import start_http
-from watcher.service.lock import FileLock
+from watcher.service.lock import FileLock, database_lock
 from watcher.settings import Settings
 from watcher.sources.health import STATES, assess_stored
 from watcher.store import Store
@@ -496,8 +496,12 @@ def _sqlite_lock(url: str) -> FileLock | None:
     path = sqlite_path(parse_url(url))
     if path is None:
         return None
-    lock = FileLock(path.with_name(path.name + ".lock"))
+    lock = database_lock(path)
     lock.acquire()
+    with suppress(OSError):
+        if (names := path.stat().st_nlink) > 1:
+            log.warning("the database %s has %d names (hard links): a service started on another name would not "
+                        "see this one's lock %s", path, names, lock.path)
     return lock
 
 
