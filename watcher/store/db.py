@@ -47,7 +47,7 @@ def parse_url(url: str) -> URL:
         raise ConfigError(f"{DATABASE_SETTING}: invalid database URL {_redact(url)!r}: {e}: use {EXAMPLE_URLS}"
                           ) from None
     except ValueError:  # SQLAlchemy's int() of the port
-        raise ConfigError(f"{DATABASE_SETTING}: the port of {_redact(url)!r} is not a number") from None
+        raise ConfigError(f"{DATABASE_SETTING}: the port (after host:) is not a number") from None
     port = parsed.port
     backend, _, driver = parsed.drivername.partition("+")
     if backend in POSTGRES_SCHEMES:
