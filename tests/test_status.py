@@ -15,8 +15,9 @@ from test_service import config_text, items_per_source, two_feeds, wait_for
 
 from watcher.config import load_watchlist
 from watcher.feedserver import serve_folder
-from watcher.service.runner import Service
+from watcher.service.runner import Service, _sqlite_lock
 from watcher.settings import Settings
+from watcher.store import upgrade
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -118,3 +119,13 @@ def test_a_second_service_on_one_sqlite_file_is_refused(tmp_path: Path, second_p
     finally:
         first.terminate()
         first.wait(10)
+
+
+def test_a_database_with_hard_links_is_warned_about(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A hard link is the same file under a name no path resolves to: its lock cannot be found from the other."""
+    upgrade(f"sqlite:///{tmp_path / 'r.db'}")
+    os.link(tmp_path / "r.db", tmp_path / "copy.db")
+    lock = _sqlite_lock(f"sqlite:///{tmp_path / 'r.db'}")
+    assert lock is not None
+    lock.release()
+    assert any("has 2 names (hard links)" in r.getMessage() and r.levelname == "WARNING" for r in caplog.records)
