@@ -236,6 +236,9 @@ class Watchlist(_Model):
     situations: tuple[SituationConfig, ...] = ()
     digests: tuple[DigestConfig, ...] = ()
     retention: Duration | None = None
+    # A watchlist without sources is refused by the service (an editor that truncated the file, a full disk would
+    # otherwise stop every poll); this says it is meant (a digests-only watchlist, a paused desk).
+    allow_no_sources: bool = False
 
     @model_validator(mode="after")
     def _derive_urls(self) -> Watchlist:
