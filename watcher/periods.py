@@ -78,18 +78,18 @@ def preview(store: Store, watchlist: Watchlist, digest: DigestConfig, *, now: da
                                       published_after=period.start if first else None)
         index = PeriodIndex(items, outlets)
         history = load_history(store, watchlist, digest, period, index.of_entry.keys())
-        earlier, spans = earlier_leads(store, digest, period)
+        immediate = parse_schedule(digest.schedule, "UTC").immediate  # minutes long: says nothing of names growing
+        earlier, spans = earlier_leads(store, period) if not immediate else (None, 0.0)
         return build_digest(digest, watchlist, index, assess_stored(store, watchlist, now=now), period, now=now,
                             history=history, key_items=key_items(watchlist, digest, index), outlets=outlets,
                             earlier=earlier, spans=spans)
 
 
-def earlier_leads(store: Store, digest: DigestConfig, period: Period) -> tuple[list[MentionedItem] | None, float]:
+def earlier_leads(store: Store, period: Period) -> tuple[list[MentionedItem] | None, float]:
     """The items beside watched entries before ``period`` that emerging names are compared with, and how many
-    period-lengths they cover: EMERGING_SPANS of them, at most EMERGING_REACH back. None for an immediate digest,
-    whose minutes-long period says nothing of names growing."""
+    period-lengths they cover: EMERGING_SPANS of them, at most EMERGING_REACH back (None for an empty period)."""
     length = period.end - period.start
-    if parse_schedule(digest.schedule, "UTC").immediate or length <= timedelta(0):
+    if length <= timedelta(0):
         return None, 0.0
     reach = min(length * EMERGING_SPANS, EMERGING_REACH)
     return store.leads(Period(period.start - reach, period.start), known_at=period.end), reach / length

@@ -83,9 +83,7 @@ def find_emerging(current: Iterable[MentionedItem], earlier: Iterable[MentionedI
         for seq, start in seqs:
             if start and canon(seq[0]) not in mid:
                 seq = seq[1:]
-            kept = _trim(seq, canon, ignored)
-            if kept:
-                names.append((" ".join(canon(w) for w in kept), kept))
+            names += [(" ".join(canon(w) for w in kept), kept) for kept in _names_in(seq, canon, ignored)]
         named[item_id] = names
     joined = _longer(k for names in named.values() for k, _ in names)
     counts: dict[str, _Tally] = defaultdict(_Tally)
@@ -135,12 +133,14 @@ class _Tally:
 
 def _spellings(written: Counter[tuple[str, ...]], canon: _Canon, words: int) -> dict[str, str]:
     """Per script, the commonest spelling of the whole name, its uninflected forms first (Тоноян before Тонояна)."""
-    best: dict[str, tuple[tuple[bool, bool, int], str]] = {}
+    best: dict[str, tuple[tuple[bool, bool, int, int], str]] = {}
     for seq, n in written.items():
         plain = all(_folded(w) == canon(w) for w in seq)
-        rank = (len(seq) == words, plain, n)
+        rank = (len(seq) == words, plain, -len(seq[-1]), n)
         text = " ".join(seq)
         where = script(text)
+        if where == "armenian":
+            text = text.removesuffix("ը")  # the article: Տոնոյանը is Տոնոյան
         if where not in best or rank > best[where][0]:
             best[where] = (rank, text)
     order = ("latin", "cyrillic", "armenian", "azeri")
@@ -183,18 +183,22 @@ def _shouting(text: str) -> bool:
     return len(letters) > 20 and sum(c.isupper() for c in letters) > 0.5 * len(letters)
 
 
-def _trim(seq: Sequence[str], canon: _Canon, ignored: _Ignored) -> tuple[str, ...]:
-    """The sequence without common words at either end; empty when what is left is watched or too short."""
-    words = list(seq)
-    while words and ignored.common(words[0], canon):
-        words.pop(0)
-    while words and ignored.common(words[-1], canon):
-        words.pop()
-    if not words or any(ignored.watched(w, canon) or ignored.common(w, canon) for w in words):
-        return ()
-    if sum(len(canon(w)) for w in words) < 4:
-        return ()
-    return tuple(words)
+def _names_in(seq: Sequence[str], canon: _Canon, ignored: _Ignored) -> list[tuple[str, ...]]:
+    """The names a capitalised sequence holds: its runs between common and watched words (and the given name of a
+    watched person beside the surname: Nikol Pashinyan), each long enough to be a name."""
+    marks = [ignored.watched(w, canon) for w in seq]
+    cut = [m or ignored.common(w, canon) or (ignored.given(w, canon) and any(marks[max(n - 1, 0):n + 2]))
+           for n, (w, m) in enumerate(zip(seq, marks, strict=True))]
+    runs: list[tuple[str, ...]] = []
+    run: list[str] = []
+    for word, out in zip((*seq, ""), (*cut, True), strict=True):
+        if not out:
+            run.append(word)
+            continue
+        if run and sum(len(canon(w)) for w in run) >= 4:
+            runs.append(tuple(run))
+        run = []
+    return runs
 
 
 def _longer(keys: Iterable[str]) -> dict[str, str]:
@@ -243,12 +247,16 @@ class _Canon:
 class _Ignored:
     """The words that never make a name: watched names, common capitalised words, outlets' names."""
 
-    def __init__(self, watched: frozenset[str], common: frozenset[str]) -> None:
+    def __init__(self, watched: frozenset[str], common: frozenset[str], given: frozenset[str]) -> None:
         self._watched = watched
         self._common = common
+        self._given = given
 
     def watched(self, word: str, canon: _Canon) -> bool:
         return canon(word) in self._watched or _folded(word) in self._watched
+
+    def given(self, word: str, canon: _Canon) -> bool:
+        return canon(word) in self._given
 
     def common(self, word: str, canon: _Canon) -> bool:
         return canon(word) in self._common or any(s in self._common for s in _stems(word)) or len(_folded(word)) < 2
@@ -256,16 +264,20 @@ class _Ignored:
 
 def _ignored(watchlist: Watchlist, outlets: Outlets, *items: Sequence[MentionedItem]) -> _Ignored:
     watched: set[str] = set()
+    given: set[str] = set()
     for entry in watchlist.entries:
         for text in (entry.name, *entry.aliases):
             words = _WORD_RE.findall(text) or text.split()
-            # A person's given names are other people's too: only the surname (and one-word names) is theirs.
+            # A person's given names are other people's too: only the surname (and one-word names) is theirs, and
+            # the given names only beside it.
             own = words[-1:] if entry.kind == "person" and len(words) > 1 else words
             watched.update(s for w in own for s in _stems(w))
+            if entry.kind == "person":
+                given.update(s for w in words[:-1] for s in _stems(w))
     outlet_words = {outlets.name(i.publisher, i.source) for group in items for i in group}
     common = set(common_words())
     common.update(s for name in outlet_words for w in name.split() for s in _stems(w))
-    return _Ignored(frozenset(watched), frozenset(common))
+    return _Ignored(frozenset(watched), frozenset(common), frozenset(given))
 
 
 @lru_cache(maxsize=1)

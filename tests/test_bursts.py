@@ -1,0 +1,175 @@
+"""Bursts and emerging names over four weeks of generated news in three languages (tests/burst_news.py): the
+planted burst and the planted name are found, the always-frequent entries, the unwatched minister seen every day,
+months, capitals and sentence starts are not; a golden digest shows them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from burst_news import END, SOURCES, fill, watchlist
+from test_report_render import check_golden
+
+from watcher.cli import main
+from watcher.models import Period
+from watcher.periods import earlier_leads, preview
+from watcher.report import digest_to_json, render_html, render_text
+from watcher.report.bursts import ALPHA, bursting, poisson_tail
+from watcher.report.emerging import _Canon, find_emerging
+from watcher.store import Store, upgrade
+
+
+@pytest.fixture(scope="module")
+def filled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    url = f"sqlite:///{tmp_path_factory.mktemp('bursts') / 'watcher.db'}"
+    upgrade(url)
+    with Store.open(url) as store:
+        fill(store)
+    yield url
+
+
+def test_poisson_tail() -> None:
+    assert poisson_tail(0, 3.0) == 1.0
+    assert poisson_tail(1, 2.0) == pytest.approx(1 - 0.1353352832, rel=1e-9)
+    assert poisson_tail(3, 1.0) == pytest.approx(1 - 0.3678794412 * 2.5, rel=1e-9)
+
+
+@pytest.mark.parametrize(("count", "baseline", "burst"), [
+    (12, 0.0, True),  # quiet for weeks, then a dozen items
+    (8, 0.0, True),
+    (7, 0.0, False),  # too few to be a burst, however quiet before (attention marks it)
+    (14, 5.8, False),  # always frequent, a little more frequent: the Poisson tail alone would call it one
+    (16, 6.0, False),
+    (40, 12.0, True),  # a busy entry can burst too, far enough above its own baseline
+    (9, 2.0, True),
+    (9, 4.0, False),
+])
+def test_bursting_rule(count: int, baseline: float, burst: bool) -> None:
+    found, p = bursting(count, baseline)
+    assert found is burst
+    assert (p < ALPHA) is burst or not burst
+
+
+def test_the_planted_burst_is_found_with_its_evidence(filled: str) -> None:
+    wl = watchlist()
+    with Store.open(filled) as store:
+        built = preview(store, wl, wl.digests[0], now=END)
+    (region,) = built.situations
+    # Pashinyan is in twice his usual items (the planted items name him too), Aliyev and Putin in theirs: no burst.
+    assert [b.entry_id for b in region.bursts] == ["babayan"]
+    burst = region.bursts[0]
+    assert burst.count == 12
+    assert burst.baseline < 0.2 and burst.periods == 11
+    assert burst.first.title == "Samvel Babayan announces a new movement"
+    assert burst.first.published == END - timedelta(days=1) + timedelta(hours=1)
+    assert burst.first.link is not None and burst.first.outlet == "wire-en"
+    assert sorted(burst.outlets) == sorted(SOURCES)
+    assert burst.languages == ("en", "hy", "ru")
+    assert [(c.entry_id, c.items) for c in burst.seen_with] == [("pashinyan", 3)]
+
+
+def test_no_burst_without_history(tmp_path: Path) -> None:
+    """The same last day alone in a store: nothing to compare with, so nothing bursts."""
+    from burst_news import news
+
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    upgrade(url)
+    wl = watchlist()
+    with Store.open(url) as store:
+        fill(store, [i for i in news() if i.published > END - timedelta(days=1)])
+        built = preview(store, wl, wl.digests[0], now=END)
+    assert built.situations[0].bursts == ()
+    assert built.emerging == ()
+
+
+def test_the_planted_name_emerges_and_the_noise_does_not(filled: str) -> None:
+    wl = watchlist()
+    with Store.open(filled) as store:
+        built = preview(store, wl, wl.digests[0], now=END)
+    assert [e.name for e in built.emerging] == ["Arsen Tonoyan"]
+    name = built.emerging[0]
+    assert name.key == "arsen tonoian"
+    assert name.spellings == {"latin": "Arsen Tonoyan", "cyrillic": "Арсен Тоноян", "armenian": "Արսեն Տոնոյան"}
+    assert (name.items, name.outlets, name.with_entries) == (5, 3, ("pashinyan",))
+    assert name.watchlist_yaml == "- {id: arsen-tonoyan, name: Arsen Tonoyan, aliases: [Арсен Тоноян, Արսեն Տոնոյան]}"
+    # Everything else the items capitalise, listed without the thresholds: Mirzoyan is there every day (no growth).
+    with Store.open(filled) as store:
+        period = built.period
+        earlier, spans = earlier_leads(store, period)
+        current = store.leads(period)
+    import watcher.report.emerging as emerging
+
+    every = {e.key for e in find_emerging(current, earlier or [], wl, spans=spans, limit=None)}
+    assert every == {"arsen tonoian"}
+    loose = emerging.GROWTH, emerging.MIN_OUTLETS, emerging.MIN_ITEMS
+    try:
+        emerging.GROWTH, emerging.MIN_OUTLETS, emerging.MIN_ITEMS = 0.0, 1, 1
+        seen = {e.key for e in find_emerging(current, earlier or [], wl, spans=spans, limit=None)}
+    finally:
+        emerging.GROWTH, emerging.MIN_OUTLETS, emerging.MIN_ITEMS = loose
+    # Without thresholds: the minister, the Duma and the Kremlin's council; never a month, a weekday, a capital, a
+    # title, a sentence start or a watched name.
+    assert "arsen tonoian" in seen and "mirzoian" in {k.split()[-1] for k in seen}
+    words = {w for k in seen for w in k.split()}
+    for never in ("marc", "mart", "april", "monda", "sunda", "ierevan", "erevan", "baku", "moskva", "moscow",
+                  "prime", "minister", "president", "the", "officials", "tousands", "pasinian", "nikol", "aliev",
+                  "putin", "vladimir", "kremlin", "samvel", "babaian"):
+        assert never not in words, (never, seen)
+
+
+def test_case_endings_and_scripts_fold_to_one_key() -> None:
+    words = ["Тоноян", "Тонояна", "Тонояну", "Тонояном", "Տոնոյան", "Տոնոյանի", "Տոնոյանը", "Tonoyan"]
+    canon = _Canon(words)
+    assert {canon(w) for w in words} == {"tonoian"}
+    other = _Canon(["Karapetyan", "Карапетов", "Карапетова", "Կարապետյան"])
+    assert other("Karapetyan") == other("Կարապետյան") != other("Карапетов") == other("Карапетова")
+
+
+def test_json_carries_bursts_and_emerging(filled: str) -> None:
+    wl = watchlist()
+    with Store.open(filled) as store:
+        out = digest_to_json(preview(store, wl, wl.digests[0], now=END))
+    (burst,) = out["situations"][0]["bursts"]
+    assert {"entry_id": "babayan", "count": 12}.items() <= burst.items()
+    assert isinstance(burst["baseline"], float) and burst["first"]["title"] and burst["outlets"] and burst["languages"]
+    (name,) = out["emerging"]
+    assert {k: name[k] for k in ("name", "items", "outlets", "with")} == {
+        "name": "Arsen Tonoyan", "items": 5, "outlets": 3, "with": ["pashinyan"]}
+    assert name["spellings"]["armenian"] == "Արսեն Տոնոյան"
+    json.dumps(out, ensure_ascii=False)
+
+
+def test_golden_digest_shows_the_burst_and_the_name(filled: str) -> None:
+    wl = watchlist()
+    with Store.open(filled) as store:
+        built = preview(store, wl, wl.digests[0], now=END)
+    check_golden("bursts.txt", render_text(built))
+    check_golden("bursts.html", render_html(built))
+
+
+def test_emerging_command_lists_them(filled: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "watchlist.yaml"
+    from burst_news import WATCHLIST
+
+    config.write_text(WATCHLIST, encoding="utf-8")
+    monkeypatch.setenv("WATCHER_DATABASE_URL", filled)
+    since = ["--since", (END - timedelta(days=1)).isoformat(), "--until", END.isoformat()]
+    assert main(["--config", str(config), "emerging", *since, "--json"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [(n["name"], n["items"], n["with"]) for n in lines] == [("Arsen Tonoyan", 5, ["pashinyan"])]
+    assert main(["--config", str(config), "emerging", *since]) == 0
+    text = capsys.readouterr().out
+    assert "Arsen Tonoyan / Арсен Тоноян / Արսեն Տոնոյան" in text and "- {id: arsen-tonoyan" in text
+
+
+def test_leads_are_the_items_beside_entries_by_publication_date(filled: str) -> None:
+    with Store.open(filled) as store:
+        last_day = store.leads(Period(END - timedelta(days=1), END))
+    assert all(i.mentions and END - timedelta(days=1) < i.published <= END for i in last_day)
+    assert all(len(i.text or "") <= 600 for i in last_day)
+    assert sum("Tonoyan" in i.text or "Тоноян" in (i.text or "") or "Տոնոյան" in (i.text or "")
+               for i in last_day if i.text) == 5
