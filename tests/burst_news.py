@@ -15,6 +15,7 @@ UTC, so its first period is the last day.
 from __future__ import annotations
 
 import random
+import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -152,14 +153,14 @@ def news(seed: int = 17) -> list[NewsItem]:
     return out
 
 
-def fill(store: Store, items: list[NewsItem] | None = None) -> int:
+def fill(store: Store, items: list[NewsItem] | None = None, wl: Watchlist | None = None) -> int:
     """Store the generated news as polls would have, matched by the real matcher; return how many items."""
-    wl = watchlist()
+    wl = wl or watchlist()
     matcher = compile_matcher(wl.entries)
     items = items if items is not None else news()
     store.sync_sources([(s.name, s.url) for s in wl.sources], now=END - timedelta(days=DAYS + 1))
-    for n, i in enumerate(items):
-        link = f"https://{i.source}.example/{n}"
+    for i in items:
+        link = f"https://{i.source}.example/{i.published:%m%d-%H%M}-{zlib.crc32(i.title.encode()) % 1000:03d}"
         item = Item(key=link, title=i.title, text=i.text, link=link, published=i.published,
                     language=SOURCES[i.source])
         store.record_success(i.source, now=i.published + timedelta(minutes=5), status=200, etag=None,

@@ -13,6 +13,8 @@ import pytest
 from burst_news import END, SOURCES, fill, watchlist
 from test_report_render import check_golden
 
+pytest_plugins = ["smtp_server"]
+
 from watcher.cli import main
 from watcher.models import Period
 from watcher.periods import earlier_leads, preview
@@ -173,3 +175,67 @@ def test_leads_are_the_items_beside_entries_by_publication_date(filled: str) -> 
     assert all(len(i.text or "") <= 600 for i in last_day)
     assert sum("Tonoyan" in i.text or "Тоноян" in (i.text or "") or "Տոնոյան" in (i.text or "")
                for i in last_day if i.text) == 5
+
+
+ALERTS = """
+  - {id: alerts, title: Region alerts, to: [analyst@example.org], schedule: immediate, min_interval: 30m,
+     alert_on: [burst]}
+"""
+
+
+def test_a_planted_burst_alerts_once_within_the_rate_rule(tmp_path: Path, smtp_server) -> None:  # type: ignore[no-untyped-def]
+    """An immediate digest with ``alert_on: [burst]``, closed every ten minutes through the burst's day as the service
+    would, with the items arriving as they are published: one mail, when the eighth item makes the day a burst;
+    nothing for the other items, nor for the rest of the burst once it was told (``alert_on: [burst]`` only)."""
+    from burst_news import WATCHLIST, news
+
+    from watcher.config import parse_watchlist
+    from watcher.delivery import send_due
+    from watcher.mail import SmtpMailer
+    from watcher.periods import close_due
+
+    wl = parse_watchlist(WATCHLIST + ALERTS, "alerts.yaml")
+    digest = next(d for d in wl.digests if d.id == "alerts")
+    everything = news()
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    upgrade(url)
+    start = END - timedelta(days=1)
+    tick = timedelta(minutes=10)
+    sent_at = []
+    with Store.open(url) as store:
+        fill(store, [i for i in everything if i.published <= start], wl)
+        now = start
+        while now < END:
+            fill(store, [i for i in everything if now - tick < i.published <= now], wl)
+            close_due(store, wl, digest, owner="test", now=now, started_at=start, sender="w@example.org")
+            if send_due(store, SmtpMailer(smtp_server.url), now=now, sender="w@example.org").sent:
+                sent_at.append(now)
+            now += tick
+    assert len(smtp_server.messages) == 1
+    # Babayan's eighth item of the day is published at 18:30 and found five minutes later; the period closed every
+    # half hour (min_interval) since 07:00: the one closed at 19:00 alerts.
+    assert sent_at == [start + timedelta(hours=12)]
+    body = smtp_server.messages[0].message.get_body(("plain",)).get_content()
+    assert "Bursts" in body and "Samvel Babayan: 8 items against 0 a period before" in body
+
+
+def test_alert_on_is_checked(tmp_path: Path) -> None:
+    from burst_news import WATCHLIST
+
+    from watcher.config import parse_watchlist
+    from watcher.errors import ConfigError
+
+    for bad, message in (
+        ("alert_on: [burst, burst]", "alert_on: list query, burst or both, each once"),
+        ("alert_on: [bursts]", "alert_on"),
+        ("alert_on: []", "alert_on: list query, burst or both"),
+    ):
+        with pytest.raises(ConfigError) as e:
+            parse_watchlist(WATCHLIST + ALERTS.replace("alert_on: [burst]", bad), "alerts.yaml")
+        assert any(message in p for p in e.value.problems), e.value.problems
+    daily = WATCHLIST.replace("schedule: 'daily 07:00'", "schedule: 'daily 07:00', alert_on: [burst]")
+    with pytest.raises(ConfigError) as e:
+        parse_watchlist(daily, "w.yaml")
+    assert any("only an immediate digest alerts" in p for p in e.value.problems), e.value.problems
+    assert parse_watchlist(WATCHLIST + ALERTS, "alerts.yaml").digests[1].alert_on == ("burst",)
+    assert parse_watchlist(WATCHLIST, "w.yaml").digests[0].alert_on == ("query",)

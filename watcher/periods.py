@@ -151,9 +151,11 @@ def load_history(store: Store, watchlist: Watchlist, digest: DigestConfig, perio
     )
 
 
-def alerting(built: Digest) -> bool:
-    """Whether an immediate digest has news: a key item of a situation with a query, any item of one without."""
-    return any(s.key_count if s.query else s.item_count for s in built.situations)
+def alerting(built: Digest, alert_on: Collection[str] = ("query",)) -> bool:
+    """Whether an immediate digest has news: for ``query``, a key item of a situation with a query, any item of one
+    without; for ``burst``, a burst new since the last alert (its window: the day up to now, watcher.report.bursts)."""
+    query = "query" in alert_on and any(s.key_count if s.query else s.item_count for s in built.situations)
+    return query or ("burst" in alert_on and any(s.bursts for s in built.situations))
 
 
 def close_period(store: Store, watchlist: Watchlist, digest: DigestConfig, *, now: datetime,
@@ -170,7 +172,7 @@ def close_period(store: Store, watchlist: Watchlist, digest: DigestConfig, *, no
         if last is not None and now - last < digest.min_interval / 2:
             return []
     built = preview(store, watchlist, digest, now=now)
-    if immediate and not alerting(built):
+    if immediate and not alerting(built, digest.alert_on):
         store.record_period(digest.id, built.period, {}, now=now)
         return []
     if digest.skip_empty and built.empty:

@@ -103,22 +103,21 @@ def find_bursts(entries: Mapping[str, EntryConfig], covered: Mapping[str, EntryC
     out: list[Burst] = []
     for entry_id, entry in entries.items():
         mentioned = index.of_entry.get(entry_id, [])
-        recent = index.published_after(mentioned, period.start)
-        if not recent:
+        # The window's items the digest holds: published in its period, or (an alert's) since the day before.
+        shown = index.published_after(mentioned, history.periods[-1].start if trailing else period.start)
+        if not shown:
             continue
         series = [c.items for c in history.counts.get(entry_id, ())] or [0] * len(history.periods)
         base = sum(series[n] for n in earlier) / len(earlier)
-        count = len(recent)
+        count = len(shown)
         if trailing:
-            last = series[-1]
-            # Items found now but published in the last earlier period are in its count already.
-            late = len(index.published_after(mentioned, history.periods[-1].start)) - len(recent)
-            count, before = last + len(recent), last - late
-            if bursting(before, base)[0]:
+            # The last earlier period's count (by the digest's end) holds the items found now but published in it;
+            # without every item found now, the window is what the last alert knew: a burst then is no news now.
+            count = series[-1] + len(index.published_after(mentioned, period.start))
+            if bursting(count - len(shown), base)[0]:
                 continue
         found, p = bursting(count, base)
         if found:
-            shown = recent if not trailing else mentioned
             out.append(_burst(entry_id, entry, count, base, len(earlier), p, shown, index, covered))
     out.sort(key=lambda b: (b.p_value, -b.count, b.name.casefold()))
     return tuple(out[:MAX_BURSTS])
