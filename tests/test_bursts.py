@@ -2,6 +2,7 @@
 planted burst and the planted name are found, the always-frequent entries, the unwatched minister seen every day,
 months, capitals and sentence starts are not; a golden digest shows them."""
 
+# ruff: noqa: F811  (the fixtures imported from test_store_fixtures are used as arguments)
 from __future__ import annotations
 
 import json
@@ -12,8 +13,7 @@ from pathlib import Path
 import pytest
 from burst_news import END, SOURCES, fill, watchlist
 from test_report_render import check_golden
-
-pytest_plugins = ["smtp_server"]
+from test_store_fixtures import db_url, empty_url, store  # noqa: F401
 
 from watcher.cli import main
 from watcher.models import Period
@@ -22,6 +22,8 @@ from watcher.report import digest_to_json, render_html, render_text
 from watcher.report.bursts import ALPHA, bursting, poisson_tail
 from watcher.report.emerging import _Canon, find_emerging
 from watcher.store import Store, upgrade
+
+pytest_plugins = ["smtp_server"]
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +96,7 @@ def test_the_planted_name_emerges_and_the_noise_does_not(filled: str) -> None:
     assert [e.name for e in built.emerging] == ["Arsen Tonoyan"]
     name = built.emerging[0]
     assert name.key == "arsen tonoian"
-    assert name.spellings == {"latin": "Arsen Tonoyan", "cyrillic": "Арсен Тоноян", "armenian": "Արսեն Տոնոյան"}
+    assert dict(name.spellings) == {"latin": "Arsen Tonoyan", "cyrillic": "Арсен Тоноян", "armenian": "Արսեն Տոնոյան"}
     assert (name.items, name.outlets, name.with_entries) == (5, 3, ("pashinyan",))
     assert name.watchlist_yaml == "- {id: arsen-tonoyan, name: Arsen Tonoyan, aliases: [Арсен Тоноян, Արսեն Տոնոյան]}"
     # Everything else the items capitalise, listed without the thresholds: Mirzoyan is there every day (no growth).
@@ -239,3 +241,14 @@ def test_alert_on_is_checked(tmp_path: Path) -> None:
     assert any("only an immediate digest alerts" in p for p in e.value.problems), e.value.problems
     assert parse_watchlist(WATCHLIST + ALERTS, "alerts.yaml").digests[1].alert_on == ("burst",)
     assert parse_watchlist(WATCHLIST, "w.yaml").digests[0].alert_on == ("query",)
+
+
+def test_leads_on_both_backends(store: Store) -> None:
+    """The store's leads read the same on SQLite and PostgreSQL: items beside entries, their texts cut in SQL."""
+    from burst_news import news
+
+    fill(store, [i for i in news() if i.published > END - timedelta(days=2)])
+    last_day = store.leads(Period(END - timedelta(days=1), END), known_at=END)
+    assert len(last_day) == 31 and all(i.mentions and i.text for i in last_day)
+    assert [i.published for i in last_day] == sorted(i.published for i in last_day)
+    assert store.leads(Period(END - timedelta(days=1), END), known_at=END - timedelta(days=1)) == []

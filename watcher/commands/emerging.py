@@ -12,7 +12,7 @@ import json
 from watcher.commands.context import Context, iso, now, parse_when
 from watcher.models import Period
 from watcher.periods import earlier_leads, outlet_names
-from watcher.report.emerging import find_emerging
+from watcher.report.emerging import spelled_out, find_emerging
 
 
 def cmd_emerging(args: argparse.Namespace, ctx: Context) -> int:
@@ -33,8 +33,7 @@ def cmd_emerging(args: argparse.Namespace, ctx: Context) -> int:
                               "watchlist_yaml": e.watchlist_yaml}, ensure_ascii=False))
         return 0
     for e in names:
-        spellings = " / ".join(dict.fromkeys((e.name, *e.spellings.values())))
-        print(f"{e.items:>4} items {e.outlets:>3} outlets  {spellings}  (before: {e.before:g} a period; with "
+        print(f"{e.items:>4} items {e.outlets:>3} outlets  {spelled_out(e)}  (before: {e.before:g} a period; with "
               f"{', '.join(e.with_entries)})")
         print(f"      {e.watchlist_yaml}")
     print(f"{len(names)} emerging names in {len(current)} items since {iso(period.start)}")

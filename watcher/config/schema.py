@@ -226,10 +226,10 @@ class DigestConfig(_Model):
 
     @model_validator(mode="after")
     def _alerts(self) -> DigestConfig:
-        if "alert_on" not in self.model_fields_set:
-            return self
         if not self.alert_on or len(set(self.alert_on)) < len(self.alert_on):
             raise ValueError("alert_on: list query, burst or both, each once")
+        if self.alert_on == ("query",):  # the default: what every digest does
+            return self
         from watcher.config.schedule import parse_schedule  # as in _valid_schedule
 
         if not parse_schedule(self.schedule, "UTC").immediate:

@@ -146,8 +146,9 @@ def digest_to_json(d: Digest) -> dict[str, Any]:
     """A JSON-able dict of ``d``: field names as keys, datetimes as ISO 8601 UTC, plus ``schema_version``."""
     out = _jsonable(d)
     assert isinstance(out, dict)
-    for name in out["emerging"]:  # a keyword in Python, the key other tools read
+    for name in out["emerging"]:  # ``with`` is a keyword in Python; spellings by script read best as an object
         name["with"] = name.pop("with_entries")
+        name["spellings"] = dict(name["spellings"])
     return {"schema_version": JSON_SCHEMA_VERSION, **out}
 
 

@@ -55,7 +55,7 @@ class EmergingName:
 
     key: str  # folded words, one key in every script
     name: str  # its Latin spelling when seen, else the commonest
-    spellings: Mapping[str, str]  # script (latin, cyrillic, armenian, azeri) -> the commonest spelling in it
+    spellings: tuple[tuple[str, str], ...]  # (script, the commonest spelling in it): latin, cyrillic, armenian, azeri
     items: int  # in the window
     outlets: int
     before: float  # items per window-length in the earlier span
@@ -126,7 +126,7 @@ class _Tally:
         spellings = _spellings(self.written, canon, len(name_key.split()))
         name = spellings.get("latin") or next(iter(spellings.values()))
         with_entries = tuple(e for e, _ in sorted(self.entries.items(), key=lambda en: (-en[1], en[0]))[:MAX_WITH])
-        return EmergingName(key=name_key, name=name, spellings=spellings, items=len(self.items),
+        return EmergingName(key=name_key, name=name, spellings=tuple(spellings.items()), items=len(self.items),
                             outlets=len(self.outlets), before=round(rate, 2), with_entries=with_entries,
                             watchlist_yaml=watchlist_yaml(name, spellings), growth=round(len(self.items) / max(rate, FLOOR), 2))
 
@@ -288,6 +288,6 @@ def common_words() -> frozenset[str]:
     return frozenset(s for line in lines for w in line.replace(",", " ").split() for s in _stems(w))
 
 
-def emerging_keys(e: EmergingName) -> str:
+def spelled_out(e: EmergingName) -> str:
     """The name and its spellings on one line, for logs and plain listings."""
-    return clean_text(" / ".join(dict.fromkeys((e.name, *e.spellings.values()))))
+    return clean_text(" / ".join(dict.fromkeys((e.name, *(s for _, s in e.spellings)))))

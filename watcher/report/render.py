@@ -17,7 +17,7 @@ from markupsafe import Markup, escape
 
 from watcher.report.bursts import Burst
 from watcher.report.digest import Digest, EntrySection
-from watcher.report.emerging import EmergingName
+from watcher.report.emerging import EmergingName, spelled_out
 from watcher.report.parts import DigestItem, split_marks
 from watcher.report.situations import AttentionRow, ItemRef, SituationReport, Story
 
@@ -115,8 +115,7 @@ def burst_line(b: Burst) -> str:
 
 def emerging_line(e: EmergingName, name: bool = True) -> str:
     """``Arsen Tonoyan / Арсен Тоноян: 6 items from 4 outlets (0.25 a period before), with pashinyan (5)``."""
-    spellings = " / ".join(dict.fromkeys((e.name, *e.spellings.values()))) if name else \
-        " / ".join(s for s in e.spellings.values() if s != e.name)
+    spellings = spelled_out(e) if name else " / ".join(s for _, s in e.spellings if s != e.name)
     counts = f"{plural(e.items, 'item')} from {plural(e.outlets, 'outlet')} ({figure(e.before)} a period before)"
     return (f"{spellings}: " if spellings else "") + counts + (f", with {', '.join(e.with_entries)}" if e.with_entries else "")
 
