@@ -12,7 +12,7 @@ import json
 from watcher.commands.context import Context, iso, now, parse_when
 from watcher.models import Period
 from watcher.periods import earlier_leads, outlet_names
-from watcher.report.emerging import spelled_out, find_emerging
+from watcher.report.emerging import find_emerging, spelled_out
 
 
 def cmd_emerging(args: argparse.Namespace, ctx: Context) -> int:
