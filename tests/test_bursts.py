@@ -252,3 +252,20 @@ def test_leads_on_both_backends(store: Store) -> None:
     assert len(last_day) == 31 and all(i.mentions and i.text for i in last_day)
     assert [i.published for i in last_day] == sorted(i.published for i in last_day)
     assert store.leads(Period(END - timedelta(days=1), END), known_at=END - timedelta(days=1)) == []
+
+
+def test_headlines_in_title_case_and_texts_in_capitals_name_nobody() -> None:
+    from datetime import UTC, datetime
+
+    from watcher.models import Mention, MentionedItem
+    from watcher.report.emerging import _sequences
+
+    def item(title: str, text: str) -> MentionedItem:
+        return MentionedItem(1, "s", title, None, datetime(2026, 3, 1, tzinfo=UTC),
+                             (Mention(1, "pashinyan", "title", 0, 0, ""),), None, None, text)
+
+    assert _sequences(item("Adviser Tonoyan Meets Ambassadors In Yerevan", "")) == []
+    assert _sequences(item("x", "ARSEN TONOYAN MET THE AMBASSADORS OF THE EU IN YEREVAN TODAY")) == []
+    # A Russian headline is written in sentence case: its capitals are names.
+    assert _sequences(item("Никол Пашинян и Арсен Тоноян встретились в Москве", "")) == [
+        (("Никол", "Пашинян"), True), (("Арсен", "Тоноян"), False), (("Москве",), False)]

@@ -44,6 +44,7 @@ _UPPER = "A-ZÀ-ÖØ-ÞĀ-ſƏİŞÇĞ\u0400-\u042f\u0531-\u0556"
 _WORD = rf"[{_UPPER}][\w\u0300-\u036f\u055b-\u055f\u00ad]*(?:-[\w]+)*"
 _SEQUENCE = re.compile(rf"(?<![\w-]){_WORD}(?:[ \u00a0]{_WORD}){{0,3}}(?![\w])")
 _WORD_RE = re.compile(_WORD)
+_CAPITAL_PAIR = re.compile(rf"[{_UPPER}]{{2}}")
 _SENTENCE_END = ".!?։:…\n"
 _OPENERS = " \t\"'«“„‘(—–-"
 _DOUBLED = re.compile(r"(.)\1+")
@@ -160,27 +161,24 @@ def watchlist_yaml(name: str, spellings: Mapping[str, str]) -> str:
 
 def _sequences(item: MentionedItem) -> list[tuple[tuple[str, ...], bool]]:
     """The capitalised word sequences of the item's title (unless in title case) and lead, each with whether it
-    opens a sentence."""
+    opens a sentence; none of a text in capitals."""
     lead = (item.text or "")[:LEAD_CHARS] if item.text and item.text != item.title else ""
     out: list[tuple[tuple[str, ...], bool]] = []
-    for text in (item.title if not _title_case(item.title) else "", lead):
-        if not text or _shouting(text):
+    for text, headline in ((item.title, True), (lead, False)):
+        found = list(_SEQUENCE.finditer(text)) if text else []
+        if not found:
             continue
-        for m in _SEQUENCE.finditer(text):
+        words = [tuple(m.group().split()) for m in found]
+        # An English headline With Every Word Capitalised, or a text in capitals, says nothing of names.
+        capitals = sum(map(len, words))
+        if headline and text.isascii() and capitals >= 3 and capitals >= 0.6 * len(text.split()):
+            continue
+        if 4 * len(_CAPITAL_PAIR.findall(text)) > len(text):
+            continue
+        for m, seq in zip(found, words, strict=True):
             before = text[:m.start()].rstrip(_OPENERS)
-            out.append((tuple(m.group().split()), not before or before[-1] in _SENTENCE_END))
+            out.append((seq, not before or before[-1] in _SENTENCE_END))
     return out
-
-
-def _title_case(title: str) -> bool:
-    """An English headline with Every Word Capitalised: its capitals say nothing of names."""
-    words = [w for w in title.split() if len(w) > 3 and w[0].isalpha()]
-    return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.6 * len(words)
-
-
-def _shouting(text: str) -> bool:
-    letters = [c for c in text if c.isalpha()]
-    return len(letters) > 20 and sum(c.isupper() for c in letters) > 0.5 * len(letters)
 
 
 def _names_in(seq: Sequence[str], canon: _Canon, ignored: _Ignored) -> list[tuple[str, ...]]:

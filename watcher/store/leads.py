@@ -7,6 +7,7 @@ item names: a span of days holds thousands of items, and the names a digest look
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, func, select
 
@@ -38,8 +39,13 @@ class LeadsMixin(StoreBase):
         entries: dict[int, list[Mention]] = {}
         for item_id, entry_id in pairs:
             entries.setdefault(item_id, []).append(Mention(item_id, entry_id, "text", 0, 0, ""))
-        out = [MentionedItem(item_id, source, title, link, _utc(published), tuple(entries.get(item_id, ())), publisher,
-                             language, text)
-               for item_id, source, title, link, published, publisher, language, text in found]
+        stamps: dict[Any, datetime] = {}  # a poll stores its items with a few distinct times: convert each once
+        out = []
+        for item_id, source, title, link, published, publisher, language, text in found:
+            stamp = stamps.get(published)
+            if stamp is None:
+                stamp = stamps[published] = _utc(published)
+            out.append(MentionedItem(item_id, source, title, link, stamp, tuple(entries.get(item_id, ())), publisher,
+                                     language, text))
         out.sort(key=lambda i: (i.published, i.id))
         return out
