@@ -79,12 +79,15 @@ def find_emerging(current: Iterable[MentionedItem], earlier: Iterable[MentionedI
     mid = {canon(w) for seqs in found.values() for seq, start in seqs for w in seq[1 if start else 0:]}
     ignored = _ignored(watchlist, outlets, now, before)
     named: dict[int, list[tuple[str, tuple[str, ...]]]] = {}  # item -> (key, words as written)
+    known: dict[tuple[str, ...], list[tuple[str, tuple[str, ...]]]] = {}  # news repeats its names: each read once
     for item_id, seqs in found.items():
         names = []
         for seq, start in seqs:
             if start and canon(seq[0]) not in mid:
                 seq = seq[1:]
-            names += [(" ".join(canon(w) for w in kept), kept) for kept in _names_in(seq, canon, ignored)]
+            if seq not in known:
+                known[seq] = [(" ".join(canon(w) for w in kept), kept) for kept in _names_in(seq, canon, ignored)]
+            names += known[seq]
         named[item_id] = names
     joined = _longer(k for names in named.values() for k, _ in names)
     counts: dict[str, _Tally] = defaultdict(_Tally)
@@ -176,8 +179,10 @@ def _sequences(item: MentionedItem) -> list[tuple[tuple[str, ...], bool]]:
         if 4 * len(_CAPITAL_PAIR.findall(text)) > len(text):
             continue
         for m, seq in zip(found, words, strict=True):
-            before = text[:m.start()].rstrip(_OPENERS)
-            out.append((seq, not before or before[-1] in _SENTENCE_END))
+            at = m.start() - 1
+            while at >= 0 and text[at] in _OPENERS:  # back over spaces, quotes and dashes to what came before
+                at -= 1
+            out.append((seq, at < 0 or text[at] in _SENTENCE_END))
     return out
 
 
@@ -210,20 +215,22 @@ def _longer(keys: Iterable[str]) -> dict[str, str]:
     return {k: next(iter(ends[k])) for k in distinct if " " not in k and len(ends.get(k, ())) == 1}
 
 
+@lru_cache(maxsize=65536)
 def _folded(word: str) -> str:
     """A word's spelling key with doubled letters and a word-initial "ie" merged."""
     k = _DOUBLED.sub(r"\1", key(word))
     return k[1:] if k.startswith("ie") else k
 
 
-def _stems(word: str) -> list[str]:
+@lru_cache(maxsize=65536)
+def _stems(word: str) -> tuple[str, ...]:
     """The keys a word may stand for: itself and, in Cyrillic and Armenian, without a case ending."""
     k = _folded(word)
     where = script(word)
     if where not in ("cyrillic", "armenian"):
-        return [k]
+        return (k,)
     stems = {k[:-len(e)] for e in endings()[where] if e and len(k) - len(e) >= 4 and k.endswith(e)}
-    return [k, *sorted(stems, key=len, reverse=True)]
+    return (k, *sorted(stems, key=len, reverse=True))
 
 
 class _Canon:
