@@ -65,7 +65,7 @@ def _environment() -> Environment:
     )
     env.filters.update(plural=plural, wrap=wrap, starred=starred, marked=marked, title_link=title_link,
                        spark=spark, bars=bars, figure=figure, versus=versus, trend_mark=trend_mark, totals=totals,
-                       burst_line=burst_line, emerging_line=emerging_line)
+                       burst_line=burst_line, burst_spread=burst_spread, emerging_line=emerging_line)
     return env
 
 
@@ -106,9 +106,13 @@ def format_time(dt: datetime, zone: ZoneInfo, *, year: bool = False) -> str:
 
 
 def burst_line(b: Burst) -> str:
-    """``12 items against 0.3 a period before (11 periods) · 4 outlets · en, ru · with Putin (5)``."""
-    text = f"{plural(b.count, 'item')} against {figure(b.baseline)} a period before ({plural(b.periods, 'period')})"
-    text += f" · {plural(len(b.outlets), 'outlet')} ({', '.join(b.outlets)})"
+    """``12 items against 0.3 a period before (11 periods)``."""
+    return f"{plural(b.count, 'item')} against {figure(b.baseline)} a period before ({plural(b.periods, 'period')})"
+
+
+def burst_spread(b: Burst) -> str:
+    """``4 outlets (A, B, C, D) · en, ru · with Putin (5)``: who carries a burst, and who is seen with it."""
+    text = f"{plural(len(b.outlets), 'outlet')} ({', '.join(b.outlets)})"
     text += f" · {', '.join(b.languages)}" if b.languages else ""
     return text + (" · with " + ", ".join(f"{c.name} ({c.items})" for c in b.seen_with) if b.seen_with else "")
 
