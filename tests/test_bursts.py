@@ -75,6 +75,15 @@ def test_the_planted_burst_is_found_with_its_evidence(filled: str) -> None:
     assert [(c.entry_id, c.items) for c in burst.seen_with] == [("pashinyan", 3)]
 
 
+def test_a_longer_window_is_held_against_as_long_a_baseline(filled: str) -> None:
+    """A week's preview of the daily digest: every entry has a week of items, only the planted one is a burst."""
+    wl = watchlist()
+    with Store.open(filled) as store:
+        built = preview(store, wl, wl.digests[0], now=END, since=END - timedelta(days=7))
+    (burst,) = built.situations[0].bursts
+    assert burst.entry_id == "babayan" and burst.count == 12
+
+
 def test_no_burst_without_history(tmp_path: Path) -> None:
     """The same last day alone in a store: nothing to compare with, so nothing bursts."""
     from burst_news import news

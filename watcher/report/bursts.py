@@ -61,7 +61,7 @@ class Burst:
     entry_id: str
     name: str
     count: int  # items in the window
-    baseline: float  # mean items per earlier period
+    baseline: float  # mean items per earlier period (times the window's length in periods, when it is longer)
     periods: int  # earlier periods the baseline is the mean of
     p_value: float  # P(X >= count) at the baseline rate (floored)
     first: ItemRef  # the first item of the burst the digest holds
@@ -100,6 +100,10 @@ def find_bursts(entries: Mapping[str, EntryConfig], covered: Mapping[str, EntryC
         earlier = earlier[:-1]  # the last earlier period is part of the window
     if len(earlier) < MIN_PERIODS:
         return ()
+    # A baseline is a mean per earlier period; a window of another length (a preview of a week, of a daily digest)
+    # is held against as many periods' worth.
+    length = sum((history.periods[n].end - history.periods[n].start).total_seconds() for n in earlier) / len(earlier)
+    scale = (period.end - period.start).total_seconds() / length if not trailing and length > 0 else 1.0
     out: list[Burst] = []
     for entry_id, entry in entries.items():
         mentioned = index.of_entry.get(entry_id, [])
@@ -108,7 +112,7 @@ def find_bursts(entries: Mapping[str, EntryConfig], covered: Mapping[str, EntryC
         if not shown:
             continue
         series = [c.items for c in history.counts.get(entry_id, ())] or [0] * len(history.periods)
-        base = sum(series[n] for n in earlier) / len(earlier)
+        base = sum(series[n] for n in earlier) / len(earlier) * scale
         count = len(shown)
         if trailing:
             # The last earlier period's count (by the digest's end) holds the items found now but published in it;
