@@ -108,6 +108,16 @@ def test_the_planted_name_emerges_and_the_noise_does_not(filled: str) -> None:
     assert dict(name.spellings) == {"latin": "Arsen Tonoyan", "cyrillic": "Арсен Тоноян", "armenian": "Արսեն Տոնոյան"}
     assert (name.items, name.outlets, name.with_entries) == (5, 3, ("pashinyan",))
     assert name.watchlist_yaml == "- {id: arsen-tonoyan, name: Arsen Tonoyan, aliases: [Арсен Тоноян, Արսեն Տոնոյան]}"
+    # Ready to paste: the watchlist with it loads, and the matcher then finds him in every spelling of the items.
+    from burst_news import WATCHLIST
+
+    from watcher.config import parse_watchlist
+    from watcher.match import compile_matcher
+
+    pasted = parse_watchlist(WATCHLIST.replace("actors:\n", f"actors:\n  {name.watchlist_yaml}\n"), "w.yaml")
+    matcher = compile_matcher(pasted.entries)
+    for text in ("По словам Тонояна, работа начнется", "Արսեն Տոնոյանը նախկինում", "Adviser Tonoyan meets"):
+        assert "arsen-tonoyan" in {m.entry_id for m in matcher.match_text(text)}, text
     # Everything else the items capitalise, listed without the thresholds: Mirzoyan is there every day (no growth).
     with Store.open(filled) as store:
         period = built.period
