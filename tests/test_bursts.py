@@ -288,3 +288,13 @@ def test_headlines_in_title_case_and_texts_in_capitals_name_nobody() -> None:
     # A Russian headline is written in sentence case: its capitals are names.
     assert _sequences(item("Никол Пашинян и Арсен Тоноян встретились в Москве", "")) == [
         (("Никол", "Пашинян"), True), (("Арсен", "Тоноян"), False), (("Москве",), False)]
+
+
+def test_the_short_form_of_channels_says_the_burst(filled: str) -> None:
+    from watcher.report.short_form import short_form
+
+    wl = watchlist()
+    with Store.open(filled) as store:
+        form = short_form(preview(store, wl, wl.digests[0], now=END))
+    assert "  burst: Samvel Babayan 12 (against 0 a period), first wire-en: Samvel Babayan announces a new movement" \
+        in form.figures
