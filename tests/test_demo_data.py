@@ -182,4 +182,8 @@ def test_the_demo_digest_shows_what_the_product_does(tmp_path: Path, monkeypatch
     assert "[KEY] Baku to host Karabakh reconstruction conference" in text  # a query's item naming no Baku entry
     assert "4 outlets, 2 languages (en, ru)" in flat and "3 outlets, 3 languages (en, hy, ru)" in flat
     assert "Кавказская лента (state media, Russia)" in flat and "ArmInfo-like," in flat  # outlets by name, notes
-    assert message["Subject"].startswith("Karabakh watch, daily: 17 items, Moscow's influence: Russian peacekeepers 6")
+    # A burst (quiet for weeks, then nine items) and an emerging name, in three scripts, ready for the watchlist:
+    assert "! Minsk Group: 9 items against 0.1 a period before (11 periods)\n    5 outlets" in text
+    assert "? Arsen Tonoyan / Арсен Тоноян / Արսեն Տոնոյան: 4 items from 4 outlets" in text
+    assert "- {id: arsen-tonoyan, name: Arsen Tonoyan, aliases: [Арсен Тоноян, Արսեն Տոնոյան]}" in text
+    assert str(message["Subject"]).strip().startswith("Karabakh watch, daily: 30 items, The war and the settlement: Minsk Group 9")

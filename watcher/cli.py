@@ -82,6 +82,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--since", default="365d", help="items first seen since (default 365d)")
     p.add_argument("--json", action="store_true")
 
+    p = sub.add_parser("emerging", help="names on no list that appear more and more beside watched entries")
+    p.add_argument("--since", default="1d", help="items published since (default 1d); the periods before are history")
+    p.add_argument("--until", help="and up to (default: now)")
+    p.add_argument("--limit", type=int, default=20, help="at most this many names (default 20)")
+    p.add_argument("--json", action="store_true", help="one JSON object per name, one per line")
+
     sub.add_parser("run", help="run the service: poll on schedule, send digests")
 
     p = sub.add_parser("db", help="database maintenance")

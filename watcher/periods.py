@@ -25,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 from watcher.config import DigestConfig, Watchlist
 from watcher.config.coverage import covered_entries
 from watcher.config.schedule import Schedule, parse_schedule, previous_before
-from watcher.models import Delivery, Period
+from watcher.models import Delivery, MentionedItem, Period
 from watcher.report import (
     Counts,
     Digest,
@@ -49,6 +49,8 @@ log = logging.getLogger("watcher.digest")
 BEGINNING = datetime(1970, 1, 1, tzinfo=UTC)  # a first digest looks at everything stored
 LATEST = datetime(9998, 1, 1, tzinfo=UTC)  # a period ends before it: the calendar's arithmetic needs room after it
 CLOSE_LEASE = timedelta(minutes=2)
+EMERGING_SPANS = 4  # emerging names: periods before the digest's that are their history
+EMERGING_REACH = timedelta(days=28)  # and never further back than this
 
 
 def preview(store: Store, watchlist: Watchlist, digest: DigestConfig, *, now: datetime,
@@ -76,8 +78,21 @@ def preview(store: Store, watchlist: Watchlist, digest: DigestConfig, *, now: da
                                       published_after=period.start if first else None)
         index = PeriodIndex(items, outlets)
         history = load_history(store, watchlist, digest, period, index.of_entry.keys())
+        immediate = parse_schedule(digest.schedule, "UTC").immediate  # minutes long: says nothing of names growing
+        earlier, spans = earlier_leads(store, period) if not immediate else (None, 0.0)
         return build_digest(digest, watchlist, index, assess_stored(store, watchlist, now=now), period, now=now,
-                            history=history, key_items=key_items(watchlist, digest, index), outlets=outlets)
+                            history=history, key_items=key_items(watchlist, digest, index), outlets=outlets,
+                            earlier=earlier, spans=spans)
+
+
+def earlier_leads(store: Store, period: Period) -> tuple[list[MentionedItem] | None, float]:
+    """The items beside watched entries before ``period`` that emerging names are compared with, and how many
+    period-lengths they cover: EMERGING_SPANS of them, at most EMERGING_REACH back (None for an empty period)."""
+    length = period.end - period.start
+    if length <= timedelta(0):
+        return None, 0.0
+    reach = min(length * EMERGING_SPANS, EMERGING_REACH)
+    return store.leads(Period(period.start - reach, period.start), known_at=period.end), reach / length
 
 
 def first_period_start(watchlist: Watchlist, digest: DigestConfig, end: datetime) -> datetime:
@@ -136,9 +151,11 @@ def load_history(store: Store, watchlist: Watchlist, digest: DigestConfig, perio
     )
 
 
-def alerting(built: Digest) -> bool:
-    """Whether an immediate digest has news: a key item of a situation with a query, any item of one without."""
-    return any(s.key_count if s.query else s.item_count for s in built.situations)
+def alerting(built: Digest, alert_on: Collection[str] = ("query",)) -> bool:
+    """Whether an immediate digest has news: for ``query``, a key item of a situation with a query, any item of one
+    without; for ``burst``, a burst new since the last alert (its window: the day up to now, watcher.report.bursts)."""
+    query = "query" in alert_on and any(s.key_count if s.query else s.item_count for s in built.situations)
+    return query or ("burst" in alert_on and any(s.bursts for s in built.situations))
 
 
 def close_period(store: Store, watchlist: Watchlist, digest: DigestConfig, *, now: datetime,
@@ -155,7 +172,7 @@ def close_period(store: Store, watchlist: Watchlist, digest: DigestConfig, *, no
         if last is not None and now - last < digest.min_interval / 2:
             return []
     built = preview(store, watchlist, digest, now=now)
-    if immediate and not alerting(built):
+    if immediate and not alerting(built, digest.alert_on):
         store.record_period(digest.id, built.period, {}, now=now)
         return []
     if digest.skip_empty and built.empty:

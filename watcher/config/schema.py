@@ -206,6 +206,9 @@ class DigestConfig(_Model):
     tags: tuple[str, ...] = ()  # only entries with one of these tags; empty: all
     skip_empty: bool = False
     min_interval: Duration = timedelta(minutes=30)  # for `schedule: immediate`
+    # What makes an immediate digest alert: a situation's query (a key item; any item of a situation without a
+    # query), a burst (an entry far above its own baseline, watcher.report.bursts), or either.
+    alert_on: tuple[Literal["query", "burst"], ...] = ("query",)
     # The section for covered entries that are in none of the digest's situations: its title, or false to leave
     # them out (the digest then says how many items it left out).
     other_entries: Text | Literal[False] = "Other entries"
@@ -225,6 +228,18 @@ class DigestConfig(_Model):
             raise ValueError("a digest needs to: (mail addresses) or notify: (channel URLs), or both")
         if len(set(self.notify)) < len(self.notify):
             raise ValueError("notify: names the same channel URL twice")
+        return self
+
+    @model_validator(mode="after")
+    def _alerts(self) -> DigestConfig:
+        if not self.alert_on or len(set(self.alert_on)) < len(self.alert_on):
+            raise ValueError("alert_on: list query, burst or both, each once")
+        if self.alert_on == ("query",):  # the default: what every digest does
+            return self
+        from watcher.config.schedule import parse_schedule  # as in _valid_schedule
+
+        if not parse_schedule(self.schedule, "UTC").immediate:
+            raise ValueError("alert_on: only an immediate digest alerts (schedule: immediate)")
         return self
 
 

@@ -16,6 +16,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from watcher.config.schema import EntryConfig, SituationConfig
 from watcher.models import EntryKind, Period
@@ -23,6 +24,9 @@ from watcher.report.parts import DigestItem, SourceProblem, clean_text
 from watcher.report.period import PeriodIndex
 from watcher.report.stories import StoryItem, content_keys, group_stories, headline, link_key, title_words, tongue
 from watcher.report.trends import Change, Counts, History, Novelty, baseline, change, novelty, pairs, regular
+
+if TYPE_CHECKING:  # bursts.py builds on this module's ItemRef
+    from watcher.report.bursts import Burst
 
 MAX_STORIES = 10
 MAX_ATTENTION_ROWS = 15
@@ -133,6 +137,7 @@ class SituationReport:
     stories: tuple[Story, ...]
     more_stories: int
     sources: tuple[SourceProblem, ...]
+    bursts: tuple[Burst, ...] = ()  # entries far above their own baseline (bursts.py)
 
     @property
     def empty(self) -> bool:
@@ -186,6 +191,11 @@ def situation_items(situation: SituationConfig, covered: Mapping[str, EntryConfi
 def _ref(item: DigestItem) -> ItemRef:
     return ItemRef(item_id=item.item_id, title=item.title, outlet=item.outlet, link=item.link,
                    published=item.published, language=item.language, note=item.note)
+
+
+def item_ref(item: DigestItem) -> ItemRef:
+    """The item as a section points to it."""
+    return _ref(item)
 
 
 def _mentioning(entry_id: str, wanted: Collection[str], index: PeriodIndex, period: Period) -> Sequence[int]:
