@@ -40,6 +40,7 @@ from watcher.report.key_items import key_items
 from watcher.report.parts import Outlets
 from watcher.report.period import PeriodIndex
 from watcher.report.short_form import short_form, to_bytes
+from watcher.report.storylines import WINDOW as STORYLINE_WINDOW
 from watcher.report.trends import CHART_PERIODS
 from watcher.sources.health import assess_stored
 from watcher.store import Store
@@ -76,8 +77,19 @@ def preview(store: Store, watchlist: Watchlist, digest: DigestConfig, *, now: da
                                       published_after=period.start if first else None)
         index = PeriodIndex(items, outlets)
         history = load_history(store, watchlist, digest, period, index.of_entry.keys())
+        window = storyline_window(store, end=period.end, queries=queries, outlets=outlets)
         return build_digest(digest, watchlist, index, assess_stored(store, watchlist, now=now), period, now=now,
-                            history=history, key_items=key_items(watchlist, digest, index), outlets=outlets)
+                            history=history, key_items=key_items(watchlist, digest, index), outlets=outlets,
+                            window=window)
+
+
+def storyline_window(store: Store, *, end: datetime, queries: bool, outlets: Outlets,
+                     span: timedelta = STORYLINE_WINDOW) -> PeriodIndex:
+    """The items storylines are found in (watcher.report.storylines): those published in the ``span`` before ``end``
+    and stored by then, with their text (leads, and the situations' queries when ``queries``)."""
+    start = max(end - span, BEGINNING)
+    return PeriodIndex(store.mentioned_items(Period(BEGINNING, end), with_text=True, unmatched=queries,
+                                             published_after=start), outlets)
 
 
 def first_period_start(watchlist: Watchlist, digest: DigestConfig, end: datetime) -> datetime:

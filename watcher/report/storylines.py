@@ -1,0 +1,252 @@
+"""Storylines: the stories of several days that follow one developing matter (a trial hearing by hearing, a border
+commission meeting after meeting, a resignation and the succession), across outlets and languages.
+
+The rule, over the items of a window (the ``WINDOW`` before ``now``):
+
+1. Each local day's items are grouped into stories as a digest groups its period's (``stories.group_stories``: the
+   same page, near-duplicate titles, the same event told in another language within hours).
+2. A story is described by what it names: the watched entries of its items (ids, the same in every language), the
+   content keys of their titles and leads (``stories.content_keys``: every word folded to ASCII the way the matcher
+   folds names, and stemmed, so a place or a person not on the watchlist is one key in three scripts, Տավուշ, Тавуш
+   and Tavush, while other words meet within their language), and among those the *names*: the keys of capitalised
+   words that do not begin a sentence (places, people, organisations). Watched names are left out of the content
+   keys (their entries stand for them), and so are internationalisms that say nothing of the matter (minister,
+   parliament). A story of many items is described by what a third of them name.
+3. What a story names weighs by how rare it is in the window: ``ln(N / df)``, ``df`` the stories naming it and
+   ``N`` their number (at least ``MIN_STORIES``, so a quiet window does not make every word rare). A key is *rare*
+   when at most √N stories name it.
+4. Two stories at most ``MAX_GAP`` apart are one storyline when
+   - they share an anchor: a watched entry, or a rare name (the cross-language bridge);
+   - they share ``RARE_SHARED`` rare content keys or more; and
+   - the weights of all they share (content keys and entries) add up to more than chance gives: at least
+     ``ln(P)``, ``P`` the pairs of stories the window could link (at most ``MAX_GAP`` apart). The sum is minus the
+     log of the chance that a story names them all, so a bigger window, where more coincidences happen, asks more.
+   Precision over reach: an entry named every day, common words, or a rare word met by chance do not link two
+   stories; two unrelated items about the same person on different days stay apart, and so do two trials that
+   share the words of a courtroom but no name.
+5. A storyline is a set of linked stories (transitively) that covers at least two days.
+
+Pure: items and ``now`` in, frozen values out. Candidate pairs come only from rare keys (each names at most √N
+stories), so a window of thousands of stories stays fast.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from functools import lru_cache
+
+from watcher.report.stories import LEAD_WORDS, StoryItem, common_across, content_keys, group_stories, headline, tongue
+
+WINDOW = timedelta(days=14)
+MAX_GAP = timedelta(days=7)  # between two stories of one storyline: a weekly hearing is still one trial
+MIN_STORIES = 100  # the window counts as holding at least this many stories when words are weighed
+MIN_PAIRS = 1000  # and at least this many pairs of stories that could be linked
+RARE_SHARED = 2  # rare content keys two stories must share
+CORE_FROM = 6  # a story of this many items or more is described by what a third of them name
+
+
+@dataclass(frozen=True, slots=True)
+class StorylineItem:
+    """One item of a storyline: what the reader follows, a link to it; ``new`` when the period reports it."""
+
+    item_id: int
+    title: str
+    link: str | None
+    published: datetime
+    outlet: str
+    language: str | None
+    new: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Storyline:
+    """Stories of several days about one developing matter."""
+
+    title: str  # the headline of its latest story
+    link: str | None
+    language: str | None
+    first_seen: datetime  # when its first item was published
+    first_outlet: str  # who reported it first
+    days: int  # local calendar days from its first item to its last, both counted
+    items: tuple[StorylineItem, ...]  # oldest first
+    outlets: tuple[str, ...]  # each outlet once, in the order they joined
+    languages: tuple[str, ...]  # the languages (or scripts, where unknown) of its items, sorted
+    entries: tuple[str, ...]  # ids of the watched entries its items name, sorted
+    new: int  # items the period reports
+
+    @property
+    def moved(self) -> bool:
+        """Whether the period brought an item of it."""
+        return self.new > 0
+
+
+@dataclass(frozen=True, slots=True)
+class _Story:
+    day: date
+    items: list[StoryItem]
+    entries: frozenset[str]
+    keys: frozenset[str]
+    names: frozenset[str]  # the keys of the names among them
+
+
+@dataclass(frozen=True, slots=True)
+class Threads:
+    """The linked stories of a window (each thread over two days or more), ready to be read as storylines, all of
+    them or those of one section's items."""
+
+    zone: tzinfo
+    threads: tuple[tuple[_Story, ...], ...]
+
+
+def find_storylines(items: Iterable[StoryItem], *, now: datetime, zone: tzinfo = UTC, new: Collection[int] = (),
+                    window: timedelta = WINDOW, names: frozenset[str] = frozenset()) -> list[Storyline]:
+    """The storylines of the ``items`` published in the ``window`` before ``now`` (``find_threads``, then
+    ``storylines``)."""
+    return storylines(find_threads(items, now=now, zone=zone, window=window, names=names), new=new)
+
+
+def find_threads(items: Iterable[StoryItem], *, now: datetime, zone: tzinfo = UTC, window: timedelta = WINDOW,
+                 max_gap: timedelta = MAX_GAP, names: frozenset[str] = frozenset(),
+                 words: Callable[[str], frozenset[str]] | None = None,
+                 links: Callable[[str | None], str | None] | None = None) -> Threads:
+    """The stories of the ``items`` published in the ``window`` before ``now`` (days counted in ``zone``), linked
+    into threads by the rule of this module.
+
+    ``names``: the content keys of the watched names; ``words`` and ``links`` stand for ``title_words`` and
+    ``link_key``, remembered by a caller that asks again (as ``group_stories`` takes them).
+    """
+    start = now - window
+    by_day: defaultdict[date, list[StoryItem]] = defaultdict(list)
+    for item in items:
+        if start < item.published <= now:
+            by_day[item.published.astimezone(zone).date()].append(item)
+    left_out = names | common_across()
+    stories = []
+    for day in sorted(by_day):
+        for group in group_stories(by_day[day], words=words, links=links, keys=_content_keys, names=names):
+            described = [described_by(i.title, i.lead) for i in group]
+            keys = _core((k for k, _ in described), len(group)) - left_out
+            stories.append(_Story(day, group, _core((i.entries for i in group), len(group)), keys,
+                                  _core((n for _, n in described), len(group)) & keys))
+    parent = list(range(len(stories)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for a, b in linked(stories, max_gap):
+        parent[find(b)] = find(a)
+    threads: defaultdict[int, list[_Story]] = defaultdict(list)
+    for index, story in enumerate(stories):
+        threads[find(index)].append(story)
+    return Threads(zone, tuple(tuple(t) for t in threads.values() if len({s.day for s in t}) > 1))
+
+
+@lru_cache(maxsize=1 << 15)  # a window's items are described again by every digest of the next two weeks
+def described_by(title: str, lead: str = "") -> tuple[frozenset[str], frozenset[str]]:
+    """The content keys of a title and its lead, and the keys of the names among them: capitalised words that do not
+    begin a sentence."""
+    found = []
+    for text in (title, " ".join(lead.split()[:LEAD_WORDS])):
+        for sentence in _SENTENCE_END.split(text):
+            found += [w for w in sentence.split()[1:] if w[:1].isupper()]
+    return content_keys(title, lead), content_keys(" ".join(found)) if found else frozenset()
+
+
+_SENTENCE_END = re.compile(r"[.!?:;։«»\"“”„]\s*|\s[-–—]\s")
+
+
+def _content_keys(item: StoryItem) -> frozenset[str]:
+    return described_by(item.title, item.lead)[0]
+
+
+def storylines(threads: Threads, *, new: Collection[int] = (), members: Collection[int] | None = None,
+               shown: Callable[[StoryItem], StoryItem] | None = None) -> list[Storyline]:
+    """The threads as storylines, the most carried first (outlets, languages, days, then the latest); ``new``: ids of
+    the items the period reports. ``members``: only these items (a situation's) count, and a thread is a storyline
+    of theirs when they still cover two days. ``shown``: each item as the storyline shows it (title, link and outlet
+    cleaned for display), when the items were linked as they came."""
+    wanted = set(new)
+    found = []
+    for thread in threads.threads:
+        kept = thread if members is None else [
+            replace(s, items=[i for i in s.items if i.item_id in members]) for s in thread]
+        kept = [s for s in kept if s.items]
+        if len({s.day for s in kept}) > 1:
+            found.append(_storyline(kept, threads.zone, wanted, shown))
+    found.sort(key=lambda s: (-len(s.outlets), -len(s.languages), -s.days, -s.items[-1].published.timestamp(),
+                              s.title.casefold()))
+    return found
+
+
+def linked(stories: Sequence[_Story], max_gap: timedelta) -> Iterable[tuple[int, int]]:
+    """Pairs of stories (indices, in day order) that the rule of this module makes one storyline."""
+    size = max(len(stories), MIN_STORIES)
+    key_df = Counter(k for s in stories for k in s.keys)
+    entry_df = Counter(e for s in stories for e in s.entries)
+    rare = math.sqrt(size)
+    gap = max_gap.days
+    per_day = Counter(s.day for s in stories)
+    pairs = sum(n * per_day.get(d + timedelta(days=g), 0) if g else n * (n - 1) // 2
+                for d, n in per_day.items() for g in range(gap + 1))
+    needed = math.log(max(pairs, MIN_PAIRS))
+    postings: defaultdict[str, list[int]] = defaultdict(list)  # rare key -> stories naming it, in day order
+    for index, story in enumerate(stories):
+        for k in story.keys:
+            if key_df[k] <= rare:
+                postings[k].append(index)
+    shared: Counter[tuple[int, int]] = Counter()
+    for indices in postings.values():
+        for n, a in enumerate(indices):
+            day = stories[a].day
+            for b in indices[n + 1:]:
+                if (stories[b].day - day).days > gap:
+                    break
+                shared[a, b] += 1
+    for (a, b), count in shared.items():
+        if count < RARE_SHARED:
+            continue
+        one, other = stories[a], stories[b]
+        if not one.entries & other.entries and not any(key_df[k] <= rare for k in one.names & other.names):
+            continue
+        surprise = sum(math.log(size / key_df[k]) for k in one.keys & other.keys)
+        surprise += sum(math.log(size / entry_df[e]) for e in one.entries & other.entries)
+        if surprise >= needed:
+            yield a, b
+
+
+def _core(sets: Iterable[frozenset[str]], size: int) -> frozenset[str]:
+    """What at least a third of a story's items name (all that any names, for a story of one to five items)."""
+    if size < CORE_FROM:
+        return frozenset().union(*sets)
+    counts = Counter(x for names in sets for x in names)
+    return frozenset(x for x, n in counts.items() if 3 * n >= size)
+
+
+def _storyline(thread: Sequence[_Story], zone: tzinfo, new: Collection[int],
+               shown: Callable[[StoryItem], StoryItem] | None) -> Storyline:
+    show = shown or (lambda i: i)
+    members = sorted((show(i) for s in thread for i in s.items), key=lambda i: (i.published, i.item_id))
+    latest = max(thread, key=lambda s: (s.day, len(s.items), s.items[-1].published))
+    lead = show(headline(latest.items))
+    outlets: dict[str, str] = {}
+    for item in members:
+        outlets.setdefault(item.outlet.casefold(), item.outlet)
+    first, last = members[0], members[-1]
+    return Storyline(
+        title=lead.title, link=lead.link, language=lead.language, first_seen=first.published, first_outlet=first.outlet,
+        days=(last.published.astimezone(zone).date() - first.published.astimezone(zone).date()).days + 1,
+        items=tuple(StorylineItem(item_id=i.item_id, title=i.title, link=i.link, published=i.published,
+                                  outlet=i.outlet, language=i.language, new=i.item_id in new) for i in members),
+        outlets=tuple(outlets.values()),
+        languages=tuple(sorted({tongue(i.language, i.title) for i in members})),
+        entries=tuple(sorted({e for i in members for e in i.entries})),
+        new=sum(1 for i in members if i.item_id in new),
+    )
