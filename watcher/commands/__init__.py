@@ -15,7 +15,7 @@ _MODULES = {
     "rematch": "watcher.commands.rematch", "namesakes": "watcher.commands.namesakes",
     "run": "watcher.commands.run", "db": "watcher.commands.run",
     "demo": "watcher.commands.demo", "status": "watcher.commands.status", "reload": "watcher.commands.status",
-    "feed": "watcher.commands.feed",
+    "feed": "watcher.commands.feed", "storylines": "watcher.commands.storylines",
 }
 
 

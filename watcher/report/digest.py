@@ -19,8 +19,7 @@ from watcher.models import EntryKind, MentionedItem, Period, StoredMatch
 from watcher.report.key_items import key_items as key_items_of
 from watcher.report.parts import DigestItem, Outlets, SourceProblem, clean_text, source_problems
 from watcher.report.period import PeriodIndex, period_items
-from watcher.report.situations import MAX_STORIES, SituationReport, build_situation, section_storylines
-from watcher.report.stories import content_keys
+from watcher.report.situations import MAX_STORIES, SituationReport, build_situation, section_storylines, watched_keys
 from watcher.report.trends import History, regular
 from watcher.sources.health import Assessment
 
@@ -94,7 +93,7 @@ def build_digest(digest: DigestConfig, watchlist: Watchlist,
     sections.sort(key=lambda s: (kind_rank[s.kind], -s.item_count, s.name.casefold(), s.entry_id))
     about: set[int] = set().union(*(index.of_entry[s.entry_id] for s in sections))
     problems = source_problems(sources, regular=regular, items_per_period=history.source_items)
-    names = frozenset().union(*(content_keys(" ".join((e.name, *e.aliases))) for e in covered.values()))
+    names = watched_keys(covered)
     chosen = situations_of(digest, watchlist, covered)
     threads = {} if window is None else section_storylines(
         chosen, covered, window, lambda ids: key_items_of(watchlist, digest, window, ids), now=period.end,

@@ -178,6 +178,11 @@ def build_situation(situation: SituationConfig, covered: Mapping[str, EntryConfi
     )
 
 
+def watched_keys(covered: Mapping[str, EntryConfig]) -> frozenset[str]:
+    """The content keys of the watched entries' names and aliases: stories never join items by these alone."""
+    return frozenset().union(*(content_keys(" ".join((e.name, *e.aliases))) for e in covered.values()))
+
+
 def section_storylines(sections: Sequence[SituationConfig], covered: Mapping[str, EntryConfig], window: PeriodIndex,
                        selects: Callable[[Collection[int]], Mapping[str, Collection[int]]], *, now: datetime,
                        zone: tzinfo, new: Collection[int], span: timedelta = WINDOW,

@@ -3,8 +3,9 @@ commission meeting after meeting, a resignation and the succession), across outl
 
 The rule, over the items of a window (the ``WINDOW`` before ``now``):
 
-1. Each local day's items are grouped into stories as a digest groups its period's (``stories.group_stories``: the
-   same page, near-duplicate titles, the same event told in another language within hours).
+1. Each local day's items are grouped into stories by ``stories.group_stories``: the same page, near-duplicate
+   titles. The same event told in another language is left to the rule below, stricter than a digest's grouping
+   of one period: two weeks hold more coincidences.
 2. A story is described by what it names: the watched entries of its items (ids, the same in every language), the
    content keys of their titles and leads (``stories.content_keys``: every word folded to ASCII the way the matcher
    folds names, and stemmed, so a place or a person not on the watchlist is one key in three scripts, Տավուշ, Тавуш
@@ -45,7 +46,7 @@ from watcher.report.stories import LEAD_WORDS, StoryItem, common_across, content
 WINDOW = timedelta(days=14)
 MAX_GAP = timedelta(days=7)  # between two stories of one storyline: a weekly hearing is still one trial
 MIN_STORIES = 100  # the window counts as holding at least this many stories when words are weighed
-MIN_PAIRS = 1000  # and at least this many pairs of stories that could be linked
+MIN_PAIRS = 10_000  # and at least this many pairs of stories that could be linked
 RARE_SHARED = 2  # rare content keys two stories must share
 CORE_FROM = 6  # a story of this many items or more is described by what a third of them name
 
@@ -67,7 +68,7 @@ class StorylineItem:
 class Storyline:
     """Stories of several days about one developing matter."""
 
-    title: str  # the headline of its latest story
+    title: str  # the headline of its last day (stories.headline: the first in the script most of them use)
     link: str | None
     language: str | None
     first_seen: datetime  # when its first item was published
@@ -128,7 +129,9 @@ def find_threads(items: Iterable[StoryItem], *, now: datetime, zone: tzinfo = UT
     left_out = names | common_across()
     stories = []
     for day in sorted(by_day):
-        for group in group_stories(by_day[day], words=words, links=links, keys=_content_keys, names=names):
+        # Only the same page and near-duplicate titles: the same event in another language is this rule's to link.
+        for group in group_stories(by_day[day], window=timedelta(0), words=words, links=links, keys=_content_keys,
+                                   names=names):
             described = [described_by(i.title, i.lead) for i in group]
             keys = _core((k for k, _ in described), len(group)) - left_out
             stories.append(_Story(day, group, _core((i.entries for i in group), len(group)), keys,
@@ -234,8 +237,9 @@ def _storyline(thread: Sequence[_Story], zone: tzinfo, new: Collection[int],
                shown: Callable[[StoryItem], StoryItem] | None) -> Storyline:
     show = shown or (lambda i: i)
     members = sorted((show(i) for s in thread for i in s.items), key=lambda i: (i.published, i.item_id))
-    latest = max(thread, key=lambda s: (s.day, len(s.items), s.items[-1].published))
-    lead = show(headline(latest.items))
+    last_day = max(s.day for s in thread)
+    lead = show(headline(sorted((i for s in thread if s.day == last_day for i in s.items),
+                                key=lambda i: (i.published, i.item_id))))
     outlets: dict[str, str] = {}
     for item in members:
         outlets.setdefault(item.outlet.casefold(), item.outlet)
