@@ -1,0 +1,82 @@
+"""``watcher storylines``: the generated news stored in a real SQLite database, listed per situation, as text and
+as JSON with every item's link; the same storylines the digest shows (one path)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from itertools import groupby
+from pathlib import Path
+
+import pytest
+from storyline_news import WATCHLIST, news, outlet_names
+
+from watcher.cli import main
+from watcher.models import Item, Match
+from watcher.store import Store
+from watcher.store.migrate import upgrade
+
+
+def _fill(url: str, end: datetime) -> dict[str, str | None]:
+    """Store the news as polled, each day's items of a source at once; the plant of each link."""
+    items = news(end)
+    sources = {source: name for source, name in outlet_names().items()}
+    upgrade(url)
+    with Store.open(url) as store:
+        store.sync_sources([(s, f"http://127.0.0.1:9/{s}") for s in sources], now=items[0].published)
+        slug = {name: s for s, name in sources.items()}
+        ordered = sorted(items, key=lambda i: (slug[i.outlet], i.published.date(), i.item_id))
+        for (source, _), batch in groupby(ordered, key=lambda i: (slug[i.outlet], i.published.date())):
+            got = list(batch)
+            stored = [Item(key=i.link, title=i.title, text=i.lead, link=i.link, published=i.published,
+                           language=i.language) for i in got]
+            matches = {i.link: [Match(entry_id=e, field="text", text=e, start=0, end=1, snippet=f"[[{e}]]")
+                                for e in sorted(i.entries)] for i in got}
+            store.record_success(source, now=max(i.published for i in got) + timedelta(minutes=1), status=200,
+                                 etag=None, last_modified=None, items=stored, matches=matches)
+    return {i.link: i.plant for i in items}
+
+
+@pytest.fixture
+def stored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str | None]:
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    monkeypatch.setenv("WATCHER_DATABASE_URL", url)
+    sources = "".join(f"  - {{name: {s}, url: 'http://127.0.0.1:9/{s}', display_name: '{n}'}}\n"
+                      for s, n in outlet_names().items())
+    config = tmp_path / "watchlist.yaml"
+    config.write_text(f"sources:\n{sources}{WATCHLIST}", encoding="utf-8")
+    monkeypatch.setenv("WATCHER_CONFIG", str(config))
+    return _fill(url, datetime.now(UTC) - timedelta(minutes=5))
+
+
+def test_storylines_as_json_per_situation_with_every_link(stored: dict[str, str | None],
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["storylines", "--json"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    plants = {(line["situation"], stored[line["items"][0]["link"]]) for line in lines}
+    assert plants == {("yerevan", "trial"), ("yerevan", "resignation"), ("border", "commission")}
+    for line in lines:
+        assert {stored[i["link"]] for i in line["items"]} == {stored[line["items"][0]["link"]]}
+        assert set(line) >= {"title", "first_seen", "days", "items", "outlets", "languages"}
+    trial = next(line for line in lines if line["title"] == "Prosecutor sums up at Kocharyan trial")
+    assert (len(trial["items"]), len(trial["outlets"]), trial["languages"]) == (11, 6, ["en", "hy", "ru"])
+    assert sum(i["new"] for i in trial["items"]) == 4  # published in the last day
+
+    assert main(["storylines", "--situation", "border", "--since", "30d", "--json"]) == 0
+    older = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert sorted(stored[line["items"][0]["link"]] or "" for line in older) == ["commission", "gas-talks"]
+
+
+def test_storylines_as_text(stored: dict[str, str | None], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["storylines", "--situation", "yerevan"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Yerevan politics (yerevan)\n  Prosecutor sums up at Kocharyan trial\n")
+    assert "by Caucasus Wire; 6 outlets in 3 languages (en, hy, ru), 11 items, 4 new" in " ".join(out.split())
+    assert "Lilit Hovakimyan appointed health minister after Mkrtumyan" in out
+    assert out.rstrip().splitlines()[-1].startswith("2 storylines in the items published since ")
+
+
+def test_an_unknown_situation_is_one_line(stored: dict[str, str | None], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["storylines", "--situation", "nowhere"]) == 2
+    err = capsys.readouterr().err
+    assert "no situation with id 'nowhere' (situations: yerevan, border)" in err and "Traceback" not in err
