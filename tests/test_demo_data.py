@@ -182,4 +182,8 @@ def test_the_demo_digest_shows_what_the_product_does(tmp_path: Path, monkeypatch
     assert "[KEY] Baku to host Karabakh reconstruction conference" in text  # a query's item naming no Baku entry
     assert "4 outlets, 2 languages (en, ru)" in flat and "3 outlets, 3 languages (en, hy, ru)" in flat
     assert "Кавказская лента (state media, Russia)" in flat and "ArmInfo-like," in flat  # outlets by name, notes
-    assert message["Subject"].startswith("Karabakh watch, daily: 17 items, Moscow's influence: Russian peacekeepers 6")
+    assert message["Subject"].startswith("Karabakh watch, daily: 19 items, Moscow's influence: Russian peacekeepers 6")
+    # a storyline: Kocharyan's trial, hearing by hearing since twelve days, the day's hearing under the earlier ones
+    assert "1. Prosecutor sums up at Kocharyan trial day 13: first reported Thu 12 Nov by Caucasus Wire; now 4 " \
+           "outlets in 3 languages (en, hy, ru), 8 items, 2 new" in flat
+    assert "+ 24 Nov 00:50 Լրատու: Դատախազը եզրափակիչ ճառ է ասել Քոչարյանի գործով" in flat

@@ -14,8 +14,10 @@ The rule, over the items of a window (the ``WINDOW`` before ``now``):
    keys (their entries stand for them), and so are internationalisms that say nothing of the matter (minister,
    parliament). A story of many items is described by what a third of them name.
 3. What a story names weighs by how rare it is in the window: ``ln(N / df)``, ``df`` the stories naming it and
-   ``N`` their number (at least ``MIN_STORIES``, so a quiet window does not make every word rare). A key is *rare*
-   when at most √N stories name it.
+   ``N`` the stories that could (at least ``MIN_STORIES`` in all, so a quiet window does not make every word rare):
+   for a watched entry, every story; for a content key, the stories of the languages that write it (a place named
+   in three scripts is weighed among all, a verb of one language among that language's). A key is *rare* when at
+   most √N stories name it.
 4. Two stories at most ``MAX_GAP`` apart are one storyline when
    - they share an anchor: a watched entry, or a rare name (the cross-language bridge);
    - they share ``RARE_SHARED`` rare content keys or more; and
@@ -93,6 +95,7 @@ class _Story:
     entries: frozenset[str]
     keys: frozenset[str]
     names: frozenset[str]  # the keys of the names among them
+    tongues: frozenset[str]  # its items' languages (or scripts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +138,8 @@ def find_threads(items: Iterable[StoryItem], *, now: datetime, zone: tzinfo = UT
             described = [described_by(i.title, i.lead) for i in group]
             keys = _core((k for k, _ in described), len(group)) - left_out
             stories.append(_Story(day, group, _core((i.entries for i in group), len(group)), keys,
-                                  _core((n for _, n in described), len(group)) & keys))
+                                  _core((n for _, n in described), len(group)) & keys,
+                                  frozenset(tongue(i.language, i.title) for i in group)))
     parent = list(range(len(stories)))
 
     def find(i: int) -> int:
@@ -194,7 +198,16 @@ def linked(stories: Sequence[_Story], max_gap: timedelta) -> Iterable[tuple[int,
     size = max(len(stories), MIN_STORIES)
     key_df = Counter(k for s in stories for k in s.keys)
     entry_df = Counter(e for s in stories for e in s.entries)
-    rare = math.sqrt(size)
+    # A word is weighed among the stories of the languages that write it: a verb of one language in a tenth of that
+    # language's stories is no rare word, a place named in three scripts is weighed among them all.
+    per_tongue = Counter(t for s in stories for t in s.tongues)
+    tongues_of: defaultdict[str, set[str]] = defaultdict(set)
+    for story in stories:
+        for k in story.keys:
+            tongues_of[k].update(story.tongues)
+    scale = size / max(len(stories), 1)
+    among = {k: min(size, scale * sum(per_tongue[t] for t in ts)) for k, ts in tongues_of.items()}
+    rare = {k for k, n in key_df.items() if n * n <= among[k]}  # at most √N of the stories that could name it
     gap = max_gap.days
     per_day = Counter(s.day for s in stories)
     pairs = sum(n * per_day.get(d + timedelta(days=g), 0) if g else n * (n - 1) // 2
@@ -202,9 +215,8 @@ def linked(stories: Sequence[_Story], max_gap: timedelta) -> Iterable[tuple[int,
     needed = math.log(max(pairs, MIN_PAIRS))
     postings: defaultdict[str, list[int]] = defaultdict(list)  # rare key -> stories naming it, in day order
     for index, story in enumerate(stories):
-        for k in story.keys:
-            if key_df[k] <= rare:
-                postings[k].append(index)
+        for k in story.keys & rare:
+            postings[k].append(index)
     shared: Counter[tuple[int, int]] = Counter()
     for indices in postings.values():
         for n, a in enumerate(indices):
@@ -217,9 +229,9 @@ def linked(stories: Sequence[_Story], max_gap: timedelta) -> Iterable[tuple[int,
         if count < RARE_SHARED:
             continue
         one, other = stories[a], stories[b]
-        if not one.entries & other.entries and not any(key_df[k] <= rare for k in one.names & other.names):
+        if not one.entries & other.entries and not one.names & other.names & rare:
             continue
-        surprise = sum(math.log(size / key_df[k]) for k in one.keys & other.keys)
+        surprise = sum(math.log(among[k] / key_df[k]) for k in one.keys & other.keys)
         surprise += sum(math.log(size / entry_df[e]) for e in one.entries & other.entries)
         if surprise >= needed:
             yield a, b
