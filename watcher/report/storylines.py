@@ -132,9 +132,9 @@ def find_threads(items: Iterable[StoryItem], *, now: datetime, zone: tzinfo = UT
     left_out = names | common_across()
     stories = []
     for day in sorted(by_day):
-        # Only the same page and near-duplicate titles: the same event in another language is this rule's to link.
-        for group in group_stories(by_day[day], window=timedelta(0), words=words, links=links, keys=_content_keys,
-                                   names=names):
+        # Only the same page: near-duplicates and the same event in another language are this rule's to link.
+        for group in group_stories(by_day[day], window=timedelta(0), words=_no_words, links=links,
+                                   keys=_content_keys, names=names):
             described = [described_by(i.title, i.lead) for i in group]
             keys = _core((k for k, _ in described), len(group)) - left_out
             stories.append(_Story(day, group, _core((i.entries for i in group), len(group)), keys,
@@ -168,6 +168,10 @@ def described_by(title: str, lead: str = "") -> tuple[frozenset[str], frozenset[
 
 
 _SENTENCE_END = re.compile(r"[.!?:;։«»\"“”„]\s*|\s[-–—]\s")
+
+
+def _no_words(title: str) -> frozenset[str]:
+    return frozenset()
 
 
 def _content_keys(item: StoryItem) -> frozenset[str]:
