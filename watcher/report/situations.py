@@ -205,8 +205,7 @@ def section_storylines(sections: Sequence[SituationConfig], covered: Mapping[str
                                       published=items[i].published, link=items[i].link,
                                       entries=window.entries[i] & covered.keys(), language=items[i].language,
                                       lead=_lead(window, i)) for i in window.order if i in chosen],
-                           now=now, zone=zone, window=span, names=names, words=window.remembered(title_words),
-                           links=window.remembered(link_key))
+                           now=now, zone=zone, window=span, names=names)
     threaded = {i.item_id for thread in threads.threads for story in thread for i in story.items}
     for k, ids in selects(threaded - set(unnamed)).items():
         selected.setdefault(k, set()).update(ids)

@@ -1,36 +1,35 @@
-"""Storylines: the stories of several days that follow one developing matter (a trial hearing by hearing, a border
+"""Storylines: the items of several days that follow one developing matter (a trial hearing by hearing, a border
 commission meeting after meeting, a resignation and the succession), across outlets and languages.
 
 The rule, over the items of a window (the ``WINDOW`` before ``now``):
 
-1. Each local day's items are grouped into stories by ``stories.group_stories``: the same page, near-duplicate
-   titles. The same event told in another language is left to the rule below, stricter than a digest's grouping
-   of one period: two weeks hold more coincidences.
-2. A story is described by what it names: the watched entries of its items (ids, the same in every language), the
-   content keys of their titles and leads (``stories.content_keys``: every word folded to ASCII the way the matcher
-   folds names, and stemmed, so a place or a person not on the watchlist is one key in three scripts, Տավուշ, Тавуш
-   and Tavush, while other words meet within their language), and among those the *names*: the keys of capitalised
-   words that do not begin a sentence (places, people, organisations). Watched names are left out of the content
-   keys (their entries stand for them), and so are internationalisms that say nothing of the matter (minister,
-   parliament). A story of many items is described by what a third of them name.
-3. What a story names weighs by how rare it is in the window: ``ln(N / df)``, ``df`` the stories naming it and
-   ``N`` the stories that could (at least ``MIN_STORIES`` in all, so a quiet window does not make every word rare):
-   for a watched entry, every story; for a content key, the stories of the languages that write it (a place named
-   in three scripts is weighed among all, a verb of one language among that language's). A key is *rare* when at
-   most √N stories name it.
-4. Two stories at most ``MAX_GAP`` apart are one storyline when
-   - they share an anchor: a watched entry, or a rare name (the cross-language bridge);
+1. An item is described by what it names: its watched entries (ids, the same in every language), the content keys
+   of its title and lead (``stories.content_keys``: every word folded to ASCII the way the matcher folds names, and
+   stemmed, so a place or a person not on the watchlist is one key in three scripts, Տավուշ, Тавуш and Tavush,
+   while other words meet within their language), and among those the *names*: the keys of capitalised words that
+   do not begin a sentence (places, people, organisations). Watched names are left out of the content keys (their
+   entries stand for them), and so are internationalisms that say nothing of the matter (minister, parliament).
+2. What an item names weighs by how rare it is in the window: ``ln(N / df)``, ``df`` the items naming it and ``N``
+   the items that could (at least ``MIN_STORIES`` in all, so a quiet window does not make every word rare): for a
+   watched entry, every item; for a content key, the items of the languages that write it (a place named in three
+   scripts is weighed among all, a verb of one language among that language's). A key is *rare* when at most √N
+   items name it.
+3. Two items at most ``MAX_GAP`` apart are one storyline when
+   - they share an anchor: a watched entry, or a rare name (the bridge between languages);
    - they share ``RARE_SHARED`` rare content keys or more; and
    - the weights of all they share (content keys and entries) add up to more than chance gives: at least
-     ``ln(P)``, ``P`` the pairs of stories the window could link (at most ``MAX_GAP`` apart). The sum is minus the
-     log of the chance that a story names them all, so a bigger window, where more coincidences happen, asks more.
+     ``ln(P)``, ``P`` the pairs of items the window could link (at most ``MAX_GAP`` apart, at least ``MIN_PAIRS``).
+     The sum is minus the log of the chance that an item names them all, so a bigger window, where more
+     coincidences happen, asks more.
    Precision over reach: an entry named every day, common words, or a rare word met by chance do not link two
-   stories; two unrelated items about the same person on different days stay apart, and so do two trials that
-   share the words of a courtroom but no name.
-5. A storyline is a set of linked stories (transitively) that covers at least two days.
+   items; two unrelated items about the same person on different days stay apart, and so do two trials that share
+   the words of a courtroom but no name. The same event told by two outlets, or in two languages, on one day is
+   linked by the same rule, stricter than a digest's grouping of one period's stories: two weeks hold more
+   coincidences.
+4. A storyline is a set of linked items (transitively) that covers at least two days.
 
 Pure: items and ``now`` in, frozen values out. Candidate pairs come only from rare keys (each names at most √N
-stories), so a window of thousands of stories stays fast.
+items), so a window of thousands of items stays fast.
 """
 
 from __future__ import annotations
@@ -43,14 +42,13 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from functools import lru_cache
 
-from watcher.report.stories import LEAD_WORDS, StoryItem, common_across, content_keys, group_stories, headline, tongue
+from watcher.report.stories import LEAD_WORDS, StoryItem, common_across, content_keys, headline, tongue
 
 WINDOW = timedelta(days=14)
-MAX_GAP = timedelta(days=7)  # between two stories of one storyline: a weekly hearing is still one trial
-MIN_STORIES = 100  # the window counts as holding at least this many stories when words are weighed
-MIN_PAIRS = 10_000  # and at least this many pairs of stories that could be linked
-RARE_SHARED = 2  # rare content keys two stories must share
-CORE_FROM = 6  # a story of this many items or more is described by what a third of them name
+MAX_GAP = timedelta(days=7)  # between two items of one storyline: a weekly hearing is still one trial
+MIN_STORIES = 100  # the window counts as holding at least this many items when words are weighed
+MIN_PAIRS = 10_000  # and at least this many pairs of items that could be linked
+RARE_SHARED = 2  # rare content keys two items must share
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +87,7 @@ class Storyline:
 
 
 @dataclass(frozen=True, slots=True)
-class _Story:
+class _Described:
     day: date
     items: list[StoryItem]
     entries: frozenset[str]
@@ -104,7 +102,7 @@ class Threads:
     them or those of one section's items."""
 
     zone: tzinfo
-    threads: tuple[tuple[_Story, ...], ...]
+    threads: tuple[tuple[_Described, ...], ...]
 
 
 def find_storylines(items: Iterable[StoryItem], *, now: datetime, zone: tzinfo = UTC, new: Collection[int] = (),
@@ -115,31 +113,17 @@ def find_storylines(items: Iterable[StoryItem], *, now: datetime, zone: tzinfo =
 
 
 def find_threads(items: Iterable[StoryItem], *, now: datetime, zone: tzinfo = UTC, window: timedelta = WINDOW,
-                 max_gap: timedelta = MAX_GAP, names: frozenset[str] = frozenset(),
-                 words: Callable[[str], frozenset[str]] | None = None,
-                 links: Callable[[str | None], str | None] | None = None) -> Threads:
-    """The stories of the ``items`` published in the ``window`` before ``now`` (days counted in ``zone``), linked
-    into threads by the rule of this module.
-
-    ``names``: the content keys of the watched names; ``words`` and ``links`` stand for ``title_words`` and
-    ``link_key``, remembered by a caller that asks again (as ``group_stories`` takes them).
-    """
+                 max_gap: timedelta = MAX_GAP, names: frozenset[str] = frozenset()) -> Threads:
+    """The ``items`` published in the ``window`` before ``now`` (days counted in ``zone``), linked into threads by
+    the rule of this module; ``names``: the content keys of the watched names."""
     start = now - window
-    by_day: defaultdict[date, list[StoryItem]] = defaultdict(list)
-    for item in items:
-        if start < item.published <= now:
-            by_day[item.published.astimezone(zone).date()].append(item)
     left_out = names | common_across()
     stories = []
-    for day in sorted(by_day):
-        # Only the same page: near-duplicates and the same event in another language are this rule's to link.
-        for group in group_stories(by_day[day], window=timedelta(0), words=_no_words, links=links,
-                                   keys=_content_keys, names=names):
-            described = [described_by(i.title, i.lead) for i in group]
-            keys = _core((k for k, _ in described), len(group)) - left_out
-            stories.append(_Story(day, group, _core((i.entries for i in group), len(group)), keys,
-                                  _core((n for _, n in described), len(group)) & keys,
-                                  frozenset(tongue(i.language, i.title) for i in group)))
+    for item in sorted((i for i in items if start < i.published <= now), key=lambda i: (i.published, i.item_id)):
+        keys, named = described_by(item.title, item.lead)
+        keys -= left_out
+        stories.append(_Described(item.published.astimezone(zone).date(), [item], item.entries, keys, named & keys,
+                              frozenset((tongue(item.language, item.title),))))
     parent = list(range(len(stories)))
 
     def find(i: int) -> int:
@@ -150,7 +134,7 @@ def find_threads(items: Iterable[StoryItem], *, now: datetime, zone: tzinfo = UT
 
     for a, b in linked(stories, max_gap):
         parent[find(b)] = find(a)
-    threads: defaultdict[int, list[_Story]] = defaultdict(list)
+    threads: defaultdict[int, list[_Described]] = defaultdict(list)
     for index, story in enumerate(stories):
         threads[find(index)].append(story)
     return Threads(zone, tuple(tuple(t) for t in threads.values() if len({s.day for s in t}) > 1))
@@ -168,14 +152,6 @@ def described_by(title: str, lead: str = "") -> tuple[frozenset[str], frozenset[
 
 
 _SENTENCE_END = re.compile(r"[.!?:;։«»\"“”„]\s*|\s[-–—]\s")
-
-
-def _no_words(title: str) -> frozenset[str]:
-    return frozenset()
-
-
-def _content_keys(item: StoryItem) -> frozenset[str]:
-    return described_by(item.title, item.lead)[0]
 
 
 def storylines(threads: Threads, *, new: Collection[int] = (), members: Collection[int] | None = None,
@@ -197,13 +173,13 @@ def storylines(threads: Threads, *, new: Collection[int] = (), members: Collecti
     return found
 
 
-def linked(stories: Sequence[_Story], max_gap: timedelta) -> Iterable[tuple[int, int]]:
+def linked(stories: Sequence[_Described], max_gap: timedelta) -> Iterable[tuple[int, int]]:
     """Pairs of stories (indices, in day order) that the rule of this module makes one storyline."""
     size = max(len(stories), MIN_STORIES)
     key_df = Counter(k for s in stories for k in s.keys)
     entry_df = Counter(e for s in stories for e in s.entries)
-    # A word is weighed among the stories of the languages that write it: a verb of one language in a tenth of that
-    # language's stories is no rare word, a place named in three scripts is weighed among them all.
+    # A word is weighed among the items of the languages that write it: a verb of one language in a tenth of that
+    # language's items is no rare word, a place named in three scripts is weighed among them all.
     per_tongue = Counter(t for s in stories for t in s.tongues)
     tongues_of: defaultdict[str, set[str]] = defaultdict(set)
     for story in stories:
@@ -211,13 +187,13 @@ def linked(stories: Sequence[_Story], max_gap: timedelta) -> Iterable[tuple[int,
             tongues_of[k].update(story.tongues)
     scale = size / max(len(stories), 1)
     among = {k: min(size, scale * sum(per_tongue[t] for t in ts)) for k, ts in tongues_of.items()}
-    rare = {k for k, n in key_df.items() if n * n <= among[k]}  # at most √N of the stories that could name it
+    rare = {k for k, n in key_df.items() if n * n <= among[k]}  # at most √N of the items that could name it
     gap = max_gap.days
     per_day = Counter(s.day for s in stories)
     pairs = sum(n * per_day.get(d + timedelta(days=g), 0) if g else n * (n - 1) // 2
                 for d, n in per_day.items() for g in range(gap + 1))
     needed = math.log(max(pairs, MIN_PAIRS))
-    postings: defaultdict[str, list[int]] = defaultdict(list)  # rare key -> stories naming it, in day order
+    postings: defaultdict[str, list[int]] = defaultdict(list)  # rare key -> items naming it, in day order
     for index, story in enumerate(stories):
         for k in story.keys & rare:
             postings[k].append(index)
@@ -241,15 +217,7 @@ def linked(stories: Sequence[_Story], max_gap: timedelta) -> Iterable[tuple[int,
             yield a, b
 
 
-def _core(sets: Iterable[frozenset[str]], size: int) -> frozenset[str]:
-    """What at least a third of a story's items name (all that any names, for a story of one to five items)."""
-    if size < CORE_FROM:
-        return frozenset().union(*sets)
-    counts = Counter(x for names in sets for x in names)
-    return frozenset(x for x, n in counts.items() if 3 * n >= size)
-
-
-def _storyline(thread: Sequence[_Story], zone: tzinfo, new: Collection[int],
+def _storyline(thread: Sequence[_Described], zone: tzinfo, new: Collection[int],
                shown: Callable[[StoryItem], StoryItem] | None) -> Storyline:
     show = shown or (lambda i: i)
     members = sorted((show(i) for s in thread for i in s.items), key=lambda i: (i.published, i.item_id))
