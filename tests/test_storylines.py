@@ -13,6 +13,7 @@ import pytest
 from storyline_news import PLANTS, WATCHLIST, mentioned_items, news, outlet_names, story_items
 from test_report_render import check_golden
 
+from watcher.commands.demo_feeds import sample_items
 from watcher.config import parse_watchlist
 from watcher.models import Period
 from watcher.report import build_digest, digest_to_json, render_html, render_text
@@ -20,8 +21,8 @@ from watcher.report.key_items import key_items
 from watcher.report.parts import Outlets
 from watcher.report.period import PeriodIndex
 from watcher.report.situations import watched_keys
-from watcher.report.stories import StoryItem
-from watcher.report.storylines import Storyline, find_storylines
+from watcher.report.stories import StoryItem, content_keys
+from watcher.report.storylines import Storyline, described_by, find_storylines
 
 END = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)  # 07:00 in Yerevan
 ZONE = ZoneInfo("Asia/Yerevan")
@@ -158,3 +159,14 @@ def test_the_digest_shows_the_storylines_that_moved_per_situation() -> None:
     assert "day 12: first reported Thu 12 Nov by Caucasus Wire; now 6 outlets in 3 languages (en, hy, ru), 11 items, 4 new" \
         in flat
     assert sum(1 for p in PLANTS if p[0] == "trial") == 11
+
+
+def test_the_words_of_an_item_are_its_content_keys() -> None:
+    # storylines.described_by reads each word once (a speed layer): the same keys as stories.content_keys
+    texts = [(i.title, i.lead) for i in NEWS] + [(i.title, i.text) for i in sample_items(END)]
+    texts += [("Пашинян и Алиев в Абу-Даби: «Кольцо»", "ArmInfo.&nbsp;Declaration (2008) — «Օղակ» 1-ի, Qarabağ's c/o"),
+              ("Title only", ""), ("", "Lead only, with\ttabs\nand lines")]
+    for title, lead in texts:
+        assert described_by(title, lead)[0] == content_keys(title, lead), title
+    assert described_by("Court hears witness", "Judge Lusine Avetyan said. Then Gyumri")[1] == content_keys(
+        "Lusine Avetyan Gyumri")

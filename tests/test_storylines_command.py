@@ -4,6 +4,7 @@ as JSON with every item's link; the same storylines the digest shows (one path).
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime, timedelta
 from itertools import groupby
 from pathlib import Path
@@ -12,7 +13,9 @@ import pytest
 from storyline_news import WATCHLIST, news, outlet_names
 
 from watcher.cli import main
-from watcher.models import Item, Match
+from watcher.models import Item, Match, Period
+from watcher.periods import BEGINNING, storyline_window
+from watcher.report.parts import Outlets
 from watcher.store import Store
 from watcher.store.migrate import upgrade
 
@@ -80,3 +83,15 @@ def test_an_unknown_situation_is_one_line(stored: dict[str, str | None], capsys:
     assert main(["storylines", "--situation", "nowhere"]) == 2
     err = capsys.readouterr().err
     assert "no situation with id 'nowhere' (situations: yerevan, border)" in err and "Traceback" not in err
+
+
+def test_a_first_digest_takes_its_items_from_the_storyline_window(stored: dict[str, str | None]) -> None:
+    # periods.preview's speed layer: the window's items published in the period are the store's read of them
+    now = datetime.now(UTC)
+    with Store.open(os.environ["WATCHER_DATABASE_URL"]) as store:
+        for queries in (False, True):
+            window = storyline_window(store, end=now, queries=queries, outlets=Outlets())
+            for start in (now - timedelta(days=1), now - timedelta(days=5)):
+                read = store.mentioned_items(Period(BEGINNING, now), with_text=True, unmatched=queries,
+                                             published_after=start)
+                assert read and [i for i in window.items.values() if i.published > start] == read
