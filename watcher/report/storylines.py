@@ -10,7 +10,7 @@ The rule, over the items of a window (the ``WINDOW`` before ``now``):
    do not begin a sentence (places, people, organisations). Watched names are left out of the content keys (their
    entries stand for them), and so are internationalisms that say nothing of the matter (minister, parliament).
 2. What an item names weighs by how rare it is in the window: ``ln(N / df)``, ``df`` the items naming it and ``N``
-   the items that could (at least ``MIN_STORIES`` in all, so a quiet window does not make every word rare): for a
+   the items that could (at least ``MIN_ITEMS`` in all, so a quiet window does not make every word rare): for a
    watched entry, every item; for a content key, the items of the languages that write it (a place named in three
    scripts is weighed among all, a verb of one language among that language's). A key is *rare* when at most √N
    items name it.
@@ -46,7 +46,7 @@ from watcher.report.stories import LEAD_WORDS, StoryItem, common_across, content
 
 WINDOW = timedelta(days=14)
 MAX_GAP = timedelta(days=7)  # between two items of one storyline: a weekly hearing is still one trial
-MIN_STORIES = 100  # the window counts as holding at least this many items when words are weighed
+MIN_ITEMS = 100  # the window counts as holding at least this many items when words are weighed
 MIN_PAIRS = 10_000  # and at least this many pairs of items that could be linked
 RARE_SHARED = 2  # rare content keys two items must share
 
@@ -66,7 +66,7 @@ class StorylineItem:
 
 @dataclass(frozen=True, slots=True)
 class Storyline:
-    """Stories of several days about one developing matter."""
+    """Items of several days about one developing matter."""
 
     title: str  # the headline of its last day (stories.headline: the first in the script most of them use)
     link: str | None
@@ -88,6 +88,8 @@ class Storyline:
 
 @dataclass(frozen=True, slots=True)
 class _Described:
+    """An item as the rule reads it (``items``: the item, or none once a section's members are kept)."""
+
     day: date
     items: list[StoryItem]
     entries: frozenset[str]
@@ -98,7 +100,7 @@ class _Described:
 
 @dataclass(frozen=True, slots=True)
 class Threads:
-    """The linked stories of a window (each thread over two days or more), ready to be read as storylines, all of
+    """The linked items of a window (each thread over two days or more), ready to be read as storylines, all of
     them or those of one section's items."""
 
     zone: tzinfo
@@ -122,8 +124,8 @@ def find_threads(items: Iterable[StoryItem], *, now: datetime, zone: tzinfo = UT
     for item in sorted((i for i in items if start < i.published <= now), key=lambda i: (i.published, i.item_id)):
         keys, named = described_by(item.title, item.lead)
         keys -= left_out
-        stories.append(_Described(item.published.astimezone(zone).date(), [item], item.entries, keys, named & keys,
-                              frozenset((tongue(item.language, item.title),))))
+        stories.append(_Described(item.published.astimezone(zone).date(), [item], item.entries, keys,
+                                  named & keys, frozenset((tongue(item.language, item.title),))))
     parent = list(range(len(stories)))
 
     def find(i: int) -> int:
@@ -186,7 +188,7 @@ def storylines(threads: Threads, *, new: Collection[int] = (), members: Collecti
 
 def linked(stories: Sequence[_Described], max_gap: timedelta) -> Iterable[tuple[int, int]]:
     """Pairs of stories (indices, in day order) that the rule of this module makes one storyline."""
-    size = max(len(stories), MIN_STORIES)
+    size = max(len(stories), MIN_ITEMS)
     key_df = Counter(k for s in stories for k in s.keys)
     entry_df = Counter(e for s in stories for e in s.entries)
     # A word is weighed among the items of the languages that write it: a verb of one language in a tenth of that
