@@ -1,6 +1,7 @@
-"""``watcher storylines``: the generated news stored in a real SQLite database, listed per situation, as text and
-as JSON with every item's link; the same storylines the digest shows (one path)."""
+"""``watcher storylines``: the generated news stored in a real database (SQLite and PostgreSQL), listed per
+situation, as text and as JSON with every item's link; the same storylines the digest shows (one path)."""
 
+# ruff: noqa: F811  (the fixtures imported from test_store_fixtures are used as arguments)
 from __future__ import annotations
 
 import json
@@ -11,20 +12,19 @@ from pathlib import Path
 
 import pytest
 from storyline_news import WATCHLIST, news, outlet_names
+from test_store_fixtures import db_url, empty_url  # noqa: F401
 
 from watcher.cli import main
 from watcher.models import Item, Match, Period
 from watcher.periods import BEGINNING, storyline_window
 from watcher.report.parts import Outlets
 from watcher.store import Store
-from watcher.store.migrate import upgrade
 
 
 def _fill(url: str, end: datetime) -> dict[str, str | None]:
     """Store the news as polled, each day's items of a source at once; the plant of each link."""
     items = news(end)
     sources = {source: name for source, name in outlet_names().items()}
-    upgrade(url)
     with Store.open(url) as store:
         store.sync_sources([(s, f"http://127.0.0.1:9/{s}") for s in sources], now=items[0].published)
         slug = {name: s for s, name in sources.items()}
@@ -41,15 +41,14 @@ def _fill(url: str, end: datetime) -> dict[str, str | None]:
 
 
 @pytest.fixture
-def stored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str | None]:
-    url = f"sqlite:///{tmp_path / 'w.db'}"
-    monkeypatch.setenv("WATCHER_DATABASE_URL", url)
+def stored(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str | None]:
+    monkeypatch.setenv("WATCHER_DATABASE_URL", db_url)
     sources = "".join(f"  - {{name: {s}, url: 'http://127.0.0.1:9/{s}', display_name: '{n}'}}\n"
                       for s, n in outlet_names().items())
     config = tmp_path / "watchlist.yaml"
     config.write_text(f"sources:\n{sources}{WATCHLIST}", encoding="utf-8")
     monkeypatch.setenv("WATCHER_CONFIG", str(config))
-    return _fill(url, datetime.now(UTC) - timedelta(minutes=5))
+    return _fill(db_url, datetime.now(UTC) - timedelta(minutes=5))
 
 
 def test_storylines_as_json_per_situation_with_every_link(stored: dict[str, str | None],
