@@ -25,7 +25,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from watcher.models import Mention, MentionedItem
+from watcher.models import Field, Mention, MentionedItem
 from watcher.report.stories import StoryItem
 
 DAY = timedelta(days=1)
@@ -266,12 +266,12 @@ def mentioned_items(items: list[NewsItem]) -> list[MentionedItem]:
     """The items as the store gives them to a digest: each watched entry a mention where its name is written."""
     out = []
     for i in items:
-        mentions = []
+        mentions: list[Mention] = []
         for entry in sorted(i.entries):
             name = PEOPLE[entry][i.language]
-            where = "title" if name.split()[-1][:5] in i.title else "text"
-            text = i.title if where == "title" else i.lead
             surname = name.split()[-1][:5]
+            where: Field = "title" if surname in i.title else "text"
+            text = i.title if where == "title" else i.lead
             start = max(text.find(surname), 0)
             snippet = text.replace(name, f"[[{name}]]") if name in text else text
             mentions.append(Mention(i.item_id, entry, where, start, i.item_id * 10 + len(mentions), snippet))

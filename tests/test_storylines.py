@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,7 +18,7 @@ from test_report_render import check_golden
 from watcher.commands.demo_feeds import sample_items
 from watcher.config import parse_watchlist
 from watcher.models import Period
-from watcher.report import build_digest, digest_to_json, render_html, render_text
+from watcher.report import Digest, build_digest, digest_to_json, render_html, render_text
 from watcher.report.key_items import key_items
 from watcher.report.parts import Outlets
 from watcher.report.period import PeriodIndex
@@ -62,7 +64,7 @@ def test_each_planted_storyline_is_found_whole_and_nothing_else() -> None:
     # None would be a storyline of unplanted items; gas-talks is older than the window
     assert set(lines) == {"trial", "commission", "resignation", "other-trial"}
     for plant, line in lines.items():
-        assert [i.item_id for i in line.items] == planted(plant), plant
+        assert plant is not None and [i.item_id for i in line.items] == planted(plant), plant
     trial = lines["trial"]
     assert (trial.days, len(trial.items), trial.new, trial.languages) == (12, 11, 4, ("en", "hy", "ru"))
     assert trial.first_seen == END - timedelta(days=12, hours=6) and trial.first_outlet == "Caucasus Wire"
@@ -125,7 +127,7 @@ def test_the_linking_rule(items: list[StoryItem], linked: bool) -> None:
     assert bool(lines) == linked
 
 
-def _digest() -> tuple[object, dict[str, object]]:
+def _digest() -> tuple[Digest, dict[str, Any]]:
     items = mentioned_items(NEWS)
     period = Period(END - timedelta(days=1), END)
     outlets = Outlets(names=outlet_names())
@@ -140,10 +142,10 @@ def _digest() -> tuple[object, dict[str, object]]:
 
 def test_the_digest_shows_the_storylines_that_moved_per_situation() -> None:
     built, storylines = _digest()
-    text = render_text(built)  # type: ignore[arg-type]
+    text = render_text(built)
     check_golden("storylines.txt", text)
     check_golden("storylines.json", json.dumps(storylines, ensure_ascii=False, indent=2) + "\n")
-    html = render_html(built)  # type: ignore[arg-type]
+    html = render_html(built)
     assert "Storylines · stories of several days that moved this period" in html
     # Yerevan politics: the trial and the resignation (its first day selected by the situation's query); the border:
     # the commission; Melikyan's trial did not move today, so no digest shows it
@@ -170,3 +172,15 @@ def test_the_words_of_an_item_are_its_content_keys() -> None:
         assert described_by(title, lead)[0] == content_keys(title, lead), title
     assert described_by("Court hears witness", "Judge Lusine Avetyan said. Then Gyumri")[1] == content_keys(
         "Lusine Avetyan Gyumri")
+
+
+def test_feed_text_in_a_storyline_never_becomes_markup() -> None:
+    built, _ = _digest()
+    situation = built.situations[0]
+    line = situation.storylines[0]
+    hostile = [replace(i, title='<script>alert(1)</script>"><img src=x>', outlet="<b>Wire</b>",
+                       link="javascript:alert(1)" if n % 2 else i.link) for n, i in enumerate(line.items)]
+    line = replace(line, title="<iframe>", items=tuple(hostile), first_outlet="<i>x</i>")
+    html = render_html(replace(built, situations=(replace(situation, storylines=(line,)),)))
+    assert "<script" not in html and "<img" not in html and "<iframe" not in html and "<b>Wire" not in html
+    assert "javascript:" not in html and "&lt;script&gt;" in html
