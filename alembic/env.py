@@ -17,11 +17,11 @@ import os
 from logging.config import fileConfig
 from typing import Any
 
-from sqlalchemy import make_url, text
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from alembic import context
-from watcher.store.db import WRITE, make_engine
+from watcher.store.db import WRITE, make_engine, parse_url
 from watcher.store.schema import metadata
 
 MIGRATION_LOCK = 0x77617463686572  # "watcher": the advisory lock key every watcher migration takes
@@ -50,7 +50,7 @@ def _configure(backend: str, **kwargs: Any) -> None:
 
 def run_offline() -> None:
     """Print the SQL instead of running it (`alembic upgrade head --sql`)."""
-    url = make_url(_url())
+    url = parse_url(_url())
     _configure(url.get_backend_name(), url=url, literal_binds=True, dialect_opts={"paramstyle": "named"})
     with context.begin_transaction():
         context.run_migrations()
@@ -71,7 +71,7 @@ def run_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    engine = make_engine(make_url(_url()))
+    engine = make_engine(parse_url(_url()))
     try:
         with engine.connect() as connection:
             connection.execution_options(**{WRITE: True})

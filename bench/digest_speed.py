@@ -5,7 +5,8 @@
 Times are medians of ``--repeat`` runs, wall clock and CPU (the CPU time is what to compare on a shared machine).
 ``--stages`` adds the median CPU time of each step of a preview: reading the period's items and the storyline
 window (the two weeks before its end), the history aggregates, the key items (situation queries), the storylines
-(linked over the window, read per situation) and the rest of the build.
+(linked over the window, read per situation), the earlier items' leads (emerging names' history) and the rest
+of the build.
 
 Items are spread over ``--days`` days from 20 sources, 200 actors and 20 terms in 5 situations; the
 digest is a daily one whose history (12 periods, first mentions, pairings) reaches over all of it. The
@@ -30,7 +31,7 @@ from watcher import periods
 from watcher.config import DigestConfig, Watchlist, parse_watchlist
 from watcher.config.coverage import covered_entries, situations_of
 from watcher.models import Item, Match, Period
-from watcher.periods import first_period_start, load_history, outlet_names, preview, storyline_window
+from watcher.periods import earlier_leads, first_period_start, load_history, outlet_names, preview, storyline_window
 from watcher.report import Digest, build_digest, render_html, render_text
 from watcher.report.key_items import key_items
 from watcher.report.period import PeriodIndex
@@ -169,8 +170,10 @@ def stages(store: Store, watchlist: Watchlist, digest: DigestConfig, since: date
                            zone=ZoneInfo(digest.timezone or watchlist.defaults.timezone), new=index.items.keys(),
                            names=watched_keys(covered))
         spent["storylines"], started = time.process_time() - started, time.process_time()
+        earlier, spans = earlier_leads(store, period)
+        spent["leads"], started = time.process_time() - started, time.process_time()
         build_digest(digest, watchlist, index, assess_stored(store, watchlist, now=END), period, now=END,
-                     history=history, key_items=keys, outlets=outlets)
+                     history=history, key_items=keys, outlets=outlets, earlier=earlier, spans=spans)
         spent["build"] = time.process_time() - started
     finally:
         gc.enable()

@@ -12,12 +12,14 @@ import email
 import email.policy
 import socket
 import ssl
+import tempfile
 import threading
 import warnings
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote
 
@@ -56,6 +58,7 @@ class SmtpServer:
     url: str
     messages: list[Received] = field(default_factory=list)
     logins: list[str] = field(default_factory=list)
+    auth_attempts: list[str] = field(default_factory=list)  # the user of every AUTH the server saw, right or wrong
     ssl_context: ssl.SSLContext | None = None  # for TLS servers: a client context trusting their test CA
     username: str | None = None  # for AUTH servers: the credentials ``url`` carries
     password: str | None = None
@@ -115,11 +118,15 @@ def free_port() -> int:
 
 @contextmanager
 def running_smtp_server(*, auth: bool = False, refuse: bool = False,
-                        tls: Literal["starttls", "implicit"] | None = None, replies: Mapping[str, str] | None = None,
-                        hang_up_after_data: bool = False, on_data: Callable[[], None] | None = None,
-                        port: int | None = None) -> Iterator[SmtpServer]:
-    """Run an aiosmtpd server on 127.0.0.1 (a free port) until the block ends; TLS with a throw-away CA.
+                        tls: Literal["starttls", "offered", "implicit"] | None = None,
+                        replies: Mapping[str, str] | None = None, hang_up_after_data: bool = False,
+                        on_data: Callable[[], None] | None = None, port: int | None = None,
+                        password: str = PASSWORD) -> Iterator[SmtpServer]:
+    """Run an aiosmtpd server on 127.0.0.1 (a free port) until the block ends; TLS with a throw-away CA, whose
+    certificate the ``url`` names as ``cafile=``.
 
+    ``tls``: "starttls" required (the url says starttls=1), "offered" (the client chooses), "implicit" (smtps).
+    ``auth``: AUTH required, with ``password``; it is offered only after STARTTLS when TLS is offered at all.
     ``replies``: the answer to RCPT, DATA or QUIT instead of the usual one (a message answered otherwise than
     250 after DATA is not kept). ``hang_up_after_data``: close the connection once DATA is accepted.
     ``on_data``: called as a message is accepted, before the 250 goes out. ``port``: this one, not a free one.
@@ -127,6 +134,7 @@ def running_smtp_server(*, auth: bool = False, refuse: bool = False,
     port = port or free_port()
     server = SmtpServer(HOST, port, f"smtp://{HOST}:{port}")
     kwargs: dict[str, Any] = {}
+    workdir = tempfile.TemporaryDirectory(prefix="smtp-ca-")
     if tls is not None:
         import trustme  # only the TLS fixtures need it
 
@@ -135,22 +143,27 @@ def running_smtp_server(*, auth: bool = False, refuse: bool = False,
         ca.issue_cert(HOST).configure_cert(server_context)
         server.ssl_context = ssl.create_default_context()
         ca.configure_trust(server.ssl_context)
+        cafile = Path(workdir.name) / "ca.pem"
+        ca.cert_pem.write_to_path(str(cafile))
         if tls == "implicit":
             kwargs["ssl_context"] = server_context
-            server.url = f"smtps://{HOST}:{port}"
+            server.url = f"smtps://{HOST}:{port}?cafile={quote(str(cafile))}"
         else:
-            kwargs.update(tls_context=server_context, require_starttls=True)
-            server.url = f"smtp://{HOST}:{port}?starttls=1"
+            kwargs.update(tls_context=server_context, require_starttls=tls == "starttls")
+            server.url = f"smtp://{HOST}:{port}?{'starttls=1&' if tls == 'starttls' else ''}cafile={quote(str(cafile))}"
     if auth:
         def authenticator(smtp: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
-            ok = isinstance(data, LoginPassword) and data.login.decode() == USERNAME and data.password.decode() == PASSWORD
+            login = data.login.decode("utf-8", "replace") if isinstance(data, LoginPassword) else "?"
+            server.auth_attempts.append(login)
+            ok = (isinstance(data, LoginPassword) and login == USERNAME
+                  and data.password.decode("utf-8", "replace") == password)
             if ok:
                 server.logins.append(USERNAME)
             return AuthResult(success=ok, handled=False)
 
-        kwargs.update(authenticator=authenticator, auth_required=True, auth_require_tls=False)
-        server.url = server.url_with(USERNAME, PASSWORD)
-        server.username, server.password = USERNAME, PASSWORD
+        kwargs.update(authenticator=authenticator, auth_required=True, auth_require_tls=tls is not None)
+        server.url = server.url_with(USERNAME, password)
+        server.username, server.password = USERNAME, password
     handler = _Handler(server, refuse, replies or {}, hang_up_after_data, on_data)
     controller = _Controller(handler, hostname=HOST, port=port, **kwargs)
     controller.start()
@@ -158,6 +171,7 @@ def running_smtp_server(*, auth: bool = False, refuse: bool = False,
         yield server
     finally:
         controller.stop()
+        workdir.cleanup()
 
 
 @pytest.fixture
@@ -169,7 +183,15 @@ def smtp_server() -> Iterator[SmtpServer]:
 
 @pytest.fixture
 def smtp_auth_server() -> Iterator[SmtpServer]:
-    """An SMTP server requiring AUTH (over plain TCP, for tests); ``url`` carries the right credentials."""
+    """An SMTP server requiring AUTH after STARTTLS, which it offers; ``url`` carries the right credentials and
+    the CA to trust (not starttls=1: credentials make the mailer upgrade by itself)."""
+    with running_smtp_server(auth=True, tls="offered") as server:
+        yield server
+
+
+@pytest.fixture
+def smtp_plain_auth_server() -> Iterator[SmtpServer]:
+    """An SMTP server that takes AUTH over plain TCP and offers no STARTTLS: a password must never reach it."""
     with running_smtp_server(auth=True) as server:
         yield server
 

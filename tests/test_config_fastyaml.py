@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 from watcher.config import Watchlist, parse_watchlist
-from watcher.config.fastyaml import NotPlain, load_plain
+from watcher.config.fastyaml import NotPlain, load_plain, quiet_comments
 from watcher.config.loader import _parse_plain, _parse_with_lines, _plain
 from watcher.errors import ConfigError
 
@@ -261,3 +261,74 @@ def test_a_damaged_watchlist_reads_the_same_or_goes_to_ruamel(path: str, edits: 
     except NotPlain:
         return
     assert same(fast, ruamel_plain(text)), text
+
+
+# Comments cut short before reading (quiet_comments): the same values, the same messages on the same lines.
+COMMENTED = [
+    "# top\nsources:\n  # a feed\n  - name: x  # trailing\n    url: https://a.am/\n# end\n",
+    "actors:\n  - id: a\n    name: A\n    note: |\n      # text, not a comment\n        # more text\n      end\n# a comment\n",
+    "note: |+\n  kept\n# after a kept block\n\n# more\nb: 1\n",
+    "note: >+\n  folded\n\n  # text\n# after\n",
+    "note: |-\n  x\n  # text\n",
+    "a: \"first\n# inside double quotes\n  second\"\n",
+    "a: 'first\n  # inside single quotes\n  second'\n",
+    "a: [x,\n# inside a flow list\n  y]\n",
+    "a: first\n# ends the plain scalar\n  second\n",
+    "note: |\n# less indented than what follows\n  text\n",
+    "a: b\n  # indented\n   # more\nc: [unclosed\n# after an error\n",
+    "a: \"unclosed\n# in the unclosed quote\nb: 1\n",
+    "a: 1\r\n# windows\r\nb: 2\r\n",
+    "a: 1\r# a lone CR\rb: 2\r",
+    "a:\t1\n# after a tab\n",
+    "--- |\n# the document is text\n",
+    "#\n# \n#x\n   #\n",
+]
+
+
+def _ruamel_outcome(text: str) -> Any:
+    """What ruamel.yaml reads (as text: its tagged values have no equality), or the kind and place of its refusal."""
+    try:
+        return repr(ruamel_plain(text))
+    except Exception as e:
+        mark = getattr(e, "problem_mark", None)
+        return type(e).__name__, getattr(mark, "line", None), getattr(mark, "column", None)
+
+
+@pytest.mark.parametrize("text", COMMENTED)
+def test_cut_comments_leave_every_value_and_message_as_it_was(text: str) -> None:
+    quiet = quiet_comments(text)
+    assert quiet.count("\n") == text.count("\n") and quiet.count("\r") == text.count("\r")
+    assert _ruamel_outcome(quiet) == _ruamel_outcome(text)
+    assert outcome(quiet, _parse_with_lines) == outcome(text, _parse_with_lines)
+
+
+def test_a_hash_inside_a_block_scalar_is_text() -> None:
+    text = "note: |\n  # not a comment\n  line\nb: 1\n  # a comment\n"
+    assert quiet_comments(text) == "note: |\n  # not a comment\n  line\nb: 1\n\n"
+    assert ruamel_plain(quiet_comments(text)) == {"note": "# not a comment\nline\n", "b": 1}
+
+
+@settings(max_examples=300, deadline=None)
+@pytest.mark.filterwarnings("ignore::ruamel.yaml.error.ReusedAnchorWarning")
+@given(document(), st.lists(st.tuples(st.floats(0, 1), st.sampled_from(["# c", "  # c", "    #", "# : - [ |"])),
+                            min_size=1, max_size=4))
+def test_generated_yaml_with_comment_lines_reads_the_same_after_cutting_them(
+        text: str, comments: list[tuple[float, str]]) -> None:
+    lines = text.split("\n")
+    for where, comment in comments:
+        lines.insert(int(where * len(lines)), comment)
+    text = "\n".join(lines)
+    quiet = quiet_comments(text)
+    assert _ruamel_outcome(quiet) == _ruamel_outcome(text), text
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.sampled_from(["watchlist.yaml", "watcher/demo_data/demo-watchlist.yaml"]),
+       st.lists(st.tuples(st.floats(0, 1), st.one_of(st.sampled_from(_SPLICES), st.integers(1, 3))), min_size=1, max_size=3))
+def test_a_damaged_commented_watchlist_reads_the_same_after_cutting_comments(
+        path: str, edits: list[tuple[float, str | int]]) -> None:
+    text = (REPO / path).read_text(encoding="utf-8")
+    for where, edit in edits:
+        at = int(where * len(text))
+        text = text[:at] + edit + text[at:] if isinstance(edit, str) else text[:at] + text[at + edit:]
+    assert outcome(quiet_comments(text), _parse_with_lines) == outcome(text, _parse_with_lines)

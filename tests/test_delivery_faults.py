@@ -244,3 +244,17 @@ def test_two_periods_closed_in_the_same_second_are_two_files_in_the_outbox(setup
         assert send_due(store, outbox, now=T0 + timedelta(days=1, seconds=1), sender="w@example.org").sent == 2
         assert len(store.deliveries()) == 2
     assert len(list((tmp_path / "out").glob("*.eml"))) == 2
+
+
+def test_a_server_that_would_take_the_password_in_clear_gets_nothing_and_the_digest_stays_pending(
+        setup: Path, smtp_plain_auth_server: Any) -> None:
+    add_item(setup, "Pashinyan in clear", T0 + timedelta(hours=1))
+    with Store.open(f"sqlite:///{setup}") as store:
+        close_period(store, WATCHLIST, WATCHLIST.digests[0], now=T0 + timedelta(days=1), sender="w@example.org")
+        report = send_due(store, SmtpMailer(smtp_plain_auth_server.url), now=T0 + timedelta(days=1),
+                          sender="w@example.org")
+        (delivery,) = store.deliveries()
+    assert (report.sent, report.retrying) == (0, 1)
+    assert delivery.status == "pending" and delivery.next_attempt_at is not None
+    assert "does not offer STARTTLS: the password is not sent over a plain connection" in (delivery.last_error or "")
+    assert smtp_plain_auth_server.auth_attempts == [] and smtp_plain_auth_server.messages == []

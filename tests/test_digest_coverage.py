@@ -81,6 +81,7 @@ def test_check_warns_about_an_entry_no_digest_shows(tmp_path: Path, capsys: pyte
     path = tmp_path / "watchlist.yaml"
     path.write_text(WATCHLIST % ", situations: [trio]" + """\
   - {id: tagged, title: Tagged, to: [a@example.org], schedule: daily 07:00, tags: [x]}
+allow_no_sources: true
 """, encoding="utf-8")
     assert main(["--config", str(path), "check"]) == 0
     out = capsys.readouterr().out

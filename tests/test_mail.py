@@ -28,6 +28,16 @@ SENDER = "watcher@example.org"
 NAME = "daily-20261122T0700-analyst@example.org"
 
 
+WATCHLIST_YAML = """
+sources:
+  - {name: Wire, url: "http://127.0.0.1:9/wire.xml"}
+actors:
+  - {id: aliyev, name: Ilham Aliyev, kind: person}
+digests:
+  - {id: daily, title: Daily, schedule: "0 7 * * *", to: [analyst@example.org]}
+"""
+
+
 def digest_bytes(recipient: str = "analyst@example.org") -> bytes:
     d = build_digest(DAILY, WATCHLIST, sample_matches(), sample_sources(), PERIOD, now=NOW)
     return compose_message(d, sender=f"Watcher <{SENDER}>", recipient=recipient, text=render_text(d),
@@ -184,7 +194,7 @@ def test_starttls(smtp_starttls_server: SmtpServer) -> None:
 
 def test_starttls_with_an_untrusted_certificate_fails_cleanly(smtp_starttls_server: SmtpServer) -> None:
     with pytest.raises(MailError, match="certificate that is not trusted") as e:
-        SmtpMailer(smtp_starttls_server.url).send(digest_bytes(), sender=SENDER, recipients=["a@example.org"],
+        SmtpMailer(smtp_starttls_server.url.split("&cafile=")[0]).send(digest_bytes(), sender=SENDER, recipients=["a@example.org"],
                                                   name=NAME)
     assert "WATCHER_SMTP_URL" in str(e.value) and smtp_starttls_server.messages == []
 
@@ -194,6 +204,83 @@ def test_server_requiring_starttls_refuses_plain_mail(smtp_starttls_server: Smtp
     with pytest.raises(MailError, match="WATCHER_SMTP_URL"):
         SmtpMailer(plain).send(digest_bytes(), sender=SENDER, recipients=["a@example.org"], name=NAME)
     assert smtp_starttls_server.messages == []
+
+
+def test_starttls_trusts_the_ca_the_url_names(smtp_starttls_server: SmtpServer) -> None:
+    assert "cafile=" in smtp_starttls_server.url
+    SmtpMailer(smtp_starttls_server.url).send(digest_bytes(), sender=SENDER, recipients=["a@example.org"], name=NAME)
+    assert len(smtp_starttls_server.messages) == 1
+
+
+def test_credentials_upgrade_to_starttls_when_the_server_offers_it(smtp_auth_server: SmtpServer) -> None:
+    # The URL has no starttls=1; the server only takes AUTH over TLS: the mailer upgrades because it has a password.
+    assert "starttls" not in smtp_auth_server.url
+    SmtpMailer(smtp_auth_server.url).send(digest_bytes(), sender=SENDER, recipients=["a@example.org"], name=NAME)
+    assert smtp_auth_server.logins == ["watcher"] and len(smtp_auth_server.messages) == 1
+
+
+def test_credentials_are_never_sent_over_a_plain_connection(smtp_plain_auth_server: SmtpServer) -> None:
+    # This server would take AUTH in clear; the mailer refuses to send the password, in one line, and sends nothing.
+    server = smtp_plain_auth_server
+    with pytest.raises(MailError) as e:
+        SmtpMailer(server.url).send(digest_bytes(), sender=SENDER, recipients=["a@example.org"], name=NAME)
+    assert type(e.value) is MailError  # not MailRefused: the delivery stays pending, retried when the server is fixed
+    assert "does not offer STARTTLS" in str(e.value) and "\n" not in str(e.value)
+    assert server.auth_attempts == [] and server.messages == []
+    assert str(server.password) not in str(e.value)
+
+
+@pytest.mark.parametrize("password", ["pässwörd-ключ", "a/b?c#d@e f%g", "日本語のパスワード"])
+def test_a_password_with_url_syntax_or_beyond_ascii_logs_in(smtp_servers: Servers, password: str) -> None:
+    with smtp_servers(auth=True, tls="offered", password=password) as server:
+        assert password not in server.url  # percent-encoded, the form the README asks for
+        SmtpMailer(server.url).send(digest_bytes(), sender=SENDER, recipients=["a@example.org"], name=NAME)
+        assert server.logins == ["watcher"] and len(server.messages) == 1
+
+
+def test_a_non_ascii_password_written_raw_logs_in_too(smtp_servers: Servers) -> None:
+    with smtp_servers(auth=True, tls="offered", password="пароль-ü") as server:
+        raw = server.url.replace(server.url.split("://")[1].split("@")[0], "watcher:пароль-ü")
+        SmtpMailer(raw).send(digest_bytes(), sender=SENDER, recipients=["a@example.org"], name=NAME)
+        assert server.logins == ["watcher"]
+
+
+@pytest.mark.parametrize(("url", "says"), [
+    ("smtp://[::1", "not a valid name or [IPv6] address"),
+    ("smtp://user:Kx9L/VwQ8@[::1:25", "raw '/', '?' or '#'"),
+    ("smtp://user:Kx9L/VwQ8@mail.example.org", "raw '/', '?' or '#'"),
+    ("smtp://user:Kx9L?VwQ8@mail.example.org:587", "raw '/', '?' or '#'"),
+    ("smtp://user:Kx9L#VwQ8@mail.example.org", "raw '/', '?' or '#'"),
+    ("smtp://user:Kx9L VwQ8@mail.example.org:99999", "not a number from 0 to 65535"),
+    ("smtp://user:Kx9LVwQ8@mail.example.org:port", "not a number from 0 to 65535"),
+    ("smtp://user:Kx9LVwQ8@mail.example.org?cafile=/nonexistent/ca.pem", "no file"),
+])
+def test_a_bad_smtp_url_is_one_line_without_the_password(url: str, says: str) -> None:
+    with pytest.raises(MailError) as e:
+        parse_smtp_url(url)
+    message = str(e.value)
+    assert says in message and "\n" not in message
+    assert "Kx9L" not in message and "VwQ8" not in message
+
+
+def test_a_raw_at_sign_in_the_password_is_read_as_urllib_reads_it() -> None:
+    t = parse_smtp_url("smtp://user:p@ss@mail.example.org:587")
+    assert (t.host, t.port, t.username, t.password) == ("mail.example.org", 587, "user", "p@ss")
+
+
+def test_the_cli_says_a_broken_smtp_url_in_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    from watcher.cli import main
+
+    (tmp_path / "w.yaml").write_text(WATCHLIST_YAML)
+    monkeypatch.setenv("WATCHER_DATABASE_URL", f"sqlite:///{tmp_path / 'w.db'}")
+    assert main(["--config", str(tmp_path / "w.yaml"), "db", "upgrade"]) == 0
+    capsys.readouterr()
+    monkeypatch.setenv("WATCHER_SMTP_URL", "smtp://user:s3cr/et-pw@[::1")
+    assert main(["--config", str(tmp_path / "w.yaml"), "digest", "--send"]) == 1
+    out, err = capsys.readouterr()
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert "s3cr" not in out + err and "et-pw" not in out + err
 
 
 def test_smtps(smtps_server: SmtpServer) -> None:

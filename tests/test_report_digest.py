@@ -208,9 +208,10 @@ def test_json_has_stable_keys_and_round_trips() -> None:
     data = digest_to_json(build(sample_matches(), sources=sample_sources()))
     assert json.loads(json.dumps(data)) == data
     assert list(data) == ["schema_version", "digest_id", "title", "timezone", "period", "generated_at",
-                          "sections", "source_problems", "total_items", "situations", "query_items", "left_out"]
+                          "sections", "source_problems", "total_items", "situations", "query_items", "left_out",
+                          "emerging"]
     situation = data["situations"][0]
-    for key in ("attention", "new", "quiet", "pairings", "stories", "sources"):
+    for key in ("attention", "new", "quiet", "pairings", "stories", "sources", "bursts"):
         assert key in situation, key
     assert data["period"] == {"start": "2026-11-21T03:00:00+00:00", "end": "2026-11-22T03:00:00+00:00"}
     section = data["sections"][0]

@@ -10,12 +10,14 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from test_service import config_text, items_per_source, two_feeds, wait_for
 
 from watcher.config import load_watchlist
 from watcher.feedserver import serve_folder
-from watcher.service.runner import Service
+from watcher.service.runner import Service, _sqlite_lock
 from watcher.settings import Settings
+from watcher.store import upgrade
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -80,7 +82,22 @@ def test_status_shows_the_watchlist_in_force_through_add_break_fix(tmp_path: Pat
     assert "service: not running" in after.stdout
 
 
-def test_a_second_service_on_one_sqlite_file_is_refused(tmp_path: Path) -> None:
+# How the second service names the first one's database file: a lock on the path as written let these in.
+SAME_FILE = {
+    "the same path": lambda db: str(db),
+    "a symlink to the file": lambda db: _symlink(db.parent / "link.db", db),
+    "a symlinked folder": lambda db: str(Path(_symlink(db.parent / "folder", db.parent)) / db.name),
+    "a path with '..'": lambda db: str(db.parent / "sub" / ".." / db.name),
+}
+
+
+def _symlink(link: Path, target: Path) -> str:
+    link.symlink_to(target)
+    return str(link)
+
+
+@pytest.mark.parametrize("second_path", SAME_FILE)
+def test_a_second_service_on_one_sqlite_file_is_refused(tmp_path: Path, second_path: str) -> None:
     config = tmp_path / "watchlist.yaml"
     config.write_text("sources:\n  - {name: nowhere, url: 'http://127.0.0.1:9/feed.xml'}\n", encoding="utf-8")
     env = dict(os.environ, WATCHER_CONFIG=str(config), WATCHER_DATABASE_URL=f"sqlite:///{tmp_path / 'r.db'}",
@@ -93,9 +110,22 @@ def test_a_second_service_on_one_sqlite_file_is_refused(tmp_path: Path) -> None:
         deadline = time.monotonic() + 20
         while "service started" not in first.stderr.readline():
             assert time.monotonic() < deadline
-        second = cli("run", env=env)
+        (tmp_path / "sub").mkdir(exist_ok=True)
+        other = SAME_FILE[second_path](tmp_path / "r.db")
+        second = cli("run", env=dict(env, WATCHER_DATABASE_URL=f"sqlite:///{other}"))
         assert second.returncode == 1
         assert "already using this SQLite database" in second.stderr and "PostgreSQL" in second.stderr
+        assert len(second.stderr.strip().splitlines()) == 1, second.stderr
     finally:
         first.terminate()
         first.wait(10)
+
+
+def test_a_database_with_hard_links_is_warned_about(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A hard link is the same file under a name no path resolves to: its lock cannot be found from the other."""
+    upgrade(f"sqlite:///{tmp_path / 'r.db'}")
+    os.link(tmp_path / "r.db", tmp_path / "copy.db")
+    lock = _sqlite_lock(f"sqlite:///{tmp_path / 'r.db'}")
+    assert lock is not None
+    lock.release()
+    assert any("has 2 names (hard links)" in r.getMessage() and r.levelname == "WARNING" for r in caplog.records)

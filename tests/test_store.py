@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import create_engine
 from test_store_fixtures import T0, db_url, empty_url, store  # noqa: F401
 
-from watcher.errors import StoreError
+from watcher.errors import ConfigError, StoreError
 from watcher.models import FetchState, Item, Match, Period, PollRecord
 from watcher.store import Store, upgrade
 from watcher.store.schema import sources as sources_table
@@ -89,8 +89,8 @@ def test_unreachable_postgres_is_a_store_error() -> None:
         Store.open("postgresql+psycopg://postgres@127.0.0.1:1/test?connect_timeout=2")
 
 
-def test_unsupported_url_is_a_store_error() -> None:
-    with pytest.raises(StoreError, match="unsupported"):
+def test_unsupported_url_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="unsupported"):
         Store.open("mysql://localhost/watcher")
 
 

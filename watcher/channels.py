@@ -22,11 +22,12 @@ from typing import Any, Literal, Protocol
 
 import apprise
 
-from watcher.config.placeholders import HIDDEN, display, expand, missing, values
+from watcher.config.placeholders import display, expand, missing, values
 from watcher.config.rules import Path
 from watcher.config.schema import Watchlist
 from watcher.config.warnings import located
 from watcher.errors import ChannelError, ChannelRefused, ConfigError
+from watcher.redact import redact_text
 
 DEADLINE = 60.0  # seconds one send may take in all (each connect and read also has apprise's own timeouts)
 _MARKUPS: dict[str, Literal["text", "markdown", "html"]] = {"text": "text", "markdown": "markdown", "html": "html"}
@@ -83,7 +84,7 @@ class Channels:
         if result.status == apprise.AppriseResultStatus.TIMEOUT:
             raise ChannelError(f"{display(url)} did not answer within {self.deadline:g}s")
         said = "; ".join(dict.fromkeys(e.message for e in result.logs() if e.level in ("WARNING", "ERROR")))
-        raise ChannelError(f"{display(url)}: {_hide(said, secrets) or 'not delivered'}")
+        raise ChannelError(f"{display(url)}: {redact_text(said, secrets) or 'not delivered'}")
 
 
 def shape_of(plugin: Any) -> Shape:
@@ -131,7 +132,7 @@ def _instantiate(url: str, secrets: list[str]) -> Any:
         return plugin
     said = " ".join(captured.getvalue().split())
     scheme = url.partition("://")[0]
-    return _hide(said, secrets) or f"no service answers to {scheme}:// (see apprise's list of services)"
+    return redact_text(said, secrets) or f"no service answers to {scheme}:// (see apprise's list of services)"
 
 
 def _clear_secrets(plugin: type[Any], url: str, secrets: list[str]) -> list[str]:
@@ -163,13 +164,6 @@ def _in_clear(value: object, secrets: list[str]) -> bool:
     for secret in sorted(secrets, key=len, reverse=True):
         rest = rest.replace(secret, "")
     return bool(rest.strip())
-
-
-def _hide(text: str, secrets: list[str]) -> str:
-    for secret in sorted(secrets, key=len, reverse=True):
-        if len(secret) >= 3:
-            text = text.replace(secret, HIDDEN)
-    return text
 
 
 def _asset() -> apprise.AppriseAsset:

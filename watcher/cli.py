@@ -87,6 +87,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--since", default="14d", help="items published since (default 14d)")
     p.add_argument("--json", action="store_true", help="one storyline per line, each with its items' links")
 
+    p = sub.add_parser("emerging", help="names on no list that appear more and more beside watched entries")
+    p.add_argument("--since", default="1d", help="items published since (default 1d); the periods before are history")
+    p.add_argument("--until", help="and up to (default: now)")
+    p.add_argument("--limit", type=int, default=20, help="at most this many names (default 20)")
+    p.add_argument("--json", action="store_true", help="one JSON object per name, one per line")
+
     sub.add_parser("run", help="run the service: poll on schedule, send digests")
 
     p = sub.add_parser("db", help="database maintenance")
@@ -108,15 +114,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_command(args)
     except ConfigError as e:
         for problem in e.problems:
-            print(problem, file=sys.stderr)
+            print(_shown(problem), file=sys.stderr)
         if e.hint:
-            print(f"hint: {e.hint}", file=sys.stderr)
+            print(_shown(f"hint: {e.hint}"), file=sys.stderr)
         return 2
     except WatcherError as e:
-        print(f"watcher {args.command}: {e}", file=sys.stderr)
+        print(_shown(f"watcher {args.command}: {e}"), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
+
+
+def _shown(line: str) -> str:
+    """An error line as it may be printed: URLs without passwords, the configured secrets masked."""
+    from watcher.redact import redact_text
+    from watcher.settings import env_secrets
+
+    return redact_text(line, env_secrets())
 
 
 def run() -> NoReturn:

@@ -40,6 +40,10 @@ class FetchError(WatcherError):
         self.retry_after = retry_after
 
 
+class LinkRefused(FetchError):
+    """A link from a feed's content leads to an address it must not reach (loopback, private...): not fetched."""
+
+
 class ParseError(WatcherError):
     """A fetched document holds no usable feed (HTML page, challenge, unparseable XML)."""
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
+import math
 import os
 import re
 import smtplib
@@ -22,6 +25,7 @@ from watcher.errors import MailError, MailRefused
 _HINT = "check WATCHER_SMTP_URL"
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
+_MAX_CHALLENGES = 5  # answers to 334 in one AUTH exchange, as smtplib allows
 CONVERSATION_TIMEOUTS = 4  # a whole SMTP conversation may take this many times the URL's timeout= (per answer)
 
 
@@ -45,6 +49,7 @@ class SmtpTarget:
     timeout: float
     username: str | None = None
     password: str | None = None
+    cafile: str | None = None  # CA certificates to trust instead of the system's (a private relay's own CA)
 
     def __repr__(self) -> str:
         return f"SmtpTarget({self.display()})"
@@ -57,31 +62,58 @@ class SmtpTarget:
 
 
 def parse_smtp_url(url: str) -> SmtpTarget:
-    """Parse ``smtp://[user:pass@]host[:port][?starttls=1&timeout=30]`` or ``smtps://...``; MailError when invalid."""
-    parts = urlsplit(url.strip())
-    if parts.scheme not in {"smtp", "smtps"} or not parts.hostname:
-        raise MailError("WATCHER_SMTP_URL is not an SMTP URL", hint="write smtp://[user:pass@]host[:port][?starttls=1] or smtps://...")
-    query = {k: v[-1].strip().lower() for k, v in parse_qs(parts.query).items()}
-    unknown = set(query) - {"starttls", "timeout"}
+    """Parse ``smtp://[user:pass@]host[:port][?starttls=1&timeout=30&cafile=PATH]`` or ``smtps://...``; MailError
+    when invalid, in one line that never holds the password.
+
+    A user or password is written percent-encoded where it holds a character of the URL's syntax (``/`` %2F,
+    ``?`` %3F, ``#`` %23, ``@`` %40, ``%`` %25, ``:`` in the user %3A, a blank %20); other characters, non-ASCII
+    ones included, may be written as they are (UTF-8 when percent-encoded). A raw ``@`` is read as urllib reads
+    it (the userinfo ends at the last one); a raw ``/``, ``?`` or ``#`` cuts the URL short and is refused.
+    """
+    url = url.strip()
+    example = "write smtp://[user:pass@]host[:port][?starttls=1] or smtps://..."
+    scheme, _, rest = url.partition("://")
+    try:
+        parts = urlsplit(url)
+        hostname = parts.hostname
+    except ValueError:  # "[::1" and the like: urllib's message may quote the user and password
+        raise MailError("WATCHER_SMTP_URL: the host is not a valid name or [IPv6] address", hint=example) from None
+    if rest.rfind("@") > len(parts.netloc):
+        raise MailError("WATCHER_SMTP_URL: the user or password holds a raw '/', '?' or '#', which ends the host part",
+                        hint="percent-encode them in the URL: / as %2F, ? as %3F, # as %23 (and @ as %40, % as %25)")
+    if scheme.lower() not in {"smtp", "smtps"} or not hostname:
+        raise MailError("WATCHER_SMTP_URL is not an SMTP URL", hint=example)
+    query = {k: v[-1].strip() for k, v in parse_qs(parts.query).items()}
+    unknown = set(query) - {"starttls", "timeout", "cafile"}
     if unknown:
-        raise MailError(f"WATCHER_SMTP_URL has unknown options {sorted(unknown)}", hint="use starttls=1 and timeout=SECONDS")
-    starttls = query.get("starttls", "0")
+        raise MailError(f"WATCHER_SMTP_URL has unknown options {sorted(unknown)}",
+                        hint="use starttls=1, timeout=SECONDS and cafile=PATH")
+    starttls = query.get("starttls", "0").lower()
     if starttls not in _TRUE | _FALSE:
         raise MailError(f"WATCHER_SMTP_URL: starttls={starttls!r}", hint="use starttls=1 or starttls=0")
     try:
         port = parts.port
+    except ValueError:
+        port_text = parts.netloc.rpartition("@")[2].rpartition(":")[2]
+        raise MailError(f"WATCHER_SMTP_URL: the port {port_text!r} is not a number from 0 to 65535",
+                        hint=f"{example}; leave the port out for 25 (smtp) or 465 (smtps)") from None
+    try:
         timeout = float(query.get("timeout", "30"))
-    except ValueError as e:
-        raise MailError(f"WATCHER_SMTP_URL: {e}", hint="the port and timeout must be numbers") from None
-    implicit = parts.scheme == "smtps"
+    except ValueError:
+        raise MailError(f"WATCHER_SMTP_URL: timeout={query['timeout']!r}", hint="the timeout is a number of seconds") from None
+    cafile = query.get("cafile") or None
+    if cafile is not None and not os.path.isfile(cafile):
+        raise MailError(f"WATCHER_SMTP_URL: cafile={cafile!r} is no file", hint="a PEM file of the CA certificates to trust")
+    implicit = scheme.lower() == "smtps"
     return SmtpTarget(
-        host=parts.hostname,
+        host=hostname,
         port=port or (465 if implicit else 25),
         implicit_tls=implicit,
         starttls=starttls in _TRUE and not implicit,
-        timeout=timeout if timeout > 0 else 30.0,
+        timeout=timeout if timeout > 0 and math.isfinite(timeout) else 30.0,
         username=unquote(parts.username) if parts.username else None,
         password=unquote(parts.password) if parts.password is not None else None,
+        cafile=cafile,
     )
 
 
@@ -110,9 +142,8 @@ class SmtpMailer:
         deadline = _Deadline(t.timeout * CONVERSATION_TIMEOUTS)
         try:
             with self._session(deadline) as smtp:
-                if t.starttls:
-                    smtp.starttls(context=self._context())
-                    smtp.ehlo()
+                if t.starttls or (t.username and not t.implicit_tls):
+                    self._secure(smtp)
                 if t.username:
                     smtp.login(t.username, t.password or "")
                 refused = smtp.sendmail(sender, list(recipients), message)
@@ -122,6 +153,18 @@ class SmtpMailer:
             # Some recipients got it; a retry would send them a second copy, so say exactly who did not.
             raise MailRefused(f"{where} refused some recipients: {_refusals(refused)}",
                               hint="check the digest's `to:` addresses")
+
+    def _secure(self, smtp: smtplib.SMTP) -> None:
+        """Upgrade the session with STARTTLS: asked by starttls=1, or implied by credentials, which never go over a
+        plain connection; MailError when the server does not offer it (the delivery stays pending)."""
+        t = self.target
+        if not t.starttls:
+            smtp.ehlo()
+            if not smtp.has_extn("starttls"):
+                raise MailError(f"{t.display()} does not offer STARTTLS: the password is not sent over a plain connection",
+                                hint=f"{_HINT}: use smtps://, or a server (port 587) that offers STARTTLS")
+        smtp.starttls(context=self._context())
+        smtp.ehlo()
 
     def _failure(self, e: smtplib.SMTPException | OSError, *, deadline: _Deadline, sender: str) -> MailError:
         """The MailError (MailRefused for a 5xx to MAIL, RCPT or DATA) that explains ``e`` to an operator."""
@@ -175,7 +218,7 @@ class SmtpMailer:
                     smtp.close()
 
     def _context(self) -> ssl.SSLContext:
-        return self._ssl_context or ssl.create_default_context()
+        return self._ssl_context or ssl.create_default_context(cafile=self.target.cafile)
 
 
 class _Announced(smtplib.SMTP):
@@ -188,6 +231,37 @@ class _Announced(smtplib.SMTP):
     def connect(self, host: str = "localhost", port: int = 0, source_address: Any = None) -> tuple[int, bytes]:
         self.opened.append(self)
         return super().connect(host, port, source_address)
+
+    # smtplib encodes what an AUTH mechanism answers as ASCII, so a password with "é" or "ж" raised
+    # UnicodeEncodeError; PLAIN (RFC 4616) and the servers' LOGIN and CRAM-MD5 take UTF-8.
+    def auth(self, mechanism: str, authobject: Callable[..., str], *, initial_response_ok: bool = True) -> tuple[int, bytes]:
+        """smtplib's AUTH exchange, with each answer sent as UTF-8."""
+        def encode(answer: str) -> str:
+            return base64.b64encode(answer.encode("utf-8")).decode("ascii")
+
+        initial = authobject() if initial_response_ok else None
+        if initial is not None:
+            code, reply = self.docmd("AUTH", f"{mechanism.upper()} {encode(initial)}")
+        else:
+            code, reply = self.docmd("AUTH", mechanism.upper())
+        for _ in range(_MAX_CHALLENGES):
+            if code != 334:
+                break
+            code, reply = self.docmd(encode(authobject(base64.b64decode(reply))))
+        if code in (235, 503):
+            return code, reply
+        raise smtplib.SMTPAuthenticationError(code, reply)
+
+    def auth_login(self, challenge: Any = None) -> str:
+        """LOGIN: the user first (unasked, or to "Username:"), then the password."""
+        return self.user if challenge is None or challenge.strip().lower().startswith(b"user") else self.password
+
+    def auth_cram_md5(self, challenge: Any = None) -> Any:
+        """CRAM-MD5 keyed with the UTF-8 password (no initial response: None)."""
+        if challenge is None:
+            return None
+        digest = hmac.HMAC((self.password or "").encode("utf-8"), challenge, "md5").hexdigest()
+        return f"{self.user} {digest}"
 
 
 class _Smtp(_Announced):

@@ -16,6 +16,7 @@ from prometheus_client import (
 )
 
 from watcher.models import PollOutcome
+from watcher.redact import redact_text
 
 _LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60)
 
@@ -41,14 +42,15 @@ class Metrics:
 
     def observe_poll(self, outcome: PollOutcome) -> None:
         """Count one poll's outcome."""
-        self.polls.labels(outcome.source, outcome.status).inc()
+        source = redact_text(outcome.source)  # a label is served: a name written as a URL loses its password
+        self.polls.labels(source, outcome.status).inc()
         self.latency.observe(outcome.elapsed)
         if outcome.status == "error":
-            self.errors.labels(outcome.source).inc()
+            self.errors.labels(source).inc()
         if outcome.items_new:
-            self.items.labels(outcome.source).inc(outcome.items_new)
+            self.items.labels(source).inc(outcome.items_new)
         if outcome.matches_new:
-            self.matches.labels(outcome.source).inc(outcome.matches_new)
+            self.matches.labels(source).inc(outcome.matches_new)
 
     def render(self) -> tuple[bytes, str]:
         """The exposition text and its content type."""

@@ -25,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 from watcher.config import DigestConfig, Watchlist
 from watcher.config.coverage import covered_entries
 from watcher.config.schedule import Schedule, parse_schedule, previous_before
-from watcher.models import Delivery, Period
+from watcher.models import Delivery, MentionedItem, Period
 from watcher.report import (
     Counts,
     Digest,
@@ -50,6 +50,8 @@ log = logging.getLogger("watcher.digest")
 BEGINNING = datetime(1970, 1, 1, tzinfo=UTC)  # a first digest looks at everything stored
 LATEST = datetime(9998, 1, 1, tzinfo=UTC)  # a period ends before it: the calendar's arithmetic needs room after it
 CLOSE_LEASE = timedelta(minutes=2)
+EMERGING_SPANS = 4  # emerging names: periods before the digest's that are their history
+EMERGING_REACH = timedelta(days=28)  # and never further back than this
 
 
 def preview(store: Store, watchlist: Watchlist, digest: DigestConfig, *, now: datetime,
@@ -72,8 +74,9 @@ def preview(store: Store, watchlist: Watchlist, digest: DigestConfig, *, now: da
     outlets = outlet_names(watchlist, store.feed_titles())
     with _collector_paused():
         # Every item's text: the queries read it, and stories compare the leads of items in other languages.
-        window = storyline_window(store, end=period.end, queries=queries, outlets=outlets)
-        if first and period.start >= period.end - STORYLINE_WINDOW:
+        immediate = parse_schedule(digest.schedule, "UTC").immediate  # minutes long: no storylines, no names growing
+        window = None if immediate else storyline_window(store, end=period.end, queries=queries, outlets=outlets)
+        if window is not None and first and period.start >= period.end - STORYLINE_WINDOW:
             # A speed layer: a first digest's items are the storyline window's published in its period, the same
             # read with a later ``published_after``; taken from the window, the store is read once (a fifth of a
             # first digest over 100,000 matches). tests/test_storylines_command.py holds the two equal.
@@ -83,9 +86,10 @@ def preview(store: Store, watchlist: Watchlist, digest: DigestConfig, *, now: da
                                           unmatched=queries, published_after=period.start if first else None)
         index = PeriodIndex(items, outlets)
         history = load_history(store, watchlist, digest, period, index.of_entry.keys())
+        earlier, spans = earlier_leads(store, period) if not immediate else (None, 0.0)
         return build_digest(digest, watchlist, index, assess_stored(store, watchlist, now=now), period, now=now,
                             history=history, key_items=key_items(watchlist, digest, index), outlets=outlets,
-                            window=window)
+                            window=window, earlier=earlier, spans=spans)
 
 
 def storyline_window(store: Store, *, end: datetime, queries: bool, outlets: Outlets,
@@ -95,6 +99,16 @@ def storyline_window(store: Store, *, end: datetime, queries: bool, outlets: Out
     start = max(end - span, BEGINNING)
     return PeriodIndex(store.mentioned_items(Period(BEGINNING, end), with_text=True, unmatched=queries,
                                              published_after=start), outlets)
+
+
+def earlier_leads(store: Store, period: Period) -> tuple[list[MentionedItem] | None, float]:
+    """The items beside watched entries before ``period`` that emerging names are compared with, and how many
+    period-lengths they cover: EMERGING_SPANS of them, at most EMERGING_REACH back (None for an empty period)."""
+    length = period.end - period.start
+    if length <= timedelta(0):
+        return None, 0.0
+    reach = min(length * EMERGING_SPANS, EMERGING_REACH)
+    return store.leads(Period(period.start - reach, period.start), known_at=period.end), reach / length
 
 
 def first_period_start(watchlist: Watchlist, digest: DigestConfig, end: datetime) -> datetime:
@@ -153,9 +167,11 @@ def load_history(store: Store, watchlist: Watchlist, digest: DigestConfig, perio
     )
 
 
-def alerting(built: Digest) -> bool:
-    """Whether an immediate digest has news: a key item of a situation with a query, any item of one without."""
-    return any(s.key_count if s.query else s.item_count for s in built.situations)
+def alerting(built: Digest, alert_on: Collection[str] = ("query",)) -> bool:
+    """Whether an immediate digest has news: for ``query``, a key item of a situation with a query, any item of one
+    without; for ``burst``, a burst new since the last alert (its window: the day up to now, watcher.report.bursts)."""
+    query = "query" in alert_on and any(s.key_count if s.query else s.item_count for s in built.situations)
+    return query or ("burst" in alert_on and any(s.bursts for s in built.situations))
 
 
 def close_period(store: Store, watchlist: Watchlist, digest: DigestConfig, *, now: datetime,
@@ -172,7 +188,7 @@ def close_period(store: Store, watchlist: Watchlist, digest: DigestConfig, *, no
         if last is not None and now - last < digest.min_interval / 2:
             return []
     built = preview(store, watchlist, digest, now=now)
-    if immediate and not alerting(built):
+    if immediate and not alerting(built, digest.alert_on):
         store.record_period(digest.id, built.period, {}, now=now)
         return []
     if digest.skip_empty and built.empty:

@@ -13,6 +13,7 @@ _MODULES = {
     "poll": "watcher.commands.poll", "scan": "watcher.commands.scan",
     "digest": "watcher.commands.digest", "matches": "watcher.commands.info", "sources": "watcher.commands.info",
     "rematch": "watcher.commands.rematch", "namesakes": "watcher.commands.namesakes",
+    "emerging": "watcher.commands.emerging",
     "run": "watcher.commands.run", "db": "watcher.commands.run",
     "demo": "watcher.commands.demo", "status": "watcher.commands.status", "reload": "watcher.commands.status",
     "feed": "watcher.commands.feed", "storylines": "watcher.commands.storylines",

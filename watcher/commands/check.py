@@ -6,6 +6,7 @@ import argparse
 import os
 
 from watcher.commands.context import Context
+from watcher.redact import redact_text
 
 
 def cmd_check(args: argparse.Namespace, ctx: Context) -> int:
@@ -21,7 +22,7 @@ def cmd_check(args: argparse.Namespace, ctx: Context) -> int:
         check_watchlist(watchlist, ctx.config_path, os.environ)
     warnings = located(ctx.config_path, watchlist_warnings(watchlist))
     for line in warnings:
-        print(f"warning: {line}")
+        print(redact_text(f"warning: {line}", ctx.settings.secrets))
     print(f"{ctx.config_path}: ok: {len(watchlist.sources)} sources, {len(watchlist.actors)} actors, "
           f"{len(watchlist.terms)} terms, {len(watchlist.situations)} situations, {len(watchlist.digests)} digests"
           + (f", {len(warnings)} warning(s)" if warnings else ""))

@@ -29,13 +29,14 @@ class Context:
     @classmethod
     def from_args(cls, config: Path | None) -> Context:
         settings = Settings.from_env()
-        setup_logging(settings.log_level, settings.log_format)
+        setup_logging(settings.log_level, settings.log_format, settings.secrets)
         return cls(settings, config or default_path())
 
-    def watchlist(self) -> Watchlist:
+    def watchlist(self, *, require_sources: bool = False) -> Watchlist:
+        """The watchlist; ``require_sources`` for a command that makes its sources the ones in force."""
         from watcher.config import load_watchlist  # deferred: pydantic, for the commands that read the watchlist
 
-        return load_watchlist(self.config_path)
+        return load_watchlist(self.config_path, require_sources=require_sources)
 
     def store(self) -> Store:
         from watcher.store import Store  # deferred: SQLAlchemy takes most of a second to import

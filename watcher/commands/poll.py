@@ -18,7 +18,7 @@ from watcher.store import Store
 
 def cmd_poll(args: argparse.Namespace, ctx: Context) -> int:
     """Poll the chosen (default: every enabled) source once."""
-    watchlist = ctx.watchlist()
+    watchlist = ctx.watchlist(require_sources=True)  # an empty file would make every stored source inactive
     names = set(args.source)
     unknown = names - {s.name for s in watchlist.sources}
     if unknown:

@@ -6,6 +6,7 @@ import argparse
 import os
 
 from watcher.commands.context import Context, now
+from watcher.redact import redact_url
 
 
 def cmd_run(args: argparse.Namespace, ctx: Context) -> int:
@@ -19,7 +20,7 @@ def cmd_run(args: argparse.Namespace, ctx: Context) -> int:
 
 def cmd_db(args: argparse.Namespace, ctx: Context) -> int:
     """Migrate the database (creating it when missing), compact it, or prune it by the watchlist's retention."""
-    where = ctx.settings.database_url.split("@")[-1]
+    where = redact_url(ctx.settings.database_url)
     if args.action == "upgrade":
         from watcher.store.migrate import upgrade
 

@@ -16,6 +16,7 @@ from watcher.config import Watchlist, parse_watchlist
 from watcher.config.placeholders import display
 from watcher.errors import ConfigError
 from watcher.models import ChannelState
+from watcher.redact import redact_text
 from watcher.sources.health import STATES, Assessment, assess_stored
 from watcher.store.scheduling import INSTANCE_PREFIX, RELOAD_KEY, SourceSchedule
 
@@ -127,7 +128,8 @@ def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
                               schedules=store.source_schedules(),
                               deliveries=store.delivery_counts(), backend=store.backend,
                               size=store.database_size(), moment=moment, channels=store.channel_deliveries())
-    print(json.dumps(status, ensure_ascii=False, indent=2) if args.json else format_status(status))
+    text = json.dumps(status, ensure_ascii=False, indent=2) if args.json else format_status(status)
+    print(redact_text(text, ctx.settings.secrets))  # errors quoted from stored rows may hold a URL
     return 0
 
 

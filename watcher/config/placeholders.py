@@ -11,10 +11,10 @@ import re
 from collections.abc import Mapping
 
 from watcher.errors import ConfigError
+from watcher.redact import redact_url
 
 PLACEHOLDER = re.compile(r"\{env:([A-Za-z_][A-Za-z0-9_]*)\}")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://\S+$")
-HIDDEN = "***"
 MAX_URL = 2000  # characters of a channel URL as written
 # Settings that carry credentials of watcher's own services (watcher.settings).
 RESERVED = frozenset({"WATCHER_DATABASE_URL", "WATCHER_SMTP_URL", "WATCHER_TEST_POSTGRES_URL"})
@@ -63,9 +63,4 @@ def values(url: str, env: Mapping[str, str]) -> list[str]:
 def display(url: str) -> str:
     """``url`` as it may be shown: as written, with its placeholders; a password written in clear (which
     watcher.channels.channel_problems refuses) hidden all the same, for rows stored before a check ran."""
-    scheme, sep, rest = url.partition("://")
-    userinfo, at, location = rest.rpartition("@")
-    user, colon, password = userinfo.partition(":")
-    if sep and at and colon and PLACEHOLDER.fullmatch(password) is None:
-        return f"{scheme}://{user}:{HIDDEN}@{location}"
-    return url
+    return redact_url(url)

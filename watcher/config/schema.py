@@ -131,6 +131,9 @@ class SourceConfig(_Model):
     search: Annotated[SearchConfig | None, BeforeValidator(_search_shorthand)] = None
     youtube: Text | None = None  # a channel id (UC...) or a channel URL
     fulltext: bool = False  # fetch each new item's page and match on the article text
+    # Links from the feed's content (item pages for fulltext, a site's feed links, their redirects) may lead to
+    # loopback, private and link-local addresses; otherwise only to public ones and the source's own host:port.
+    allow_private_links: bool = False
     every: Duration | None = None
     language: str | None = None
     timezone: TimeZone | None = None  # for zone-less dates in the feed
@@ -145,6 +148,9 @@ class SourceConfig(_Model):
             raise ValueError(f"give exactly one of url:, site:, search:, youtube: ({found})")
         if self.youtube is not None:
             check_youtube(self.youtube)
+        if self.allow_private_links and not (self.fulltext or self.site):
+            raise ValueError("allow_private_links: is about the links a feed's content leads to: it applies to "
+                             "fulltext: true and site: sources only")
         return self
 
     @property
@@ -200,6 +206,9 @@ class DigestConfig(_Model):
     tags: tuple[str, ...] = ()  # only entries with one of these tags; empty: all
     skip_empty: bool = False
     min_interval: Duration = timedelta(minutes=30)  # for `schedule: immediate`
+    # What makes an immediate digest alert: a situation's query (a key item; any item of a situation without a
+    # query), a burst (an entry far above its own baseline, watcher.report.bursts), or either.
+    alert_on: tuple[Literal["query", "burst"], ...] = ("query",)
     # The section for covered entries that are in none of the digest's situations: its title, or false to leave
     # them out (the digest then says how many items it left out).
     other_entries: Text | Literal[False] = "Other entries"
@@ -221,6 +230,18 @@ class DigestConfig(_Model):
             raise ValueError("notify: names the same channel URL twice")
         return self
 
+    @model_validator(mode="after")
+    def _alerts(self) -> DigestConfig:
+        if not self.alert_on or len(set(self.alert_on)) < len(self.alert_on):
+            raise ValueError("alert_on: list query, burst or both, each once")
+        if self.alert_on == ("query",):  # the default: what every digest does
+            return self
+        from watcher.config.schedule import parse_schedule  # as in _valid_schedule
+
+        if not parse_schedule(self.schedule, "UTC").immediate:
+            raise ValueError("alert_on: only an immediate digest alerts (schedule: immediate)")
+        return self
+
 
 class Watchlist(_Model):
     defaults: Defaults = Defaults()
@@ -230,6 +251,9 @@ class Watchlist(_Model):
     situations: tuple[SituationConfig, ...] = ()
     digests: tuple[DigestConfig, ...] = ()
     retention: Duration | None = None
+    # A watchlist without sources is refused by the service (an editor that truncated the file, a full disk would
+    # otherwise stop every poll); this says it is meant (a digests-only watchlist, a paused desk).
+    allow_no_sources: bool = False
 
     @model_validator(mode="after")
     def _derive_urls(self) -> Watchlist:

@@ -19,6 +19,7 @@ about half the throughput at 1-5 in flight.
 """
 
 from watcher.fetch.fetcher import USER_AGENT, Fetcher, FetchSettings, fetch_once
+from watcher.fetch.reach import Reach
 from watcher.fetch.rules import parse_retry_after
 
-__all__ = ["USER_AGENT", "FetchSettings", "Fetcher", "fetch_once", "parse_retry_after"]
+__all__ = ["USER_AGENT", "FetchSettings", "Fetcher", "Reach", "fetch_once", "parse_retry_after"]

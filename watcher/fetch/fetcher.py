@@ -29,6 +29,7 @@ import httpx
 from watcher import __version__
 from watcher.errors import ConfigError, FetchError
 from watcher.fetch.body import ACCEPT_ENCODING, BodyDecoder, BodyTooLarge
+from watcher.fetch.reach import Reach, Resolver, pinned_address, resolve_host
 from watcher.fetch.rules import (
     PERMANENT_REDIRECTS,
     REDIRECTS,
@@ -105,10 +106,12 @@ class Fetcher:
 
     def __init__(self, settings: FetchSettings = FetchSettings(), *,
                  transport: httpx.AsyncBaseTransport | None = None,
-                 clock: Callable[[], datetime] = _utc_now, clients: int | None = None) -> None:
+                 clock: Callable[[], datetime] = _utc_now, clients: int | None = None,
+                 resolve: Resolver = resolve_host) -> None:
         self._settings = settings
         self._transport = transport
         self._clock = clock
+        self._resolve = resolve  # host names of links from feed content (watcher.fetch.reach)
         # an injected transport is one pool already; otherwise enough clients to keep each pool small
         self._client_count = 1 if transport is not None else (
             clients or math.ceil(settings.concurrency / SLOTS_PER_CLIENT))
@@ -163,8 +166,12 @@ class Fetcher:
                          for _ in range(self._client_count)]
         self._in_flight = [0] * self._client_count
 
-    async def fetch(self, url: str, state: FetchState = NO_STATE) -> FetchResult:
-        """GET ``url`` conditionally, following up to max_redirects redirects; raise FetchError on failure."""
+    async def fetch(self, url: str, state: FetchState = NO_STATE, *, reach: Reach | None = None) -> FetchResult:
+        """GET ``url`` conditionally, following up to max_redirects redirects; raise FetchError on failure.
+
+        ``reach``: ``url`` came from a feed's content, so it and every redirect target must lead where ``reach``
+        allows (watcher.fetch.reach); each request then connects to the address that was checked.
+        """
         check_url(url)
         self._start()
         started, fetched_at = time.perf_counter(), self._clock()
@@ -173,7 +180,8 @@ class Fetcher:
         permanent: str | None = None
         all_permanent = True  # only an unbroken run of 301/308 from the start moves the source for good
         while True:
-            reply, spent = await self._exchange(chain[-1], state, budget)
+            pin = None if reach is None else await pinned_address(chain[-1], reach, self._resolve)
+            reply, spent = await self._exchange(chain[-1], state, budget, pin)
             budget -= spent
             status = reply.status
             if status not in REDIRECTS:
@@ -196,9 +204,10 @@ class Fetcher:
                            headers=reply.headers, fetched_at=fetched_at, elapsed=time.perf_counter() - started,
                            etag=etag, last_modified=last_modified, permanent_redirect=permanent)
 
-    async def _exchange(self, url: str, state: FetchState,
-                        budget: float) -> tuple[_Reply, float]:
-        """One request within ``budget`` seconds: its reply and the seconds it held a slot."""
+    async def _exchange(self, url: str, state: FetchState, budget: float,
+                        pin: str | None = None) -> tuple[_Reply, float]:
+        """One request within ``budget`` seconds (to the address ``pin`` when given): its reply and the seconds it
+        held a slot."""
         async with self._host_turn(url) as host, self._slots:
             index = self._choose_client(host)
             client = self._clients[index]
@@ -206,7 +215,7 @@ class Fetcher:
             began = time.perf_counter()
             try:
                 async with asyncio.timeout(budget):
-                    reply = await self._request(client, url, state)
+                    reply = await self._request(client, url, state, pin)
             except TimeoutError:
                 raise FetchError(f"{url}: no complete answer within {self._settings.total_timeout:g} s "
                                  "(total_timeout); the server is too slow or drips its answer") from None
@@ -227,14 +236,22 @@ class Fetcher:
         self._client_of[host] = chosen
         return chosen
 
-    async def _request(self, client: httpx.AsyncClient, url: str,
-                       state: FetchState) -> _Reply:
+    async def _request(self, client: httpx.AsyncClient, url: str, state: FetchState,
+                       pin: str | None = None) -> _Reply:
         headers = {}
         if state.etag:
             headers["If-None-Match"] = state.etag
         if state.last_modified:
             headers["If-Modified-Since"] = state.last_modified
-        async with client.stream("GET", url, headers=headers) as response:
+        target = httpx.URL(url)
+        extensions = {}
+        if pin is not None:  # connect to the checked address; the server still sees (and TLS checks) the host
+            headers["Host"] = target.netloc.decode("ascii")
+            extensions["sni_hostname"] = target.host
+            # The pool knows the connection by the address alone: another host on it (a CDN's) must not reuse it.
+            headers["Connection"] = "close"
+            target = target.copy_with(host=pin)
+        async with client.stream("GET", target, headers=headers, extensions=extensions) as response:
             status = response.status_code
             pairs = tuple(response.headers.multi_items())
             if status in REDIRECTS:

@@ -30,7 +30,7 @@ from datetime import UTC, datetime
 
 from watcher.config import SourceConfig, Watchlist
 from watcher.config.feed_urls import discovers
-from watcher.fetch import Fetcher, FetchSettings
+from watcher.fetch import Fetcher, FetchSettings, Reach
 from watcher.models import FetchState, PollOutcome, SourceState
 from watcher.poll.record import Recorder
 from watcher.poll.steps import ItemMatcher, Job, MatcherOnDemand, poll_jobs
@@ -62,11 +62,12 @@ def worker_count(jobs: int, *, workers: int | None, store: Store) -> int:
 def job_of(source: SourceConfig, state: SourceState, watchlist: Watchlist) -> Job:
     """What polling ``source`` starts from: its feed's URL (moved, or a site's found feed) and validators."""
     timezone = watchlist.timezone_of(source)
+    reach = Reach(trusted=source.url, allow_private=source.allow_private_links)  # the analyst wrote source.url
     if discovers(source):
         found = state.feed_url or ""
         return Job(source.name, found, state.fetch if found else FetchState(), timezone, site=source.url,
-                   fulltext=source.fulltext)
-    return Job(source.name, state.moved_to or source.url, state.fetch, timezone, fulltext=source.fulltext)
+                   fulltext=source.fulltext, reach=reach)
+    return Job(source.name, state.moved_to or source.url, state.fetch, timezone, fulltext=source.fulltext, reach=reach)
 
 
 async def run_poll(sources: Sequence[SourceConfig], *, watchlist: Watchlist, store: Store, matcher: ItemMatcher,

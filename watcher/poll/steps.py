@@ -11,8 +11,8 @@ reads: the source's recently stored keys, so a feed with 5 new items of 55 build
     enrich   each new item's article text, for ``fulltext`` sources (watcher.sources.fulltext)
     match    the watchlist, compiled when a first new item needs it (watcher.match)
 
-A ``FetchError`` or ``ParseError`` becomes an ``error`` result for its source; anything else is a bug and
-propagates.
+A ``FetchError`` or ``ParseError`` becomes an ``error`` result for its source (its message stored and shown, so
+a feed URL's password is hidden from it); anything else is a bug and propagates.
 """
 
 from __future__ import annotations
@@ -26,9 +26,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, Protocol
 
 from watcher.errors import FetchError, ParseError
-from watcher.fetch import Fetcher
+from watcher.fetch import Fetcher, Reach
 from watcher.models import FetchResult, FetchState, Item, Match, ParsedFeed
 from watcher.poll.decider import Outcome
+from watcher.redact import redact_text
 
 if TYPE_CHECKING:
     from watcher.config import EntryConfig
@@ -88,6 +89,7 @@ class Job:
     timezone: str = "UTC"
     site: str | None = None
     fulltext: bool = False
+    reach: Reach = field(default_factory=Reach)  # where links from the feed's content may lead
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,22 +136,23 @@ async def poll_one(job: Job, *, fetcher: Fetcher, matcher: ItemMatcher, known: K
             feed = _parse(result, job, known)
     except FetchError as e:
         return Fetched(job.source, "error", Outcome(ok=False, status=e.status, retry_after=e.retry_after),
-                       elapsed=time.perf_counter() - started, error=str(e))
+                       elapsed=time.perf_counter() - started, error=redact_text(str(e)))
     except ParseError as e:
         return Fetched(job.source, "error", Outcome(ok=False, status=result.status if result else None),
-                       elapsed=time.perf_counter() - started, error=str(e), feed_url=feed_url)
+                       elapsed=time.perf_counter() - started, error=redact_text(str(e)), feed_url=feed_url)
     outcome = Outcome.of(result)
     if feed is None:
         return Fetched(job.source, "not-modified", outcome, elapsed=time.perf_counter() - started, feed_url=feed_url)
-    items = feed.items
+    items, problems = feed.items, feed.problems
     if job.fulltext and items:
         from watcher.sources.fulltext import add_fulltext  # only fulltext sources pay for trafilatura
 
-        items = tuple(await add_fulltext(items, fetcher))
+        enriched, refused = await add_fulltext(items, fetcher, reach=job.reach)
+        items, problems = tuple(enriched), (*problems, *refused)
     matches = {item.key: found for item in items if (found := matcher.match(item))}
     return Fetched(job.source, "document", outcome, elapsed=time.perf_counter() - started, etag=result.etag,
                    last_modified=result.last_modified, items_seen=len(feed.items) + feed.skipped, items=items,
-                   matches=matches, problems=feed.problems, feed_url=feed_url, feed_title=feed.title)
+                   matches=matches, problems=problems, feed_url=feed_url, feed_title=feed.title)
 
 
 def _parse(result: FetchResult, job: Job, known: KnownKeys) -> ParsedFeed:
@@ -170,7 +173,7 @@ async def _site_feed(job: Job, fetcher: Fetcher, known: KnownKeys) -> tuple[Fetc
     assert job.site is not None
     if job.url:
         try:
-            result = await fetcher.fetch(job.url, job.state)
+            result = await fetcher.fetch(job.url, job.state, reach=job.reach)  # found on the page: the page's choice
             feed = None if result.not_modified else _parse(result, job, known)
             return dataclasses.replace(result, permanent_redirect=None), feed, result.permanent_redirect
         except FetchError as e:
@@ -181,7 +184,7 @@ async def _site_feed(job: Job, fetcher: Fetcher, known: KnownKeys) -> tuple[Fetc
             log.warning("%s: %s is no feed any more (%s); looking for the site's feed again", job.source, job.url, e)
     from watcher.sources.discover import discover_feed  # only sites pay for the HTML parser
 
-    discovery = await discover_feed(job.site, fetcher, timezone=job.timezone)
+    discovery = await discover_feed(job.site, fetcher, timezone=job.timezone, reach=job.reach)
     if discovery.feed is None or discovery.chosen is None:
         raise FetchError(discovery.summary(), hint="check the site in a browser; `watcher sources discover URL`")
     log.info("%s: polling the feed discovered at %s", job.source, discovery.chosen)

@@ -8,14 +8,17 @@ quiet entries, new pairings, stories, sources) from the period's matches and the
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import dataclass, fields, is_dataclass, replace
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from watcher.config.coverage import OTHERS_ID, covered_entries, situations_of
+from watcher.config.schedule import parse_schedule
 from watcher.config.schema import DigestConfig, EntryConfig, Watchlist
 from watcher.models import EntryKind, MentionedItem, Period, StoredMatch
+from watcher.report.bursts import find_bursts, situation_entries
+from watcher.report.emerging import EmergingName, find_emerging
 from watcher.report.key_items import key_items as key_items_of
 from watcher.report.parts import DigestItem, Outlets, SourceProblem, clean_text, source_problems
 from watcher.report.period import PeriodIndex, period_items
@@ -55,6 +58,7 @@ class Digest:
     situations: tuple[SituationReport, ...] = ()
     query_items: int = 0  # of total_items, those that name no covered entry (a situation's query selected them)
     left_out: int = 0  # items about entries in no situation, left out by ``other_entries: false``
+    emerging: tuple[EmergingName, ...] = ()  # names on no list, more and more beside watched entries (emerging.py)
 
     @property
     def empty(self) -> bool:
@@ -74,7 +78,8 @@ def build_digest(digest: DigestConfig, watchlist: Watchlist,
                  sources: Sequence[Assessment], period: Period, *, now: datetime,
                  history: History | None = None, key_items: Mapping[str, Collection[int]] | None = None,
                  max_items: int = MAX_ITEMS_PER_ENTRY, max_stories: int = MAX_STORIES,
-                 outlets: Outlets | None = None, window: PeriodIndex | None = None) -> Digest:
+                 outlets: Outlets | None = None, window: PeriodIndex | None = None,
+                 earlier: Sequence[MentionedItem] | None = None, spans: float = 1.0) -> Digest:
     """The digest of ``period``: entry sections, one section per situation, and problem sources (``sources``:
     each source's health assessed, watcher.sources.health.assess).
 
@@ -83,7 +88,9 @@ def build_digest(digest: DigestConfig, watchlist: Watchlist,
     periods (none: no baseline, everything is new); ``key_items`` maps a situation id to the ids of items that
     match its query (items that name no entry among them); ``outlets`` names the sources' outlets; ``window``
     holds the items of the storyline window before the period's end (``watcher.report.storylines``): each
-    situation shows the storylines the period moved (none without a window).
+    situation shows the storylines the period moved (none without a window); ``earlier``: the items beside
+    watched entries over the ``spans`` period-lengths before it (``Store.leads``), the history of emerging
+    names (None: none are looked for).
     """
     covered = covered_entries(digest, watchlist)
     history = history or History()
@@ -98,9 +105,12 @@ def build_digest(digest: DigestConfig, watchlist: Watchlist,
     threads = {} if window is None else section_storylines(
         chosen, covered, window, lambda ids: key_items_of(watchlist, digest, window, ids), now=period.end,
         zone=ZoneInfo(digest.timezone or watchlist.defaults.timezone), new=index.items.keys(), names=names)
-    built = (build_situation(s, covered, index, period, history, (key_items or {}).get(s.id, ()), problems,
-                             max_stories=max_stories, names=names,
-                             storylines=[line for line in threads.get(s.id, ()) if line.moved])
+    trailing = parse_schedule(digest.schedule, "UTC").immediate  # an alert's window reaches back (bursts.py)
+    built = (replace(build_situation(s, covered, index, period, history, (key_items or {}).get(s.id, ()), problems,
+                                     max_stories=max_stories, names=names,
+                                     storylines=[line for line in threads.get(s.id, ()) if line.moved]),
+                     bursts=find_bursts(situation_entries(s, covered), covered, index, history, period,
+                                        trailing=trailing))
              for s in chosen)
     # The section of entries outside every situation is left out when it has nothing to say.
     situations = tuple(s for s in built if s.situation_id != OTHERS_ID or not s.empty or s.attention or s.quiet)
@@ -120,6 +130,8 @@ def build_digest(digest: DigestConfig, watchlist: Watchlist,
         situations=situations,
         query_items=len(selected - about),
         left_out=len(left_out),
+        emerging=find_emerging(index.items.values(), earlier, watchlist, outlets, spans=spans)
+        if earlier is not None and history.since is not None and history.since <= period.start else (),
     )
 
 
@@ -142,6 +154,9 @@ def digest_to_json(d: Digest) -> dict[str, Any]:
     """A JSON-able dict of ``d``: field names as keys, datetimes as ISO 8601 UTC, plus ``schema_version``."""
     out = _jsonable(d)
     assert isinstance(out, dict)
+    for name in out["emerging"]:  # ``with`` is a keyword in Python; spellings by script read best as an object
+        name["with"] = name.pop("with_entries")
+        name["spellings"] = dict(name["spellings"])
     return {"schema_version": JSON_SCHEMA_VERSION, **out}
 
 

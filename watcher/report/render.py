@@ -15,7 +15,9 @@ import nh3
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
+from watcher.report.bursts import Burst
 from watcher.report.digest import Digest, EntrySection
+from watcher.report.emerging import EmergingName, spelled_out
 from watcher.report.parts import DigestItem, split_marks
 from watcher.report.situations import AttentionRow, ItemRef, SituationReport, Story
 from watcher.report.storylines import Storyline, StorylineItem
@@ -65,7 +67,8 @@ def _environment() -> Environment:
     )
     env.filters.update(plural=plural, wrap=wrap, starred=starred, marked=marked, title_link=title_link,
                        spark=spark, bars=bars, figure=figure, versus=versus, trend_mark=trend_mark, totals=totals,
-                       outlet_link=outlet_link)
+                       outlet_link=outlet_link, burst_line=burst_line, burst_spread=burst_spread,
+                       emerging_line=emerging_line)
     return env
 
 
@@ -111,6 +114,25 @@ def format_time(dt: datetime, zone: ZoneInfo, *, year: bool = False) -> str:
     if year:
         return f"{_DAYS[local.weekday()]} {day} {local.year} {local:%H:%M}"
     return f"{day} {local:%H:%M}"
+
+
+def burst_line(b: Burst) -> str:
+    """``12 items against 0.3 a period before (11 periods)``."""
+    return f"{plural(b.count, 'item')} against {figure(b.baseline)} a period before ({plural(b.periods, 'period')})"
+
+
+def burst_spread(b: Burst) -> str:
+    """``4 outlets (A, B, C, D) · en, ru · with Putin (5)``: who carries a burst, and who is seen with it."""
+    text = f"{plural(len(b.outlets), 'outlet')} ({', '.join(b.outlets)})"
+    text += f" · {', '.join(b.languages)}" if b.languages else ""
+    return text + (" · with " + ", ".join(f"{c.name} ({c.items})" for c in b.seen_with) if b.seen_with else "")
+
+
+def emerging_line(e: EmergingName, name: bool = True) -> str:
+    """``Arsen Tonoyan / Арсен Тоноян: 6 items from 4 outlets (0.25 a period before), with pashinyan (5)``."""
+    spellings = spelled_out(e) if name else " / ".join(s for _, s in e.spellings if s != e.name)
+    counts = f"{plural(e.items, 'item')} from {plural(e.outlets, 'outlet')} ({figure(e.before)} a period before)"
+    return (f"{spellings}: " if spellings else "") + counts + (f", with {', '.join(e.with_entries)}" if e.with_entries else "")
 
 
 def totals(d: Digest) -> str:

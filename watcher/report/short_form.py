@@ -59,6 +59,9 @@ def short_form(d: Digest, *, link: str | None = None, max_stories: int = MAX_STO
         figures.append(situation_heading(s))
         rising = [r for r in s.attention if r.items and r.change in ("up", "new")][:MAX_ROWS]
         figures += [f"  {_row(r)}" for r in rising]
+        # A burst is what an alert with `alert_on: [burst]` was sent for: said with its first item.
+        figures += [f"  burst: {b.name} {b.count} (against {figure(b.baseline)} a period), first {b.first.outlet}: "
+                    f"{b.first.title}" for b in s.bursts[:MAX_ROWS]]
     if d.source_problems:
         figures.append(f"{plural(len(d.source_problems), 'source')} with problems (see the full digest)")
     seen: set[str] = set()

@@ -16,6 +16,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING
 
 from watcher.config.schema import EntryConfig, SituationConfig
 from watcher.models import EntryKind, Period
@@ -24,6 +25,9 @@ from watcher.report.period import PeriodIndex
 from watcher.report.stories import StoryItem, content_keys, group_stories, headline, link_key, title_words, tongue
 from watcher.report.storylines import WINDOW, Storyline, find_threads, storylines
 from watcher.report.trends import Change, Counts, History, Novelty, baseline, change, novelty, pairs, regular
+
+if TYPE_CHECKING:  # bursts.py builds on this module's ItemRef
+    from watcher.report.bursts import Burst
 
 MAX_STORIES = 10
 MAX_STORYLINES = 5
@@ -137,6 +141,7 @@ class SituationReport:
     sources: tuple[SourceProblem, ...]
     storylines: tuple[Storyline, ...] = ()  # those the period moved (watcher.report.storylines), most carried first
     more_storylines: int = 0
+    bursts: tuple[Burst, ...] = ()  # entries far above their own baseline (bursts.py)
 
     @property
     def empty(self) -> bool:
@@ -231,6 +236,11 @@ def situation_items(situation: SituationConfig, covered: Mapping[str, EntryConfi
 def _ref(item: DigestItem) -> ItemRef:
     return ItemRef(item_id=item.item_id, title=item.title, outlet=item.outlet, link=item.link,
                    published=item.published, language=item.language, note=item.note)
+
+
+def item_ref(item: DigestItem) -> ItemRef:
+    """The item as a section points to it."""
+    return _ref(item)
 
 
 def _mentioning(entry_id: str, wanted: Collection[str], index: PeriodIndex, period: Period) -> Sequence[int]:

@@ -4,9 +4,11 @@
 Small on purpose: three read-only GET routes, one request per connection, no framework. A feed is built off the
 loop by the service, which bounds its size, keeps it for a minute and builds one of each at a time (a request
 for a feed being built is answered 503). Bounded on purpose too: a whole
-request (line and headers) must arrive within ``REQUEST_DEADLINE`` seconds and fit in ``MAX_REQUEST_BYTES``,
-and at most ``MAX_CONNECTIONS`` are open at once; past that a client is answered 503 and closed at once, so
-slow or idle clients can never take the file descriptors the feed fetches need.
+request (line and headers) must arrive within ``REQUEST_DEADLINE`` seconds (else 408) and each line fit in
+``MAX_REQUEST_BYTES`` (else 414 or 431), a request line must be HTTP's (else 400), and at most ``MAX_CONNECTIONS``
+are open at once; past that a client is answered 503 and closed at once, so slow or idle clients can never take
+the file descriptors the feed fetches need. Every refusal is a short answer and a closed connection, never a
+traceback.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from collections.abc import Awaitable, Callable
 
 from watcher.errors import ConfigError
 from watcher.metrics import Metrics
+from watcher.settings import parse_listen
 
 log = logging.getLogger("watcher.http")
 Health = Callable[[], tuple[bool, dict[str, object]]]
@@ -29,20 +32,16 @@ MAX_HEADERS = 64
 MAX_CONNECTIONS = 64  # open at once; monitoring needs a handful
 
 
+class _HungUp(Exception):
+    """The client closed the connection before it sent anything: there is no one to answer."""
+
+
 class _Refused(Exception):
     """A request that gets a short error answer: (status, why)."""
 
     def __init__(self, status: int, why: str) -> None:
         super().__init__(why)
         self.status = status
-
-
-def parse_listen(text: str) -> tuple[str, int]:
-    """``host:port`` (``[::1]:9108`` for IPv6) as (host, port); ConfigError naming WATCHER_HTTP otherwise."""
-    host, sep, port = text.strip().rpartition(":")
-    if not sep or not port.isdigit() or not 0 < int(port) < 65536:
-        raise ConfigError(f"WATCHER_HTTP={text!r}: write host:port, e.g. 127.0.0.1:9108")
-    return host.strip("[]") or "127.0.0.1", int(port)
 
 
 async def start_http(listen: str, metrics: Metrics, health: Health, feeds: Feeds | None = None) -> asyncio.Server:
@@ -57,15 +56,18 @@ async def start_http(listen: str, metrics: Metrics, health: Health, feeds: Feeds
         try:
             if open_connections > MAX_CONNECTIONS:
                 raise _Refused(503, "too many connections")
-            method, path = await asyncio.wait_for(_read_request(reader), REQUEST_DEADLINE)
+            try:
+                method, path = await asyncio.wait_for(_read_request(reader), REQUEST_DEADLINE)
+            except TimeoutError:
+                raise _Refused(408, f"the request did not end within {REQUEST_DEADLINE:g} s") from None
             if feeds is not None and path.startswith("/feeds/") and method in ("GET", "HEAD"):
                 status, body, kind = await _feed(path.removeprefix("/feeds/"), feeds)
             else:
                 status, body, kind = _answer(method, path, metrics, health)
         except _Refused as e:
             status, body = e.status, f"{e}\n".encode()
-        except (TimeoutError, ConnectionError):
-            log.debug("http: a client was too slow or hung up; it gets no answer")
+        except (_HungUp, ConnectionError):
+            log.debug("http: a client hung up; it gets no answer")
         try:
             if status:
                 head = (f"HTTP/1.1 {status} {_REASONS.get(status, '')}\r\nContent-Type: {kind}\r\n"
@@ -89,6 +91,11 @@ async def start_http(listen: str, metrics: Metrics, health: Health, feeds: Feeds
 async def _read_request(reader: asyncio.StreamReader) -> tuple[str, str]:
     """The method and path of the request; its headers are read (bounded) and dropped."""
     request = await _line(reader, 414, "request line too long")
+    if not request:
+        raise _HungUp
+    parts = request.split()
+    if len(parts) != 3 or not parts[2].startswith(b"HTTP/"):  # binary garbage, TLS on the plain port, HTTP/0.9
+        raise _Refused(400, "not an HTTP request line")
     for _ in range(MAX_HEADERS + 1):
         if await _line(reader, 431, "header line too long") in (b"\r\n", b"\n", b""):
             break
@@ -132,5 +139,6 @@ async def _feed(name: str, feeds: Feeds) -> tuple[int, bytes, str]:
     return 200, *found
 
 
-_REASONS = {200: "OK", 404: "Not Found", 405: "Method Not Allowed", 414: "URI Too Long",
+_REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed", 408: "Request Timeout",
+            414: "URI Too Long",
             431: "Request Header Fields Too Large", 503: "Service Unavailable"}

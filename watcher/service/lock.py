@@ -1,4 +1,9 @@
-"""SQLite allows one service per database file: an exclusive lock file beside it says who holds it."""
+"""SQLite allows one service per database file: an exclusive lock file beside it says who holds it.
+
+The lock file is named after the database file itself, not the path a URL gives: a symlink to it, a symlinked
+folder, or another relative path all lead to one lock. (A hard link is another name for the same file that no path
+resolves to: the service warns when the database has several.)
+"""
 
 from __future__ import annotations
 
@@ -42,3 +47,9 @@ class FileLock:
             fcntl.flock(self._file, fcntl.LOCK_UN)
             self._file.close()
             self._file = None
+
+
+def database_lock(database: Path) -> FileLock:
+    """The lock of the SQLite database file ``database``, beside the file that path resolves to."""
+    real = Path(os.path.realpath(database))
+    return FileLock(real.with_name(real.name + ".lock"))

@@ -49,9 +49,10 @@ from watcher.metrics import Metrics
 from watcher.models import PollOutcome
 from watcher.periods import close_due
 from watcher.poll import describe, run_poll
+from watcher.redact import redact_url
 from watcher.service.clock import Clock, utcnow
 from watcher.service.http import start_http
-from watcher.service.lock import FileLock
+from watcher.service.lock import FileLock, database_lock
 from watcher.settings import Settings
 from watcher.sources.health import STATES, assess_stored
 from watcher.store import Store
@@ -131,7 +132,7 @@ class Service:
             self.scheduler.start()
             log.info("service started: %d sources, %d digests, database %s, instance %s",
                      len(self.watchlist.sources), len(self.watchlist.digests),
-                     self.settings.database_url.split("@")[-1], self.owner)
+                     redact_url(self.settings.database_url), self.owner)
             await self._stop.wait()
             log.info("stopping")
             self.scheduler.shutdown(wait=False)
@@ -241,7 +242,7 @@ class Service:
         try:
             try:
                 raw = self.config_path.read_bytes()
-                watchlist = parse_watchlist(raw.decode("utf-8"), str(self.config_path))
+                watchlist = parse_watchlist(raw.decode("utf-8"), str(self.config_path), require_sources=True)
             except (OSError, UnicodeDecodeError) as e:
                 raise ConfigError(f"{self.config_path}: cannot read: {e}") from None
             check_watchlist(watchlist, self.config_path, self.channels.env)  # a channel the service could not send to
@@ -496,8 +497,12 @@ def _sqlite_lock(url: str) -> FileLock | None:
     path = sqlite_path(parse_url(url))
     if path is None:
         return None
-    lock = FileLock(path.with_name(path.name + ".lock"))
+    lock = database_lock(path)
     lock.acquire()
+    with suppress(OSError):
+        if (names := path.stat().st_nlink) > 1:
+            log.warning("the database %s has %d names (hard links): a service started on another name would not "
+                        "see this one's lock %s", path, names, lock.path)
     return lock
 
 
@@ -505,7 +510,7 @@ def run_service(config_path: Path, settings: Settings, *, clock: Clock = utcnow)
     """Load the watchlist (a broken one stops the start with its problems) and run until stopped."""
     from watcher.config import load_watchlist
 
-    watchlist = load_watchlist(config_path)
+    watchlist = load_watchlist(config_path, require_sources=True)
     check_watchlist(watchlist, config_path, os.environ)
 
     async def main() -> None:

@@ -14,7 +14,7 @@ import lxml.html  # type: ignore[import-untyped]
 from lxml import etree
 
 from watcher.errors import FetchError, ParseError
-from watcher.fetch import Fetcher
+from watcher.fetch import Fetcher, Reach
 from watcher.models import FetchResult
 from watcher.parse import parse_feed
 
@@ -111,15 +111,21 @@ def as_feed(result: FetchResult, *, timezone: str = "UTC") -> int:
                           fetched_at=result.fetched_at, timezone=timezone).items)
 
 
-async def discover_feed(url: str, fetcher: Fetcher, *, try_all: bool = False, timezone: str = "UTC") -> Discovery:
-    """Find the feed of the page at ``url``; with ``try_all`` every candidate is tried (for ``sources discover``)."""
+async def discover_feed(url: str, fetcher: Fetcher, *, try_all: bool = False, timezone: str = "UTC",
+                        reach: Reach | None = None) -> Discovery:
+    """Find the feed of the page at ``url``; with ``try_all`` every candidate is tried (for ``sources discover``).
+
+    ``url`` was written by the analyst; the candidates come from the page, so each is fetched only where ``reach``
+    allows (default: public addresses and ``url``'s own host and port; watcher.fetch.reach).
+    """
+    reach = reach or Reach(trusted=url)
     candidates: list[Candidate] = []
     chosen: FetchResult | None = None
 
     async def attempt(target: str, how: How, title: str | None = None, page: FetchResult | None = None) -> None:
         nonlocal chosen
         try:
-            result = page or await fetcher.fetch(target)
+            result = page or await fetcher.fetch(target, reach=reach)
             items = as_feed(result, timezone=timezone)
         except (FetchError, ParseError) as e:
             candidates.append(Candidate(target, how, title, error=_first_line(str(e))))

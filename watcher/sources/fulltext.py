@@ -3,6 +3,9 @@
 Bounded: at most ``max_items`` pages a poll, one page at a time (polite to the outlet, whose items share a
 host), each within ``page_timeout`` seconds and the fetcher's size cap, all within ``total_timeout``. A page that
 fails leaves its item as the feed gave it: the teaser is still worth matching and storing.
+
+An item's link is the publisher's choice: it is fetched only where ``reach`` allows (watcher.fetch.reach), and
+a link refused for that is said in one line, returned with the items for the source's poll to report.
 """
 
 from __future__ import annotations
@@ -14,8 +17,8 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from watcher.errors import FetchError
-from watcher.fetch import Fetcher
+from watcher.errors import FetchError, LinkRefused
+from watcher.fetch import Fetcher, Reach
 from watcher.models import Item
 
 log = logging.getLogger("watcher.sources.fulltext")
@@ -55,9 +58,13 @@ def with_article(item: Item, article: str | None) -> Item:
     return dataclasses.replace(item, text=article)
 
 
-async def add_fulltext(items: Sequence[Item], fetcher: Fetcher, settings: FulltextSettings | None = None) -> list[Item]:
-    """``items`` with each one's page text as its text, as far as the limits allow; never raises for a page."""
+async def add_fulltext(items: Sequence[Item], fetcher: Fetcher, settings: FulltextSettings | None = None, *,
+                       reach: Reach | None = None) -> tuple[list[Item], list[str]]:
+    """``items`` with each one's page text as its text, as far as the limits allow, and why links were refused
+    (``reach``: where links may lead; by default public addresses only); never raises for a page."""
     settings = settings or FulltextSettings()
+    reach = reach or Reach()
+    refused: list[str] = []
     out = list(items)
     deadline = time.monotonic() + settings.total_timeout
     for index, item in enumerate(out[: settings.max_items]):
@@ -66,7 +73,11 @@ async def add_fulltext(items: Sequence[Item], fetcher: Fetcher, settings: Fullte
             continue
         try:
             async with asyncio.timeout(left):
-                result = await fetcher.fetch(item.link)
+                result = await fetcher.fetch(item.link, reach=reach)
+        except LinkRefused as e:
+            log.warning("%s", e)
+            refused.append(f"article page {e}")
+            continue
         except (FetchError, TimeoutError) as e:
             log.info("%s: page not fetched, keeping the feed's text: %s", item.link, e)
             continue
@@ -74,4 +85,4 @@ async def add_fulltext(items: Sequence[Item], fetcher: Fetcher, settings: Fullte
             continue
         article = await asyncio.to_thread(extract_article, result.content, result.final_url)
         out[index] = with_article(item, article)
-    return out
+    return out, refused

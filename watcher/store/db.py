@@ -10,9 +10,15 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, exc, make_url, select, text
 from sqlalchemy.engine import URL, Connection
 
-from watcher.errors import StoreError
+from watcher.errors import ConfigError, StoreError
+from watcher.redact import redact_url
 from watcher.store.schema import SCHEMA_REVISION
 
+DATABASE_SETTING = "WATCHER_DATABASE_URL"
+EXAMPLE_URLS = "sqlite:///path/to/watcher.db or postgresql://user@host/db"
+POSTGRES_SCHEMES = frozenset({"postgres", "postgresql"})  # with no driver named: psycopg 3
+POSTGRES_DRIVER = "psycopg"
+POSTGRES_INSTALL = "pip install 'watcher[postgres]'"
 BUSY_TIMEOUT_S = 30.0  # SQLite: how long a writer waits for another writer's lock before "database is locked"
 UPGRADE_HINT = "run `watcher db upgrade`"
 WAL_CHECKPOINT_PAGES = 10_000  # pages of 4 KB
@@ -32,14 +38,36 @@ POSTGRES_SETTINGS = {"statement_timeout": "300000", "idle_in_transaction_session
 
 
 def parse_url(url: str) -> URL:
-    """The SQLAlchemy URL of ``url``, or StoreError naming what is wrong with it."""
+    """The SQLAlchemy URL of ``url`` with its driver loaded, or ConfigError: one line saying what to fix.
+
+    ``postgres://`` and ``postgresql://`` (no driver named) mean psycopg 3, the driver of the ``postgres`` extra.
+    """
     try:
         parsed = make_url(url)
     except exc.ArgumentError as e:
-        raise StoreError(f"invalid database URL {_redact(url)!r}: {e}",
-                         hint="use sqlite:///path/to/watcher.db or postgresql+psycopg://user@host/db") from None
-    if parsed.get_backend_name() not in {"sqlite", "postgresql"}:
-        raise StoreError(f"unsupported database {parsed.get_backend_name()!r}", hint="use SQLite or PostgreSQL")
+        raise ConfigError(f"{DATABASE_SETTING}: invalid database URL {redact_url(url)!r}: {e}: use {EXAMPLE_URLS}"
+                          ) from None
+    except ValueError:  # SQLAlchemy's int() of the port
+        raise ConfigError(f"{DATABASE_SETTING}: the port (after host:) is not a number") from None
+    port = parsed.port
+    backend, _, driver = parsed.drivername.partition("+")
+    if backend in POSTGRES_SCHEMES:
+        backend, driver = "postgresql", driver or POSTGRES_DRIVER
+        parsed = parsed.set(drivername=f"{backend}+{driver}")
+    if backend not in {"sqlite", "postgresql"}:
+        raise ConfigError(f"{DATABASE_SETTING}: unsupported database {backend!r}: use {EXAMPLE_URLS}")
+    if port is not None and not 0 < port < 65536:
+        raise ConfigError(f"{DATABASE_SETTING}: port {port} is not a TCP port (1-65535)")
+    try:
+        parsed.get_dialect().import_dbapi()
+    except exc.NoSuchModuleError:
+        raise ConfigError(f"{DATABASE_SETTING}: unknown {backend} driver {driver!r}: "
+                          f"write {backend}+{POSTGRES_DRIVER if backend == 'postgresql' else 'pysqlite'}://..."
+                          ) from None
+    except ImportError as e:
+        driver = parsed.get_driver_name()  # pysqlite when a sqlite:// URL names none
+        install = POSTGRES_INSTALL if driver == POSTGRES_DRIVER else f"install the module {e.name or driver}"
+        raise ConfigError(f"{DATABASE_SETTING}: the {backend} driver {driver} is not installed: {install}") from None
     return parsed
 
 
@@ -142,11 +170,3 @@ def _hint(e: exc.SQLAlchemyError) -> str:
         return "database unreachable: check WATCHER_DATABASE_URL, that the server runs and the file is writable"
     return "check the database and WATCHER_DATABASE_URL"
 
-
-def _redact(url: str) -> str:
-    # Never echo a password into logs.
-    head, sep, tail = url.partition("@")
-    if not sep or "://" not in head:
-        return url
-    scheme, _, userinfo = head.partition("://")
-    return f"{scheme}://{userinfo.split(':')[0]}:***@{tail}" if ":" in userinfo else url

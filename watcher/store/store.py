@@ -11,13 +11,14 @@ from watcher.errors import StoreError
 from watcher.store.db import UPGRADE_HINT, check_schema, make_engine, parse_url, sqlite_path, translate_errors
 from watcher.store.history import HistoryMixin
 from watcher.store.items import ItemsMixin
+from watcher.store.leads import LeadsMixin
 from watcher.store.periods import PeriodsMixin
 from watcher.store.polls import PollsMixin
 from watcher.store.scheduling import SchedulingMixin
 from watcher.store.sources import SourcesMixin
 
 
-class Store(SourcesMixin, PollsMixin, ItemsMixin, PeriodsMixin, HistoryMixin, SchedulingMixin):
+class Store(SourcesMixin, PollsMixin, ItemsMixin, PeriodsMixin, HistoryMixin, LeadsMixin, SchedulingMixin):
     """Sources, items, matches and digest deliveries in SQLite or PostgreSQL."""
 
     @classmethod
