@@ -114,10 +114,15 @@ def test_db_upgrade_prints_no_password_of_the_url(tmp_path: Path, monkeypatch: p
 
 def test_an_error_line_holds_no_password(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                          capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setenv("WATCHER_DATABASE_URL", f"mysql://watcher:{SECRET}@db/w?password={SECRET}")
+    # A database that cannot be reached (exit 1) and one watcher cannot use (a settings mistake, exit 2).
+    monkeypatch.setenv("WATCHER_DATABASE_URL", f"postgresql://watcher:{SECRET}@127.0.0.1:1/w?password={SECRET}")
     assert main(["--config", str(tmp_path / "absent.yaml"), "db", "upgrade"]) == 1
     out, err = capsys.readouterr()
     assert err.startswith("watcher db: ") and "Zq8w" not in out + err
+    monkeypatch.setenv("WATCHER_DATABASE_URL", f"mysql://watcher:{SECRET}@db/w?password={SECRET}")
+    assert main(["--config", str(tmp_path / "absent.yaml"), "db", "upgrade"]) == 2
+    out, err = capsys.readouterr()
+    assert "WATCHER_DATABASE_URL: unsupported database" in err and "Zq8w" not in out + err
 
 
 def test_a_feed_url_s_password_is_not_in_the_error_stored_and_shown_for_its_source(store: Store) -> None:
