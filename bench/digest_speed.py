@@ -3,8 +3,10 @@
     python bench/digest_speed.py [--matches 100000] [--days 60] [--repeat 3] [--db PATH]
 
 Times are medians of ``--repeat`` runs, wall clock and CPU (the CPU time is what to compare on a shared machine).
-``--stages`` adds the median CPU time of each step of a preview: reading the period's items, the history
-aggregates, the key items (situation queries), the earlier items' leads (emerging names' history) and the build.
+``--stages`` adds the median CPU time of each step of a preview: reading the period's items and the storyline
+window (the two weeks before its end), the history aggregates, the key items (situation queries), the storylines
+(linked over the window, read per situation), the earlier items' leads (emerging names' history) and the rest
+of the build.
 
 Items are spread over ``--days`` days from 20 sources, 200 actors and 20 terms in 5 situations; the
 digest is a daily one whose history (12 periods, first mentions, pairings) reaches over all of it. The
@@ -23,14 +25,17 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from statistics import median
+from zoneinfo import ZoneInfo
 
 from watcher import periods
 from watcher.config import DigestConfig, Watchlist, parse_watchlist
+from watcher.config.coverage import covered_entries, situations_of
 from watcher.models import Item, Match, Period
-from watcher.periods import BEGINNING, earlier_leads, first_period_start, load_history, outlet_names, preview
+from watcher.periods import earlier_leads, first_period_start, load_history, outlet_names, preview, storyline_window
 from watcher.report import Digest, build_digest, render_html, render_text
 from watcher.report.key_items import key_items
 from watcher.report.period import PeriodIndex
+from watcher.report.situations import section_storylines, watched_keys
 from watcher.sources.health import assess_stored
 from watcher.store import Store
 from watcher.store.migrate import upgrade
@@ -116,9 +121,11 @@ def main() -> None:
                 runs = [timed(store, watchlist, digest, since) for _ in range(args.repeat)]
                 built, chars = runs[-1][0], runs[-1][1]
                 stories = sum(len(s.stories) + s.more_stories for s in built.situations)
+                lines = sum(len(s.storylines) + s.more_storylines for s in built.situations)
                 build_wall, build_cpu = median([r[2] for r in runs]), median([r[3] for r in runs])
                 render_wall, render_cpu = median([r[4] for r in runs]), median([r[5] for r in runs])
-                print(f"{label}: {built.total_items} items, {stories} stories, {chars} chars; median of {args.repeat}: "
+                print(f"{label}: {built.total_items} items, {stories} stories, {lines} storylines, {chars} chars; "
+                      f"median of {args.repeat}: "
                       f"store + build {build_wall:.2f}s ({build_cpu:.2f}s CPU), render {render_wall:.2f}s "
                       f"({render_cpu:.2f}s CPU), total {build_wall + render_wall:.2f}s ({build_cpu + render_cpu:.2f}s CPU)")
                 if args.stages:
@@ -148,14 +155,21 @@ def stages(store: Store, watchlist: Watchlist, digest: DigestConfig, since: date
     try:
         started = time.process_time()
         outlets = outlet_names(watchlist, store.feed_titles())
-        items = store.mentioned_items(Period(BEGINNING, END) if first else period, with_text=True, unmatched=queries,
-                                      published_after=period.start if first else None)
+        window = storyline_window(store, end=END, queries=queries, outlets=outlets)
+        items = [i for i in window.items.values() if i.published > period.start] if first else \
+            store.mentioned_items(period, with_text=True, unmatched=queries)
         index = PeriodIndex(items, outlets)
         spent["items"], started = time.process_time() - started, time.process_time()
         history = load_history(store, watchlist, digest, period, index.of_entry.keys())
         spent["history"], started = time.process_time() - started, time.process_time()
         keys = key_items(watchlist, digest, index)
         spent["key items"], started = time.process_time() - started, time.process_time()
+        covered = covered_entries(digest, watchlist)
+        section_storylines(situations_of(digest, watchlist, covered), covered, window,
+                           lambda ids: key_items(watchlist, digest, window, ids), now=END,
+                           zone=ZoneInfo(digest.timezone or watchlist.defaults.timezone), new=index.items.keys(),
+                           names=watched_keys(covered))
+        spent["storylines"], started = time.process_time() - started, time.process_time()
         earlier, spans = earlier_leads(store, period)
         spent["leads"], started = time.process_time() - started, time.process_time()
         build_digest(digest, watchlist, index, assess_stored(store, watchlist, now=END), period, now=END,

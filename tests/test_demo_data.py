@@ -122,7 +122,8 @@ def test_about_half_of_the_items_mention_the_watchlist(name: str) -> None:
     entries = _parse(name).entries
     mentions = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(stems))) + ")")
     mentioning = [e for e in entries if mentions.search(f"{e.title} {e.summary}".casefold())]
-    assert 0.3 <= len(mentioning) / len(entries) <= 0.8, [e.title for e in mentioning]
+    # At most 85%: the planted storyline, burst and emerging name bring the busiest feed's share above four in five.
+    assert 0.3 <= len(mentioning) / len(entries) <= 0.85, [e.title for e in mentioning]
 
 
 def test_the_demo_watchlist_loads_and_points_at_the_demo_feeds(tmp_path: Path) -> None:
@@ -182,8 +183,12 @@ def test_the_demo_digest_shows_what_the_product_does(tmp_path: Path, monkeypatch
     assert "[KEY] Baku to host Karabakh reconstruction conference" in text  # a query's item naming no Baku entry
     assert "4 outlets, 2 languages (en, ru)" in flat and "3 outlets, 3 languages (en, hy, ru)" in flat
     assert "Кавказская лента (state media, Russia)" in flat and "ArmInfo-like," in flat  # outlets by name, notes
+    # a storyline: Kocharyan's trial, hearing by hearing since twelve days, the day's hearing under the earlier ones
+    assert "1. Prosecutor sums up at Kocharyan trial day 13: first reported Thu 12 Nov by Caucasus Wire; now 4 " \
+           "outlets in 3 languages (en, hy, ru), 8 items, 2 new" in flat
+    assert "+ 24 Nov 00:50 Լրատու: Դատախազը եզրափակիչ ճառ է ասել Քոչարյանի գործով" in flat
     # A burst (quiet for weeks, then nine items) and an emerging name, in three scripts, ready for the watchlist:
     assert "! Minsk Group: 9 items against 0.1 a period before (11 periods)\n    5 outlets" in text
     assert "? Arsen Tonoyan / Арсен Тоноян / Արսեն Տոնոյան: 4 items from 4 outlets" in text
     assert "- {id: arsen-tonoyan, name: Arsen Tonoyan, aliases: [Арсен Тоноян, Արսեն Տոնոյան]}" in text
-    assert str(message["Subject"]).strip().startswith("Karabakh watch, daily: 30 items, The war and the settlement: Minsk Group 9")
+    assert str(message["Subject"]).strip().startswith("Karabakh watch, daily: 32 items, The war and the settlement: Minsk Group 9")

@@ -82,6 +82,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--since", default="365d", help="items first seen since (default 365d)")
     p.add_argument("--json", action="store_true")
 
+    p = sub.add_parser("storylines", help="stories of several days that follow one developing matter, per situation")
+    p.add_argument("--situation", help="only this situation's id")
+    p.add_argument("--since", default="14d", help="items published since (default 14d)")
+    p.add_argument("--json", action="store_true", help="one storyline per line, each with its items' links")
+
     p = sub.add_parser("emerging", help="names on no list that appear more and more beside watched entries")
     p.add_argument("--since", default="1d", help="items published since (default 1d); the periods before are history")
     p.add_argument("--until", help="and up to (default: now)")

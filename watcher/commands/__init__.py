@@ -16,7 +16,7 @@ _MODULES = {
     "emerging": "watcher.commands.emerging",
     "run": "watcher.commands.run", "db": "watcher.commands.run",
     "demo": "watcher.commands.demo", "status": "watcher.commands.status", "reload": "watcher.commands.status",
-    "feed": "watcher.commands.feed",
+    "feed": "watcher.commands.feed", "storylines": "watcher.commands.storylines",
 }
 
 

@@ -48,6 +48,9 @@ def sample_items(at: datetime, news: dict[str, Any] | None = None) -> list[Sampl
             if day % routine["every"] == 0:
                 title, text = items[(day // routine["every"]) % len(items)]
                 dated.append((routine["feed"], at - timedelta(days=day) - parse_duration(routine["at"]), title, text))
+    for item in news.get("earlier", ()):  # an item of one day of the three weeks, `day` days before the digest's
+        dated.append((item["feed"], at - timedelta(days=item["day"]) - parse_duration(item["at"]), item["title"],
+                      item["text"]))
     dated.sort(key=lambda d: (d[1], d[0], d[2]), reverse=True)
     links = {name: feed["link"] for name, feed in news["feeds"].items()}
     return [SampleItem(feed, published, title, text, f"{links[feed]}news/{published:%Y%m%d}/{n:03d}")

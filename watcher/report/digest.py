@@ -11,6 +11,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, fields, is_dataclass, replace
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from watcher.config.coverage import OTHERS_ID, covered_entries, situations_of
 from watcher.config.schedule import parse_schedule
@@ -18,10 +19,10 @@ from watcher.config.schema import DigestConfig, EntryConfig, Watchlist
 from watcher.models import EntryKind, MentionedItem, Period, StoredMatch
 from watcher.report.bursts import find_bursts, situation_entries
 from watcher.report.emerging import EmergingName, find_emerging
+from watcher.report.key_items import key_items as key_items_of
 from watcher.report.parts import DigestItem, Outlets, SourceProblem, clean_text, source_problems
 from watcher.report.period import PeriodIndex, period_items
-from watcher.report.situations import MAX_STORIES, SituationReport, build_situation
-from watcher.report.stories import content_keys
+from watcher.report.situations import MAX_STORIES, SituationReport, build_situation, section_storylines, watched_keys
 from watcher.report.trends import History, regular
 from watcher.sources.health import Assessment
 
@@ -77,17 +78,19 @@ def build_digest(digest: DigestConfig, watchlist: Watchlist,
                  sources: Sequence[Assessment], period: Period, *, now: datetime,
                  history: History | None = None, key_items: Mapping[str, Collection[int]] | None = None,
                  max_items: int = MAX_ITEMS_PER_ENTRY, max_stories: int = MAX_STORIES,
-                 outlets: Outlets | None = None, earlier: Sequence[MentionedItem] | None = None,
-                 spans: float = 1.0) -> Digest:
+                 outlets: Outlets | None = None, window: PeriodIndex | None = None,
+                 earlier: Sequence[MentionedItem] | None = None, spans: float = 1.0) -> Digest:
     """The digest of ``period``: entry sections, one section per situation, and problem sources (``sources``:
     each source's health assessed, watcher.sources.health.assess).
 
     ``matches`` are the store's items of the period (``Store.mentioned_items``, or their ``PeriodIndex``) or
     stored matches, which are filtered to the period here; ``history`` holds what the store knows about earlier
     periods (none: no baseline, everything is new); ``key_items`` maps a situation id to the ids of items that
-    match its query (items that name no entry among them); ``outlets`` names the sources' outlets; ``earlier``:
-    the items beside watched entries over the ``spans`` period-lengths before it (``Store.leads``), the history of
-    emerging names (None: none are looked for).
+    match its query (items that name no entry among them); ``outlets`` names the sources' outlets; ``window``
+    holds the items of the storyline window before the period's end (``watcher.report.storylines``): each
+    situation shows the storylines the period moved (none without a window); ``earlier``: the items beside
+    watched entries over the ``spans`` period-lengths before it (``Store.leads``), the history of emerging
+    names (None: none are looked for).
     """
     covered = covered_entries(digest, watchlist)
     history = history or History()
@@ -97,13 +100,18 @@ def build_digest(digest: DigestConfig, watchlist: Watchlist,
     sections.sort(key=lambda s: (kind_rank[s.kind], -s.item_count, s.name.casefold(), s.entry_id))
     about: set[int] = set().union(*(index.of_entry[s.entry_id] for s in sections))
     problems = source_problems(sources, regular=regular, items_per_period=history.source_items)
-    names = frozenset().union(*(content_keys(" ".join((e.name, *e.aliases))) for e in covered.values()))
+    names = watched_keys(covered)
+    chosen = situations_of(digest, watchlist, covered)
+    threads = {} if window is None else section_storylines(
+        chosen, covered, window, lambda ids: key_items_of(watchlist, digest, window, ids), now=period.end,
+        zone=ZoneInfo(digest.timezone or watchlist.defaults.timezone), new=index.items.keys(), names=names)
     trailing = parse_schedule(digest.schedule, "UTC").immediate  # an alert's window reaches back (bursts.py)
     built = (replace(build_situation(s, covered, index, period, history, (key_items or {}).get(s.id, ()), problems,
-                                     max_stories=max_stories, names=names),
+                                     max_stories=max_stories, names=names,
+                                     storylines=[line for line in threads.get(s.id, ()) if line.moved]),
                      bursts=find_bursts(situation_entries(s, covered), covered, index, history, period,
                                         trailing=trailing))
-             for s in situations_of(digest, watchlist, covered))
+             for s in chosen)
     # The section of entries outside every situation is left out when it has nothing to say.
     situations = tuple(s for s in built if s.situation_id != OTHERS_ID or not s.empty or s.attention or s.quiet)
     selected = {i for s in situations if s.query for i in (key_items or {}).get(s.situation_id, ()) if i in index.items}

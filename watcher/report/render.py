@@ -20,10 +20,12 @@ from watcher.report.digest import Digest, EntrySection
 from watcher.report.emerging import EmergingName, spelled_out
 from watcher.report.parts import DigestItem, split_marks
 from watcher.report.situations import AttentionRow, ItemRef, SituationReport, Story
+from watcher.report.storylines import Storyline, StorylineItem
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _WIDTH = 76
+MAX_EARLIER = 5  # earlier items of a storyline shown as links; the rest are counted
 
 # Inline styles only (mail clients drop <style>); colours are set in pairs or left to the client so that
 # a dark theme, which swaps the page background, never leaves dark text on a dark page.
@@ -65,7 +67,8 @@ def _environment() -> Environment:
     )
     env.filters.update(plural=plural, wrap=wrap, starred=starred, marked=marked, title_link=title_link,
                        spark=spark, bars=bars, figure=figure, versus=versus, trend_mark=trend_mark, totals=totals,
-                       burst_line=burst_line, burst_spread=burst_spread, emerging_line=emerging_line)
+                       outlet_link=outlet_link, burst_line=burst_line, burst_spread=burst_spread,
+                       emerging_line=emerging_line)
     return env
 
 
@@ -88,7 +91,15 @@ def _context(d: Digest) -> dict[str, object]:
         late = ", published before this period (found late)" if story.late else ""
         return f"{outlets} · {counts} · {when(story.first_published)}{late}"
 
+    def storyline_line(line: Storyline) -> str:
+        first = format_time(line.first_seen, zone, year=True).rsplit(" ", 2)[0]  # Thu 12 Nov
+        languages = f" ({', '.join(line.languages)})" if len(line.languages) > 1 else ""
+        return (f"day {line.days}: first reported {first} by {line.first_outlet}; now "
+                f"{plural(len(line.outlets), 'outlet')} in {plural(len(line.languages), 'language')}{languages}, "
+                f"{plural(len(line.items), 'item')}, {line.new} new")
+
     return {"when": when, "day": day, "heading": heading, "since": when(d.period.start, True), "story_line": story_line,
+            "storyline_line": storyline_line, "max_earlier": MAX_EARLIER,
             "situation_heading": situation_heading, "pad": pad, "name_width": name_width,
             "up": UP_STYLE, "down": DOWN_STYLE, "key_badge": KEY_STYLE,
             "span": f"{when(d.period.start, True)} – {when(d.period.end, True)} ({d.timezone})"
@@ -225,7 +236,15 @@ def marked(snippet: str) -> Markup:
     return _sanitise(html)
 
 
-def title_link(item: DigestItem | ItemRef | Story) -> Markup:
+def outlet_link(item: StorylineItem) -> Markup:
+    """The item's outlet, linked to the item when it has an http(s) link, its title as the link's tooltip."""
+    outlet = escape(item.outlet)
+    if item.link is None:
+        return _sanitise(f"<span>{outlet}</span>")
+    return _sanitise(f'<a href="{escape(item.link)}" style="{LINK_STYLE}" title="{escape(item.title)}">{outlet}</a>')
+
+
+def title_link(item: DigestItem | ItemRef | Story | Storyline | StorylineItem) -> Markup:
     """The item's title, escaped, linked when it has an http(s) link."""
     lang = f' lang="{escape(item.language)}"' if item.language else ""
     title = escape(item.title)

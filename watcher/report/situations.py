@@ -15,7 +15,7 @@ import heapq
 from collections.abc import Callable, Collection, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
 from watcher.config.schema import EntryConfig, SituationConfig
@@ -23,12 +23,14 @@ from watcher.models import EntryKind, Period
 from watcher.report.parts import DigestItem, SourceProblem, clean_text
 from watcher.report.period import PeriodIndex
 from watcher.report.stories import StoryItem, content_keys, group_stories, headline, link_key, title_words, tongue
+from watcher.report.storylines import WINDOW, Storyline, find_threads, storylines
 from watcher.report.trends import Change, Counts, History, Novelty, baseline, change, novelty, pairs, regular
 
 if TYPE_CHECKING:  # bursts.py builds on this module's ItemRef
     from watcher.report.bursts import Burst
 
 MAX_STORIES = 10
+MAX_STORYLINES = 5
 MAX_ATTENTION_ROWS = 15
 LEAD_CHARS = 600  # of an item's text: what stories compare across languages, and the snippet of a query's item
 SNIPPET_WORDS = 30
@@ -137,6 +139,8 @@ class SituationReport:
     stories: tuple[Story, ...]
     more_stories: int
     sources: tuple[SourceProblem, ...]
+    storylines: tuple[Storyline, ...] = ()  # those the period moved (watcher.report.storylines), most carried first
+    more_storylines: int = 0
     bursts: tuple[Burst, ...] = ()  # entries far above their own baseline (bursts.py)
 
     @property
@@ -154,9 +158,10 @@ class SituationReport:
 def build_situation(situation: SituationConfig, covered: Mapping[str, EntryConfig], index: PeriodIndex,
                     period: Period, history: History, key_items: Collection[int],
                     sources: tuple[SourceProblem, ...], *, max_stories: int = MAX_STORIES,
-                    names: frozenset[str] = frozenset()) -> SituationReport:
+                    names: frozenset[str] = frozenset(), storylines: Sequence[Storyline] = ()) -> SituationReport:
     """The section of one situation: the items of ``index`` that mention its (covered) entries or match its query
-    (``key_items``). ``names``: the content keys of the watched names (``content_keys``), for story grouping."""
+    (``key_items``). ``names``: the content keys of the watched names (``content_keys``), for story grouping;
+    ``storylines``: the situation's that the period moved (``situation_storylines``)."""
     entries = {i: covered[i] for i in (*situation.actors, *situation.terms) if i in covered}
     wanted = entries.keys() - {situation.id}
     in_order, key = situation_items(situation, covered, index, key_items)
@@ -173,8 +178,48 @@ def build_situation(situation: SituationConfig, covered: Mapping[str, EntryConfi
         periods=(*history.periods, period), attention=_attention(entries, wanted, index, history, period),
         new=new, quiet=_quiet(entries, wanted, index, history, period), pairings=pairings,
         stories=tuple(stories), more_stories=max(story_count - top, 0),
-        sources=sources,
+        sources=sources, storylines=tuple(storylines[:MAX_STORYLINES]),
+        more_storylines=max(len(storylines) - MAX_STORYLINES, 0),
     )
+
+
+def watched_keys(covered: Mapping[str, EntryConfig]) -> frozenset[str]:
+    """The content keys of the watched entries' names and aliases: stories never join items by these alone."""
+    return frozenset().union(*(content_keys(" ".join((e.name, *e.aliases))) for e in covered.values()))
+
+
+def section_storylines(sections: Sequence[SituationConfig], covered: Mapping[str, EntryConfig], window: PeriodIndex,
+                       selects: Callable[[Collection[int]], Mapping[str, Collection[int]]], *, now: datetime,
+                       zone: tzinfo, new: Collection[int], span: timedelta = WINDOW,
+                       names: frozenset[str] = frozenset()) -> dict[str, list[Storyline]]:
+    """Per section (situation), the storylines of its items among ``window``'s published in the ``span`` before ``now``;
+    ``new``: the ids of the items the period reports; ``selects(ids)``: per situation with a query, which of the
+    items ``ids`` it selects.
+
+    The window's stories are linked once, over the items that name a covered entry or that a query selects (the
+    rarity of words is the window's), and each section reads the threads its own items make. The queries are asked
+    only of the items that name no covered entry, then of the threads' items (a query's item may name another
+    situation's entries): few of the window's.
+    """
+    unnamed = [i for i in window.order if not window.entries[i] & covered.keys()]
+    selected = {k: set(ids) for k, ids in selects(unnamed).items()}
+    chosen = set(window.order) - set(unnamed) | set().union(*selected.values())
+    items = window.items
+    # As they came (titles and links are cleaned only for the items of storylines, by ``shown``).
+    threads = find_threads([StoryItem(item_id=i, title=items[i].title, outlet=window.outlet[i],
+                                      published=items[i].published, link=items[i].link,
+                                      entries=window.entries[i] & covered.keys(), language=items[i].language,
+                                      lead=_lead(window, i)) for i in window.order if i in chosen],
+                           now=now, zone=zone, window=span, names=names)
+    threaded = {i.item_id for thread in threads.threads for story in thread for i in story.items}
+    for k, ids in selects(threaded - set(unnamed)).items():
+        selected.setdefault(k, set()).update(ids)
+    members = {s.id: situation_items(s, covered, window, selected.get(s.id, ()))[0] for s in sections}
+
+    def shown(item: StoryItem) -> StoryItem:
+        return _story_item(window, item.item_id, covered.keys())
+
+    return {s.id: storylines(threads, new=new, members=set(members[s.id]), shown=shown) for s in sections}
 
 
 def situation_items(situation: SituationConfig, covered: Mapping[str, EntryConfig], index: PeriodIndex,
@@ -328,11 +373,13 @@ def language_of(index: PeriodIndex, item_id: int) -> str:
 
 
 def _content_keys(index: PeriodIndex) -> Callable[[StoryItem], frozenset[str]]:
-    def keys(item_id: int) -> frozenset[str]:
-        return content_keys(index.items[item_id].title, _lead(index, item_id))
+    # Remembered by title and lead through one function for the index's life: every section asks again.
+    remembered = index.remembered(_text_keys)
+    return lambda item: remembered((index.items[item.item_id].title, _lead(index, item.item_id)))
 
-    remembered = index.remembered(keys)
-    return lambda item: remembered(item.item_id)
+
+def _text_keys(title_and_lead: tuple[str, str]) -> frozenset[str]:
+    return content_keys(*title_and_lead)
 
 
 def _lead(index: PeriodIndex, item_id: int) -> str:

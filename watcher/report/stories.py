@@ -111,6 +111,7 @@ def tongue(language: str | None, title: str) -> str:
     return language.split("-")[0].lower() if language else _script(title)
 
 
+@lru_cache(maxsize=1 << 16)  # a period's words repeat: each is stemmed once
 def _stem(word: str) -> str:
     if word.startswith("ie"):
         word = word[1:]
@@ -126,7 +127,12 @@ _HARD_C = re.compile(r"[Cc](?![Hh])")
 def _english_c(word: re.Match[str]) -> str:
     # The matcher's fold keeps an English c as c, the letter it also gives ch (Lachin, Лачин): spelt as it sounds
     # first, "declaration" meets декларация and "council" meets Kaunsil. Only ASCII words: an Azerbaijani c is j.
-    return _HARD_C.sub("k", _SOFT_C.sub("s", word.group(0)))
+    return _sounded_c(word.group(0))
+
+
+@lru_cache(maxsize=1 << 16)
+def _sounded_c(word: str) -> str:
+    return _HARD_C.sub("k", _SOFT_C.sub("s", word))
 
 
 def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
@@ -182,7 +188,8 @@ def _stop_words() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
-def _common_across() -> frozenset[str]:
+def common_across() -> frozenset[str]:
+    """The stems of words that cross languages but say nothing of which event an item is about."""
     return frozenset(_stem(w) for w in fold(_COMMON_ACROSS).split())
 
 
@@ -286,7 +293,7 @@ def _same_event_other_language(items: Sequence[StoryItem], keys: Sequence[frozen
     things or more (content keys that are no watched name, watched entries), one of them a key rare in the period."""
     frequency = Counter(k for ks in keys for k in ks)
     rare = max(RARE_ITEMS, int(len(items) * RARE_SHARE))
-    common = _common_across()
+    common = common_across()
     tongue = [language(i) for i in items]
     written = [_script(i.title) for i in items]
     by_key: dict[str, list[int]] = defaultdict(list)  # rare keys that are no watched name -> items, in time order

@@ -67,11 +67,15 @@ class HistoryMixin(StoreBase):
         after it; a first digest reports one period of a backlog and counts the rest as history. The item's text
         is read only ``with_text``; summaries and matched text never.
         """
-        found = and_(matches_t.c.found_at > period.start, matches_t.c.found_at <= period.end)
+        # An item dated after a moment was first seen after it, and its matches found after it (``dated`` is never
+        # later than first seen): a window of days reads the indexed columns, not the whole store.
+        since = period.start if published_after is None else max(period.start, published_after)
+        found = and_(matches_t.c.found_at > since, matches_t.c.found_at <= period.end)
         selected: ColumnElement[bool] = items_t.c.id.in_(select(matches_t.c.item_id).where(found))
         if unmatched:
             selected = or_(selected, and_(items_t.c.first_seen_at > period.start, items_t.c.first_seen_at <= period.end))
-        recent = true() if published_after is None else dated() > published_after
+        recent = true() if published_after is None else and_(items_t.c.first_seen_at > published_after,
+                                                              dated() > published_after)
         mentions = (select(matches_t.c.item_id, matches_t.c.entry_id, matches_t.c.field, matches_t.c.start,
                            matches_t.c.id, matches_t.c.snippet).where(found))
         if published_after is not None:
