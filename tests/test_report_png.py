@@ -19,8 +19,9 @@ CHROMIUM = next((p for p in map(shutil.which, ("chromium", "chromium-browser", "
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no chromium binary on PATH (apt-get install chromium)")
 
 
-def screenshot(html: str, name: str, tmp_path: Path) -> Path:
-    """Write ``html`` to a file, have headless Chromium screenshot it to bench/out/<name>.png, return the PNG."""
+def screenshot(html: str, name: str, tmp_path: Path, height: int = 2000) -> Path:
+    """Write ``html`` to a file, have headless Chromium screenshot it to bench/out/<name>.png (900 pixels wide,
+    ``height`` tall), return the PNG."""
     assert CHROMIUM is not None
     OUT.mkdir(parents=True, exist_ok=True)
     page = OUT / f"{name}.html"
@@ -29,7 +30,7 @@ def screenshot(html: str, name: str, tmp_path: Path) -> Path:
     png.unlink(missing_ok=True)
     subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                    f"--user-data-dir={tmp_path / 'chromium'}", f"--screenshot={png}", "--window-size=900,2000",
+                    f"--user-data-dir={tmp_path / 'chromium'}", f"--screenshot={png}", f"--window-size=900,{height}",
                     page.as_uri()], check=True, capture_output=True, timeout=120)
     data = png.read_bytes()
     assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 20_000  # a page with text on it, not blank
@@ -50,4 +51,4 @@ def test_demo_digest_png(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
     message = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
     html = message.get_body(("html",)).get_content()  # type: ignore[union-attr]
     assert "Stories" in html.title() or "STORIES" in html.upper()
-    screenshot(html, "digest-demo", tmp_path)
+    screenshot(html, "digest-demo", tmp_path, height=7000)  # the whole digest, down to its sources
