@@ -1,5 +1,5 @@
 """A watchlist without sources (an editor that truncated the file, a full disk) never replaces the sources in force:
-`watcher check` warns, `watcher run` and `watcher poll` refuse it, and a running service keeps its last good watchlist,
+`watcher check` warns, `watcher run`, `watcher poll` and `watcher rematch --apply` refuse it, and a running service keeps its last good watchlist,
 unless the watchlist says ``allow_no_sources: true``. Commands that only read what is stored still work."""
 
 from __future__ import annotations
@@ -52,8 +52,8 @@ def test_check_warns_and_run_and_poll_refuse_with_one_line(case: str, workspace:
     assert main(["--config", str(config), "check"]) == 0
     out, err = capsys.readouterr()
     assert out.startswith(f"warning: {where}the watchlist has none") and "1 warning(s)" in out, out
-    for command in ("run", "poll"):
-        assert main(["--config", str(config), command]) == 2
+    for command in (["run"], ["poll"], ["rematch", "--apply"]):  # rematch --apply would drop the stored matches
+        assert main(["--config", str(config), *command]) == 2
         out, err = capsys.readouterr()
         assert err.splitlines() == [f"{where}{_no_sources()}"], (command, err)
 

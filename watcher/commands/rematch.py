@@ -18,7 +18,9 @@ def cmd_rematch(args: argparse.Namespace, ctx: Context) -> int:
     """Show matches gained and lost per entry for items first seen since ``--since``; store them with --apply."""
     moment = now()
     since = parse_when(args.since, now=moment)
-    matcher = compile_matcher(ctx.watchlist().entries)
+    # --apply stores what the watchlist now finds: a truncated file (no sources, no entries) would drop every
+    # stored match of the period, so it is refused as `run` and `poll` refuse it.
+    matcher = compile_matcher(ctx.watchlist(require_sources=args.apply).entries)
     gained: Counter[str] = Counter()
     lost: Counter[str] = Counter()
     examples: dict[str, list[str]] = defaultdict(list)
