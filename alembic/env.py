@@ -7,8 +7,8 @@ connection as ``Config.attributes['connection']``.
 Upgrades started together (compose ``--scale``, several hosts, a service and an operator) run one after the
 other, and the later ones find the schema at head instead of colliding on ``alembic_version``: on
 PostgreSQL every upgrade first takes a transaction-level advisory lock, on SQLite its transaction takes the
-write lock at BEGIN (the store's engine). DDL is transactional on both, so the lock is held until the
-migration commits.
+write lock at BEGIN (the store's engine). DDL is transactional on both and the whole upgrade is one transaction
+(``transactional_ddl``), so the lock is held until every migration of it commits.
 """
 
 from __future__ import annotations
@@ -44,6 +44,10 @@ def _configure(backend: str, **kwargs: Any) -> None:
         compare_type=True,
         # SQLite cannot ALTER most things: its migrations copy-and-swap tables in batch mode.
         render_as_batch=backend == "sqlite",
+        # One transaction for the whole upgrade on SQLite too (Alembic assumes SQLite's DDL is not transactional
+        # and commits after each migration): between two commits a second upgrade took the lock, read the
+        # half-way revision and replayed a migration the first was running ("table ... already exists").
+        transactional_ddl=True,
         **kwargs,
     )
 
