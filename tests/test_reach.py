@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 
 import httpx
 import pytest
@@ -13,6 +14,7 @@ from sources_server import Page, PagesServer, pages_server
 from test_sources_end_to_end import ARTICLE, FAST, RSS, item, poll, rss, stored
 from test_sources_end_to_end import store as store  # the fixture: an empty SQLite store
 
+from watcher.cli import main
 from watcher.config import parse_watchlist
 from watcher.errors import ConfigError, FetchError, LinkRefused
 from watcher.fetch import Fetcher, Reach
@@ -158,6 +160,21 @@ def test_discovery_does_not_follow_a_page_s_feed_link_to_a_private_address(priva
         assert "loopback address 127.0.0.1" in (refused.candidates[0].error or "")
         allowed = asyncio.run(run(Reach(trusted=site.url("/"), allow_private=True)))
     assert allowed.chosen == private.url("/feed.xml") and private.seen == ["/feed.xml"]
+
+
+def test_sources_discover_follows_a_private_feed_link_only_for_a_source_that_allows_it(
+        private: PagesServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    page = Page(f'<html><head><link rel="alternate" type="application/rss+xml" href="{private.url("/feed.xml")}">'
+                '</head></html>'.encode())
+    config = tmp_path / "watchlist.yaml"
+    with pages_server({"/": page}) as site:
+        for allow, code in ((False, 1), (True, 0)):
+            extra = ", allow_private_links: true" if allow else ""
+            config.write_text(f'sources:\n  - {{name: Site, site: "{site.url("/")}"{extra}}}\n', encoding="utf-8")
+            assert main(["--config", str(config), "sources", "discover", site.url("/")]) == code
+            out = capsys.readouterr().out
+            assert (f"feed: {private.url('/feed.xml')}" in out.splitlines()) is allow, out
+    assert private.seen == ["/feed.xml"]  # asked once: for the source that allows it
 
 
 def test_allow_private_links_is_checked_in_the_watchlist() -> None:

@@ -27,14 +27,19 @@ def cmd_sources_action(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _discover(url: str, watchlist: Watchlist | None) -> int:
-    from watcher.fetch import Fetcher, FetchSettings
+    from watcher.fetch import Fetcher, FetchSettings, Reach
     from watcher.sources.discover import Discovery, discover_feed
 
     settings = FetchSettings.with_agent(watchlist.defaults.user_agent if watchlist else None)
+    # The page's links reach what the poll of the same site would reach: a source of the watchlist with this URL
+    # and allow_private_links may follow them into private addresses, as its polls do.
+    wanted = url.rstrip("/")
+    allowed = watchlist is not None and any(
+        s.allow_private_links and wanted in {(s.site or "").rstrip("/"), s.url.rstrip("/")} for s in watchlist.sources)
 
     async def run() -> Discovery:
         async with Fetcher(settings, clients=1) as fetcher:
-            return await discover_feed(url, fetcher, try_all=True)
+            return await discover_feed(url, fetcher, try_all=True, reach=Reach(trusted=url, allow_private=allowed))
 
     discovery = asyncio.run(run())
     for c in discovery.candidates:
